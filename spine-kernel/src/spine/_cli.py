@@ -1,0 +1,195 @@
+"""The ``spine`` command: a thin layer over `Spine`.
+
+Exit codes: 0 success (a run that succeeded or was partial), 1 failure (a failed
+run, problems found by ``doctor``, a plugin failure in strict mode, an unexpected
+error), 2 usage or configuration error (bad options, invalid settings, an unknown
+pipeline), 130 interrupted. Errors are one line on stderr; ``--debug`` adds the
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import IO, Any
+
+from ._config import BootSettings, ConfigSources
+from ._errors import ConfigError, PluginError, SpineError
+from ._kernel import Spine
+from ._redact import Redactor
+from ._version import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+_EPILOG = """exit codes: 0 ok (run succeeded or partial), 1 failed (run failed, doctor found
+problems, plugin error in strict mode), 2 usage or configuration error, 130 interrupted.
+settings: flags > SPINE_* environment > spine.toml ($SPINE_CONFIG) > defaults."""
+
+
+class UsageError(Exception):
+    """Bad command-line input: exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse would print usage and exit itself
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _global_options(parser: argparse.ArgumentParser, default: Any) -> None:
+    # Global options are accepted before and after the command; the outer parser
+    # sets the defaults and the inner ones only override what they were given.
+    parser.add_argument("--debug", action="store_true", default=default, help="show tracebacks and debug logs")
+    parser.add_argument("--no-plugins", action="store_true", default=default, help="load no entry-point plugins")
+    parser.add_argument(
+        "--strict-plugins", action="store_true", default=default, help="fail when any plugin fails to load"
+    )
+    parser.add_argument("--config", metavar="PATH", default=default, help="settings file (default ./spine.toml)")
+    parser.add_argument("--log-format", choices=["auto", "console", "json"], default=default)
+    parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default=default)
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, argparse.SUPPRESS)
+    parser = _Parser(prog="spine", description="spine: data pipelines from plugins.", epilog=_EPILOG)
+    parser.add_argument("--version", action="version", version=f"spine {__version__}")
+    _global_options(parser, None)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    plugins = commands.add_parser("plugins", help="inspect installed plugins", parents=[common])
+    plugin_commands = plugins.add_subparsers(dest="plugins_command", metavar="COMMAND", parser_class=_Parser)
+    plugin_commands.required = True
+    listing = plugin_commands.add_parser("list", help="list discovered plugins", parents=[common])
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(handler=_plugins_list)
+
+    doctor = commands.add_parser("doctor", help="check plugins and settings", parents=[common])
+    doctor.add_argument("--json", action="store_true", help="print JSON")
+
+    run = commands.add_parser("run", help="run a registered pipeline", parents=[common])
+    run.add_argument("pipeline")
+    run.add_argument(
+        "-p", "--param", action="append", default=[], metavar="KEY=VALUE", help="pipeline parameter (repeatable)"
+    )
+    run.add_argument("--json", action="store_true", help="print the result envelope as JSON")
+    run.set_defaults(handler=_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    redactor = Redactor()
+    try:
+        args = _parser().parse_args(argv)
+        debug = bool(args.debug)
+        overrides = {
+            "load_plugins": [] if args.no_plugins else None,
+            "strict_plugins": True if args.strict_plugins else None,
+            "log_format": args.log_format,
+            "log_level": "debug" if debug else args.log_level,
+        }
+        if args.command == "doctor":
+            from ._doctor import diagnose
+
+            # doctor reports every problem itself, instead of stopping at the first
+            _configure_logging(args.log_format or "auto", "error", redactor)
+            return diagnose({**overrides, "strict_plugins": False}, args.config, as_json=args.json)
+        config = ConfigSources.load(overrides, config_file=args.config)
+        boot = BootSettings.from_sources(config)
+        handler = _configure_logging(boot.log_format, boot.log_level, redactor)
+        if args.command == "plugins":
+            # the listing shows plugin problems; the same warnings on stderr are noise
+            logging.getLogger("spine.plugins").setLevel(logging.ERROR)
+        kernel = Spine(config=config)
+        redactor = handler.redactor = kernel.redactor
+        return int(args.handler(args, kernel))
+    except KeyboardInterrupt:
+        print("spine: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (UsageError, ConfigError) as exc:
+        return _report(exc, redactor, debug, EXIT_USAGE)
+    except PluginError as exc:
+        # Unknown or ambiguous names are usage errors; a plugin failing in strict mode is not.
+        code = EXIT_FAILED if exc.context.get("plugin") else EXIT_USAGE
+        return _report(exc, redactor, debug, code)
+    except Exception as exc:
+        return _report(exc, redactor, debug, EXIT_FAILED)
+
+
+def _configure_logging(log_format: str, level: str, redactor: Redactor) -> Any:
+    from ._logging import configure
+
+    return configure(log_format=log_format, level=level, stream=sys.stderr, redactor=redactor)
+
+
+def _report(exc: BaseException, redactor: Redactor, debug: bool, code: int) -> int:
+    if debug:
+        import traceback
+
+        print(redactor.text("".join(traceback.format_exception(exc))), file=sys.stderr, end="")
+    if isinstance(exc, SpineError | UsageError):
+        message = f"spine: error: {exc}"
+    else:
+        message = f"spine: internal error: {type(exc).__name__}: {exc}"
+    if not debug:
+        message += " (run with --debug for the traceback)" if code == EXIT_FAILED else ""
+    print(redactor.text(message), file=sys.stderr)
+    return code
+
+
+def _print_json(data: Any, out: IO[str] = sys.stdout) -> None:
+    json.dump(data, out, indent=2, default=str)
+    out.write("\n")
+
+
+# -- commands -------------------------------------------------------------------
+
+
+def _plugins_list(args: argparse.Namespace, kernel: Spine) -> int:
+    records = [record.to_dict() for record in kernel.plugins.records]
+    if args.json:
+        _print_json(kernel.redactor.value(records))
+        return EXIT_OK
+    rows = [("NAME", "DISTRIBUTION", "VERSION", "STATUS", "PROVIDES")]
+    for record in records:
+        provides = ", ".join(f"{kind} {name}" for kind, names in record["provides"].items() for name in names)
+        rows.append(
+            (record["name"], record["distribution"] or "-", record["version"] or "-", record["status"], provides or "-")
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4])
+    for record in records:
+        if record["error"]:
+            print(f"\n{record['name']}: {kernel.redactor.text(record['error'])}")
+    if kernel.plugins.skipped:
+        names = ", ".join(sorted({ep.name for ep in kernel.plugins.skipped}))
+        print(f"\nnot loaded (load_plugins / disable_plugins): {names}")
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace, kernel: Spine) -> int:
+    params: dict[str, str] = {}
+    for item in args.param:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"-p {item!r}: expected KEY=VALUE")
+        params[key.strip()] = value
+    result = kernel.run(args.pipeline, params)
+    if args.json:
+        _print_json(result.to_dict())
+    else:
+        line = (
+            f"{result.pipeline} {result.status.value}: {result.counts.rows_read} read, "
+            f"{result.counts.rows_written} written, {result.counts.rows_rejected} rejected "
+            f"in {result.duration_seconds:.2f}s (run {result.run_id})"
+        )
+        print(line)
+        if result.error:
+            print(f"error [{result.error.category}]: {result.error.message}", file=sys.stderr)
+    return EXIT_OK if result.ok else EXIT_FAILED
+

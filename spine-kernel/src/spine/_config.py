@@ -1,0 +1,165 @@
+"""Where settings come from, and the few that must be known before pydantic is imported.
+
+Precedence, highest first: explicit overrides (CLI flags, or keyword arguments of an
+embedding application), ``SPINE_*`` environment variables, the ``spine.toml`` file,
+defaults. The file is ``$SPINE_CONFIG`` when set, otherwise ``./spine.toml`` when it
+exists; its top-level keys are the setting names (``load_plugins``), the environment
+names are the same in upper case behind ``SPINE_`` (``SPINE_LOAD_PLUGINS``).
+
+`Settings` (pydantic-settings) validates everything. `BootSettings` (which plugins
+load, how to log) are resolved here by hand from the same sources because
+``spine plugins list`` must not pay for importing pydantic; both use the parsers
+below, and a test checks that they agree.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._errors import ConfigError
+from ._versions import normalize_name
+
+ENV_PREFIX = "SPINE_"
+CONFIG_FILE_ENV = "SPINE_CONFIG"
+DEFAULT_CONFIG_FILE = "spine.toml"
+
+_TRUE = {"1", "true", "t", "yes", "y", "on"}
+_FALSE = {"0", "false", "f", "no", "n", "off"}
+
+
+def parse_name_list(value: Any, *, field_name: str) -> list[str] | None:
+    """A list of plugin names from a comma-separated string or a list; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        return [item.strip() for item in value if item.strip()]
+    raise ConfigError(
+        f"{field_name}: expected a comma-separated string or a list of names, got {value!r}",
+        context={"field": field_name},
+    )
+
+
+def parse_bool(value: Any, *, field_name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ConfigError(
+        f"{field_name}: expected true or false (1/0, yes/no, on/off), got {value!r}",
+        context={"field": field_name},
+    )
+
+
+def parse_choice(value: Any, choices: tuple[str, ...], *, field_name: str) -> str:
+    if isinstance(value, str) and value.strip().lower() in choices:
+        return value.strip().lower()
+    raise ConfigError(
+        f"{field_name}: expected one of {', '.join(choices)}, got {value!r}",
+        context={"field": field_name},
+    )
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The parsed TOML file; a syntax error names the file, line and column."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist", context={"file": str(path)}) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}", context={"file": str(path)}) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}", context={"file": str(path)}) from exc
+
+
+@dataclass(frozen=True)
+class ConfigSources:
+    """The raw layers settings are read from, before any validation."""
+
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    environ: Mapping[str, str] = field(default_factory=dict)
+    file: Path | None = None
+    file_values: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(
+        cls,
+        overrides: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+        config_file: str | os.PathLike[str] | None = None,
+    ) -> ConfigSources:
+        """Snapshot the sources: later changes to ``os.environ`` do not leak into a kernel."""
+        env = dict(os.environ if environ is None else environ)
+        path: Path | None
+        if config_file is not None:
+            path = Path(config_file)
+        elif env.get(CONFIG_FILE_ENV):
+            path = Path(env[CONFIG_FILE_ENV])
+        else:
+            path = Path(DEFAULT_CONFIG_FILE) if Path(DEFAULT_CONFIG_FILE).is_file() else None
+        values = read_config_file(path) if path is not None else {}
+        given = {key: value for key, value in (overrides or {}).items() if value is not None}
+        return cls(given, env, path, values)
+
+    def lookup(self, name: str) -> tuple[Any, str | None]:
+        """The winning raw value of setting `name` and where it came from (None: unset)."""
+        if name in self.overrides:
+            return self.overrides[name], "command line"
+        env_name = ENV_PREFIX + name.upper()
+        if env_name in self.environ:
+            return self.environ[env_name], env_name
+        if name in self.file_values:
+            return self.file_values[name], str(self.file)
+        return None, None
+
+
+LOG_FORMATS = ("auto", "console", "json")
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+@dataclass(frozen=True)
+class BootSettings:
+    """The settings needed before anything else: which plugins load, and how to log.
+
+    ``load_plugins`` None loads every plugin; a list loads only those names
+    (distribution or entry-point names, normalised), and an empty list loads none.
+    ``disable_plugins`` always wins. ``strict_plugins`` turns plugin failures into
+    errors instead of skipping the plugin.
+    """
+
+    load_plugins: frozenset[str] | None = None
+    disable_plugins: frozenset[str] = frozenset()
+    strict_plugins: bool = False
+    log_format: str = "auto"
+    log_level: str = "info"
+
+    @classmethod
+    def from_sources(cls, sources: ConfigSources) -> BootSettings:
+        def parsed(name: str, parse: Any, default: Any, **options: Any) -> Any:
+            value, origin = sources.lookup(name)
+            if origin is None:
+                return default
+            return parse(value, field_name=f"{name} (from {origin})", **options)
+
+        load = parsed("load_plugins", parse_name_list, None)
+        disable = parsed("disable_plugins", parse_name_list, None) or []
+        return cls(
+            load_plugins=None if load is None else frozenset(map(normalize_name, load)),
+            disable_plugins=frozenset(map(normalize_name, disable)),
+            strict_plugins=parsed("strict_plugins", parse_bool, False),
+            log_format=parsed("log_format", parse_choice, "auto", choices=LOG_FORMATS),
+            log_level=parsed("log_level", parse_choice, "info", choices=LOG_LEVELS),
+        )
+
+    def allows_plugin(self, *names: str) -> bool:
+        wanted = {normalize_name(name) for name in names}
+        if wanted & self.disable_plugins:
+            return False
+        return self.load_plugins is None or bool(wanted & self.load_plugins)

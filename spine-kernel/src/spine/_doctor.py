@@ -1,0 +1,101 @@
+"""``spine doctor``: check settings and plugins, and say what to do about each problem."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sys
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ._config import ConfigSources
+from ._errors import SpineError
+from ._kernel import Spine
+from ._redact import Redactor
+from ._version import __version__
+from ._versions import normalize_name
+
+
+@dataclass(frozen=True)
+class Check:
+    subject: str
+    status: str  # "ok" or "error"
+    message: str
+    fix: str | None = None
+
+
+def diagnose(overrides: dict[str, Any], config_file: str | None, *, as_json: bool) -> int:
+    """Print one line per check; return 1 when any check failed, else 0."""
+    checks, redactor = _run_checks(overrides, config_file)
+    failed = [check for check in checks if check.status != "ok"]
+    if as_json:
+        payload = {"ok": not failed, "version": __version__, "checks": [asdict(c) for c in checks]}
+        json.dump(redactor.value(payload), sys.stdout, indent=2)
+        print()
+    else:
+        print(f"spine {__version__}")
+        for check in checks:
+            print(redactor.text(f"{check.status:<6} {check.subject}: {check.message}"))
+            if check.fix:
+                print(redactor.text(f"       fix: {check.fix}"))
+        print(f"{len(failed)} problem(s) found." if failed else "No problems found.")
+    return 1 if failed else 0
+
+
+def _run_checks(overrides: dict[str, Any], config_file: str | None) -> tuple[list[Check], Redactor]:
+    try:
+        config = ConfigSources.load(overrides, config_file=config_file)
+        kernel = Spine(config=config)
+        kernel.settings  # validates every setting, not only the ones needed to boot
+    except SpineError as exc:
+        return [Check("settings", "error", str(exc), "correct the value named above")], Redactor()
+    source = f"config file {config.file}" if config.file else "no config file"
+    checks = [Check("settings", "ok", f"valid ({source})")]
+    checks += _unknown_file_keys(kernel)
+    checks += _plugin_checks(kernel)
+    return checks, kernel.redactor
+
+
+def _unknown_file_keys(kernel: Spine) -> list[Check]:
+    known = list(type(kernel.settings).model_fields)
+    checks = []
+    for key, value in kernel.config.file_values.items():
+        if key in known or isinstance(value, dict):  # tables belong to plugins
+            continue
+        close = difflib.get_close_matches(key, known, n=1)
+        checks.append(
+            Check(
+                f"setting {key}",
+                "error",
+                f"unknown setting in {kernel.config.file}",
+                f"rename it to {close[0]!r}" if close else f"remove it; known settings: {', '.join(known)}",
+            )
+        )
+    return checks
+
+
+def _plugin_checks(kernel: Spine) -> list[Check]:
+    checks = []
+    for record in kernel.plugins.records:
+        origin = f"{record.distribution} {record.version}" if record.distribution else "registered in code"
+        if record.status == "ok":
+            provided = sum(len(names) for names in record.provides.values())
+            checks.append(Check(f"plugin {record.name}", "ok", f"{origin}, {provided} capabilities"))
+        else:
+            checks.append(
+                Check(
+                    f"plugin {record.name}",
+                    "error",
+                    f"{origin}: {record.error}",
+                    f"fix or reinstall {record.distribution or record.name}, or skip it with "
+                    f"SPINE_DISABLE_PLUGINS={record.name}",
+                )
+            )
+    requested = kernel.boot.load_plugins or frozenset()
+    found = {name for ep in kernel.plugins.skipped for name in (ep.name, ep.distribution)}
+    found |= {name for record in kernel.plugins.records for name in (record.name, record.distribution or "")}
+    for name in sorted(requested - {normalize_name(n) for n in found}):
+        checks.append(
+            Check(f"plugin {name}", "error", "named in load_plugins but not installed", f"pip install {name}")
+        )
+    return checks

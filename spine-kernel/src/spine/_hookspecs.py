@@ -1,0 +1,92 @@
+"""The hook specifications: everything a plugin can implement.
+
+A plugin is a module (or any object) with functions marked ``@spine.hookimpl`` whose
+names are among the hooks below. Registration hooks receive a ``register`` callback
+and hand it typed descriptors; they run once, when the kernel loads the plugin, and
+must stay cheap (no heavy imports: put those behind the descriptor's factory).
+Lifecycle hooks observe runs. An implementation may accept a subset of a hook's
+arguments, as usual with pluggy.
+
+spine calls each implementation on its own, in load order, so that one plugin's
+exception is attributed to it and never stops the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from ._descriptors import AlertChannelSpec, PipelineSpec, SourceSpec, StoreSpec
+    from ._errors import SpineError
+    from ._results import RunInfo, RunResult
+
+PROJECT_NAME = "spine"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+
+
+@hookspec
+def register_sources(register: Callable[[SourceSpec], None]) -> None:
+    """register_sources(register: Callable[[SourceSpec], None]) -> None
+
+    Call ``register(SourceSpec(name, factory, ...))`` once per source the plugin
+    provides. Source names are unique across all installed plugins.
+    """
+
+
+@hookspec
+def register_stores(register: Callable[[StoreSpec], None]) -> None:
+    """register_stores(register: Callable[[StoreSpec], None]) -> None
+
+    Call ``register(StoreSpec(name, factory, schemes=(...)))`` once per store. The
+    schemes are the store-URL schemes (``postgresql``) that select the store.
+    """
+
+
+@hookspec
+def register_alert_channels(register: Callable[[AlertChannelSpec], None]) -> None:
+    """register_alert_channels(register: Callable[[AlertChannelSpec], None]) -> None
+
+    Call ``register(AlertChannelSpec(name, factory))`` once per alert channel.
+    """
+
+
+@hookspec
+def register_pipelines(register: Callable[[PipelineSpec], None]) -> None:
+    """register_pipelines(register: Callable[[PipelineSpec], None]) -> None
+
+    Call ``register(PipelineSpec(name, factory))`` once per pipeline. The factory
+    returns an object whose ``run(context: RunContext) -> RunCounts | None`` does the
+    work.
+    """
+
+
+@hookspec
+def run_started(run: RunInfo) -> None:
+    """run_started(run: RunInfo) -> None
+
+    Called when a run begins, before the pipeline does any work. Exactly one of
+    `run_finished` or `run_failed` follows for the same ``run.run_id``.
+    """
+
+
+@hookspec
+def run_finished(result: RunResult) -> None:
+    """run_finished(result: RunResult) -> None
+
+    Called when a run ends with status ``succeeded`` or ``partial``.
+    """
+
+
+@hookspec
+def run_failed(result: RunResult, error: SpineError) -> None:
+    """run_failed(result: RunResult, error: SpineError) -> None
+
+    Called when a run ends with status ``failed``; ``error`` is the exception that
+    ended it (unexpected exceptions arrive wrapped in a `SpineError` whose
+    category is ``internal``), and ``result.error`` is its redacted summary.
+    """

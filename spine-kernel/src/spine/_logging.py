@@ -1,0 +1,63 @@
+"""Log output for the CLI: the kernel logs through `logging`, the CLI renders it with structlog.
+
+Only the CLI calls `configure`; an application that embeds the kernel owns its
+logging. structlog is imported when the first record is formatted, so commands
+that log nothing do not pay for it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import IO, Any
+
+from ._redact import Redactor
+
+
+class _Handler(logging.StreamHandler):  # type: ignore[type-arg]
+    def __init__(self, stream: IO[str], json: bool, redactor: Redactor) -> None:
+        super().__init__(stream)
+        self.json = json
+        self.redactor = redactor
+        self._formatter: logging.Formatter | None = None
+
+    def format(self, record: logging.LogRecord) -> str:
+        if self._formatter is None:
+            self._formatter = self._build()
+        return self._formatter.format(record)
+
+    def _build(self) -> logging.Formatter:
+        import structlog
+
+        def mask_secrets(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+            return self.redactor.value(event)  # type: ignore[no-any-return]
+
+        renderer: Any = (
+            structlog.processors.JSONRenderer()
+            if self.json
+            else structlog.dev.ConsoleRenderer(colors=self.stream.isatty())
+        )
+        return structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=[
+                structlog.stdlib.add_log_level,
+                structlog.stdlib.add_logger_name,
+                structlog.stdlib.ExtraAdder(),
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+            ],
+            processors=[
+                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                mask_secrets,
+                renderer,
+            ],
+        )
+
+
+def configure(*, log_format: str, level: str, stream: IO[str], redactor: Redactor) -> _Handler:
+    """Send every log record to `stream`: console lines on a terminal (or when asked),
+    JSON lines otherwise (or with ``log_format="json"``), secrets masked."""
+    as_json = log_format == "json" or (log_format == "auto" and not stream.isatty())
+    handler = _Handler(stream, as_json, redactor)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    return handler

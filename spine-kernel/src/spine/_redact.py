@@ -1,0 +1,77 @@
+"""Masking of secrets in anything spine prints, logs, records or returns."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+MASK = "***"
+
+# Keys whose values are secrets whatever they look like.
+_SECRET_KEY = re.compile(
+    r"pass(word|wd)?|secret|token|api[_-]?key|auth(?!or)|credential|private[_-]?key|webhook|dsn|cookie",
+    re.IGNORECASE,
+)
+# Secrets that travel inside text: URL passwords, secret-looking query parameters,
+# bearer tokens and Slack webhook paths.
+_TEXT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?P<keep>[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+(?=@)", re.IGNORECASE), MASK),
+    (
+        re.compile(
+            r"(?P<keep>[?&;](?:[\w.-]*(?:token|secret|password|api[_-]?key|signature|sig))=)[^&\s#]+",
+            re.IGNORECASE,
+        ),
+        MASK,
+    ),
+    (re.compile(r"(?P<keep>\bBearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE), MASK),
+    (re.compile(r"(?P<keep>hooks\.slack\.com/)[\w/-]+", re.IGNORECASE), MASK),
+)
+
+
+def is_secret_key(key: str) -> bool:
+    """True when a setting, parameter or field named `key` holds a secret."""
+    return bool(_SECRET_KEY.search(key))
+
+
+class Redactor:
+    """Replaces secrets with ``***``.
+
+    It knows secrets three ways: values registered with `add` (the kernel adds every
+    `SecretStr` setting), values stored under secret-sounding keys, and secrets
+    embedded in text (URL passwords, tokens in query strings, bearer tokens).
+    """
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets: set[str] = set()
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: str) -> None:
+        # Very short values would mask innocent text everywhere; they are still
+        # masked when they sit under a secret key.
+        if secret and len(secret) >= 4:
+            self._secrets.add(secret)
+
+    def text(self, text: str) -> str:
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, MASK)
+        for pattern, mask in _TEXT_PATTERNS:
+            text = pattern.sub(lambda m: m.group("keep") + mask, text)
+        return text
+
+    def value(self, value: Any) -> Any:
+        """Redact a value of any shape: text, mappings, sequences, `SecretStr`."""
+        if isinstance(value, str):
+            return self.text(value)
+        if hasattr(value, "get_secret_value"):
+            return MASK
+        if isinstance(value, Mapping):
+            return {
+                key: MASK if isinstance(key, str) and is_secret_key(key) and value[key]
+                else self.value(value[key])
+                for key in value
+            }
+        if isinstance(value, list | tuple):
+            return type(value)(self.value(item) for item in value)
+        return value
