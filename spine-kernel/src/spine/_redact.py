@@ -10,7 +10,7 @@ MASK = "***"
 
 # Keys whose values are secrets whatever they look like.
 _SECRET_KEY = re.compile(
-    r"pass(word|wd)?|secret|token|api[_-]?key|auth(?!or)|credential|private[_-]?key|webhook|dsn|cookie",
+    r"pass(word|wd)?|secret|token|api[_-]?key|authoriz|auth(?!or)|credential|private[_-]?key|webhook|dsn|cookie",
     re.IGNORECASE,
 )
 # Secrets that travel inside text: URL passwords, secret-looking query parameters,

@@ -1,0 +1,158 @@
+"""One test per hook: each registers a plugin in code and checks what the kernel does with it."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+import spine
+from spine import Spine
+
+
+class Recorder:
+    """A plugin that records the lifecycle hooks it sees."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+
+    @spine.hookimpl
+    def run_started(self, run):
+        self.events.append(("started", run))
+
+    @spine.hookimpl
+    def run_finished(self, result):
+        self.events.append(("finished", result))
+
+    @spine.hookimpl
+    def run_failed(self, result, error):
+        self.events.append(("failed", (result, error)))
+
+
+class Pipelines:
+    @spine.hookimpl
+    def register_pipelines(self, register):
+        register(spine.PipelineSpec("ok", lambda: Step(spine.RunCounts(2, 2, 0))))
+        register(spine.PipelineSpec("partial", lambda: Step(spine.RunCounts(3, 2, 1))))
+        register(spine.PipelineSpec("bad", lambda: Step(spine.LoadError("disk full", context={"table": "t"}))))
+        register(spine.PipelineSpec("bug", lambda: Step(ZeroDivisionError("division by zero"))))
+
+
+class Step:
+    def __init__(self, outcome) -> None:
+        self.outcome = outcome
+
+    def run(self, context):
+        if isinstance(self.outcome, BaseException):
+            raise self.outcome
+        return self.outcome
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def kernel(recorder: Recorder) -> Spine:
+    return Spine(entry_points=False, environ={}, plugins=[Pipelines(), recorder])
+
+
+def _register(hook: str, spec: spine.Capability) -> Spine:
+    class Plugin:
+        pass
+
+    def implementation(register):
+        register(spec)
+
+    setattr(Plugin, hook, staticmethod(spine.hookimpl(implementation)))
+    return Spine(entry_points=False, environ={}, plugins=[Plugin()])
+
+
+def test_hook_register_sources():
+    kernel = _register("register_sources", spine.SourceSpec("csvish", "json:loads", schemes=("csv",)))
+    spec = kernel.plugins.get("source", "csvish")
+    assert spec.schemes == ("csv",)
+    assert spec.load()("[1]") == [1]
+
+
+def test_hook_register_stores():
+    kernel = _register("register_stores", spine.StoreSpec("memory", dict, schemes=("memory",)))
+    assert kernel.plugins.get("store", "memory").load()() == {}
+    assert kernel.plugins.names("store") == ["memory"]
+
+
+def test_hook_register_alert_channels():
+    kernel = _register("register_alert_channels", spine.AlertChannelSpec("log", list))
+    assert kernel.plugins.get("alert_channel", "log").load() is list
+
+
+def test_hook_register_pipelines():
+    kernel = _register("register_pipelines", spine.PipelineSpec("one", lambda: Step(spine.RunCounts(1, 1))))
+    assert "one" in kernel.plugins.names("pipeline")
+    assert kernel.run("one").counts == spine.RunCounts(1, 1, 0)
+
+
+def test_hook_run_started(kernel, recorder):
+    result = kernel.run("ok", {"day": "monday"})
+    kind, run = recorder.events[0]
+    assert kind == "started"
+    assert (run.run_id, run.pipeline, run.params) == (result.run_id, "ok", {"day": "monday"})
+    assert run.started_at == result.started_at
+
+
+def test_hook_run_finished(kernel, recorder):
+    for name, status in (("ok", "succeeded"), ("partial", "partial")):
+        recorder.events.clear()
+        result = kernel.run(name)
+        assert result.status == status
+        assert [kind for kind, _ in recorder.events] == ["started", "finished"]
+        assert recorder.events[1][1] is result
+
+
+def test_hook_run_failed(kernel, recorder):
+    result = kernel.run("bad")
+    assert [kind for kind, _ in recorder.events] == ["started", "failed"]
+    seen_result, error = recorder.events[1][1]
+    assert seen_result is result
+    assert isinstance(error, spine.LoadError)
+    assert result.status == "failed" and not result.ok
+    assert result.error == spine.ErrorInfo("load", "disk full", False, {"table": "t"})
+
+
+def test_an_unexpected_exception_fails_the_run_as_an_internal_error(kernel, recorder):
+    result = kernel.run("bug")
+    assert result.status == "failed"
+    assert (result.error.category, result.error.message) == ("internal", "ZeroDivisionError: division by zero")
+    error = recorder.events[1][1][1]
+    assert isinstance(error.__cause__, ZeroDivisionError)
+
+
+def test_a_lifecycle_hook_that_raises_is_logged_and_the_others_still_run(recorder, caplog):
+    class Broken:
+        @spine.hookimpl
+        def run_finished(self, result):
+            raise RuntimeError("observer bug")
+
+    kernel = Spine(entry_points=False, environ={}, plugins=[Pipelines(), Broken(), recorder])
+    with caplog.at_level(logging.WARNING, logger="spine.plugins"):
+        result = kernel.run("ok")
+    assert result.status == "succeeded"
+    assert ("finished", result) in recorder.events
+    assert "failed in run_finished: RuntimeError: observer bug" in caplog.text
+
+
+def test_secret_params_are_masked_in_hooks_and_results(kernel, recorder):
+    result = kernel.run("ok", {"password": "hunter22", "url": "postgresql://u:pw1234@db/x"})
+    assert result.params == {"password": "***", "url": "postgresql://u:***@db/x"}
+    assert recorder.events[0][1].params == result.params
+
+
+def test_the_result_envelope_serialises_to_the_documented_json():
+    kernel = Spine(entry_points=False, environ={}, plugins=[Pipelines()])
+    envelope = kernel.run("partial").to_dict()
+    assert set(envelope) == {
+        "run_id", "pipeline", "status", "params", "rows_read", "rows_written", "rows_rejected",
+        "started_at", "finished_at", "duration_seconds", "error",
+    }
+    assert (envelope["status"], envelope["rows_rejected"], envelope["error"]) == ("partial", 1, None)
