@@ -22,12 +22,14 @@ class Dist:
     def wheel(self, out_dir: Path) -> Path:
         stem = self.name.replace("-", "_")
         info = f"{stem}-{self.version}.dist-info"
-        metadata = [f"Metadata-Version: 2.1", f"Name: {self.name}", f"Version: {self.version}"]
+        metadata = ["Metadata-Version: 2.1", f"Name: {self.name}", f"Version: {self.version}"]
         metadata += [f"Requires-Dist: {requirement}" for requirement in self.requires]
         entries = "[spine.plugins]\n" + "".join(f"{k} = {v}\n" for k, v in self.entry_points.items())
         contents = dict(self.files)
         contents[f"{info}/METADATA"] = "\n".join(metadata) + "\n\nA test plugin.\n"
-        contents[f"{info}/WHEEL"] = "Wheel-Version: 1.0\nGenerator: spine-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        contents[f"{info}/WHEEL"] = (
+            "Wheel-Version: 1.0\nGenerator: spine-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        )
         contents[f"{info}/entry_points.txt"] = entries
         record = []
         for path, text in contents.items():
@@ -48,8 +50,19 @@ def install(dists: list[Dist], site: Path, work: Path) -> Path:
     work.mkdir(parents=True, exist_ok=True)
     wheels = [str(dist.wheel(work)) for dist in dists]
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
-         "--disable-pip-version-check", "--target", str(site), *wheels],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--disable-pip-version-check",
+            "--target",
+            str(site),
+            *wheels,
+        ],
         check=True,
     )
     return site

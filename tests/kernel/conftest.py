@@ -47,12 +47,19 @@ def sys_path_with(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], 
 def spine_cli(clean_env: dict[str, str]) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run the installed ``spine`` command the way a user would."""
 
-    def run(*args: str, site: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, site: Path | None = None, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         full_env = {**clean_env, **(env or {})}
         if site is not None:
             full_env["PYTHONPATH"] = str(site)
         return subprocess.run(
-            [SPINE, *args], capture_output=True, text=True, env=full_env, stdin=subprocess.DEVNULL, timeout=120
+            [SPINE, *args],
+            capture_output=True,
+            text=True,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            timeout=120,
         )
 
     return run

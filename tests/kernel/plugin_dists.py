@@ -8,7 +8,7 @@ GOOD = Dist(
     "spine-good",
     "1.2.3",
     files={
-        "spine_good/__init__.py": '''
+        "spine_good/__init__.py": """
 import spine
 
 @spine.hookimpl
@@ -26,8 +26,8 @@ def register_alert_channels(register):
 @spine.hookimpl
 def register_pipelines(register):
     register(spine.PipelineSpec("good.pipeline", "spine_good._heavy:GoodPipeline"))
-''',
-        "spine_good/_heavy.py": '''
+""",
+        "spine_good/_heavy.py": """
 import spine
 
 def make_source(): return "source"
@@ -37,7 +37,7 @@ def make_channel(): return "channel"
 class GoodPipeline:
     def run(self, context):
         return spine.RunCounts(rows_read=3, rows_written=3)
-''',
+""",
     },
     entry_points={"good": "spine_good"},
 )
@@ -51,7 +51,7 @@ IMPORT_ERROR = Dist(
 RAISES = Dist(
     "spine-raises",
     files={
-        "spine_raises.py": '''
+        "spine_raises.py": """
 import spine
 
 @spine.hookimpl
@@ -61,7 +61,7 @@ def register_pipelines(register):
 @spine.hookimpl
 def register_sources(register):
     raise RuntimeError("boom while registering")
-'''
+"""
     },
     entry_points={"raises": "spine_raises"},
 )
@@ -69,13 +69,13 @@ def register_sources(register):
 MISSPELLED = Dist(
     "spine-misspelled",
     files={
-        "spine_misspelled.py": '''
+        "spine_misspelled.py": """
 import spine
 
 @spine.hookimpl
 def register_sorces(register):
     pass
-'''
+"""
     },
     entry_points={"misspelled": "spine_misspelled"},
 )
@@ -91,7 +91,7 @@ FUTURE = Dist(
 DUPLICATE_A = Dist(
     "spine-dup-a",
     files={
-        "spine_dup_a.py": '''
+        "spine_dup_a.py": """
 import spine
 
 class Plugin:
@@ -101,7 +101,7 @@ class Plugin:
         register(spine.SourceSpec("only_a", "spine_dup_a:Plugin"))
 
 PLUGIN = Plugin()
-'''
+"""
     },
     entry_points={"dup_a": "spine_dup_a:PLUGIN"},
 )
@@ -109,13 +109,13 @@ PLUGIN = Plugin()
 DUPLICATE_B = Dist(
     "spine-dup-b",
     files={
-        "spine_dup_b.py": '''
+        "spine_dup_b.py": """
 import spine
 
 @spine.hookimpl
 def register_sources(register):
     register(spine.SourceSpec("dup", "spine_dup_b:register_sources"))
-'''
+"""
     },
     entry_points={"dup_b": "spine_dup_b"},
 )

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 import spine
 
 CONTRACT_KEYS = {"name", "distribution", "version", "status", "error", "provides"}
@@ -23,7 +22,9 @@ def test_version(spine_cli):
 
 
 def test_python_dash_m_spine_works_too(clean_env):
-    result = subprocess.run([sys.executable, "-m", "spine", "--version"], capture_output=True, text=True, env=clean_env)
+    result = subprocess.run(
+        [sys.executable, "-m", "spine", "--version"], capture_output=True, text=True, env=clean_env
+    )
     assert result.stdout.strip() == f"spine {spine.__version__}"
 
 
@@ -117,7 +118,9 @@ def test_no_plugins_loads_only_the_kernel(spine_cli, plugin_site, flag_position)
 
 
 def test_load_plugins_from_the_environment(spine_cli, plugin_site):
-    result = spine_cli("plugins", "list", "--json", site=plugin_site, env={"SPINE_LOAD_PLUGINS": "good,spine-raises"})
+    result = spine_cli(
+        "plugins", "list", "--json", site=plugin_site, env={"SPINE_LOAD_PLUGINS": "good,spine-raises"}
+    )
     assert [item["name"] for item in json.loads(result.stdout)] == ["spine", "good", "raises"]
 
 
@@ -135,8 +138,16 @@ def test_run_prints_the_result_envelope(spine_cli):
     result = spine_cli("run", "demo", "-p", "rows=40", "-p", "reject_every=10", "--json")
     assert result.returncode == 0, result.stderr
     envelope = json.loads(result.stdout)
-    assert (envelope["status"], envelope["rows_read"], envelope["rows_written"], envelope["rows_rejected"]) == (
-        "partial", 40, 36, 4,
+    assert (
+        envelope["status"],
+        envelope["rows_read"],
+        envelope["rows_written"],
+        envelope["rows_rejected"],
+    ) == (
+        "partial",
+        40,
+        36,
+        4,
     )
     assert envelope["params"] == {"rows": "40", "reject_every": "10"}
 
@@ -158,7 +169,11 @@ def test_a_failed_run_exits_1_with_the_error_in_the_envelope(spine_cli):
         (["run", "dmeo"], {}, "spine: error: unknown pipeline 'dmeo'; did you mean 'demo'?"),
         (["run", "demo", "-p", "rows"], {}, "spine: error: -p 'rows': expected KEY=VALUE"),
         (["frobnicate"], {}, "spine: error: argument COMMAND: invalid choice: 'frobnicate'"),
-        (["plugins", "list"], {"SPINE_LOG_LEVEL": "loud"}, "log_level (from SPINE_LOG_LEVEL): expected one of"),
+        (
+            ["plugins", "list"],
+            {"SPINE_LOG_LEVEL": "loud"},
+            "log_level (from SPINE_LOG_LEVEL): expected one of",
+        ),
         (["--config", "missing.toml", "plugins", "list"], {}, "config file missing.toml does not exist"),
     ],
 )
@@ -173,8 +188,15 @@ def test_usage_and_configuration_errors_exit_2_with_one_clear_line(spine_cli, ar
 def test_secrets_never_reach_output_or_logs(spine_cli):
     password, dsn_password = "hunter2-very-secret", "pw-in-the-url"
     result = spine_cli(
-        "--log-level", "debug", "run", "demo", "-p", f"password={password}",
-        "-p", f"target=postgresql://me:{dsn_password}@db/x", "--json",
+        "--log-level",
+        "debug",
+        "run",
+        "demo",
+        "-p",
+        f"password={password}",
+        "-p",
+        f"target=postgresql://me:{dsn_password}@db/x",
+        "--json",
     )
     assert result.returncode == 0
     for secret in (password, dsn_password):
@@ -186,7 +208,7 @@ def test_secrets_never_reach_output_or_logs(spine_cli):
 def test_logs_are_json_lines_when_asked(spine_cli):
     result = spine_cli("--log-format", "json", "run", "demo")
     events = [json.loads(line) for line in result.stderr.splitlines()]
-    assert [event["event"] for event in events][0] == "run started"
+    assert events[0]["event"] == "run started"
     assert events[-1]["event"] == "run succeeded"
     assert events[-1]["rows_read"] == 1000
     assert {"level", "logger", "timestamp", "run_id"} <= set(events[-1])

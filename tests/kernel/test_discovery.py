@@ -38,12 +38,20 @@ def test_the_first_copy_of_a_distribution_on_the_path_wins(tmp_path):
 def test_egg_info_folders_are_read_too(tmp_path):
     info = tmp_path / "spine_legacy.egg-info"
     info.mkdir()
-    (info / "PKG-INFO").write_text("Metadata-Version: 1.2\nName: spine-legacy\nVersion: 0.3\n\nbody: not a header\n")
-    (info / "entry_points.txt").write_text("[console_scripts]\nx = y\n\n[spine.plugins]\nlegacy = spine_legacy:plugin\n")
+    (info / "PKG-INFO").write_text(
+        "Metadata-Version: 1.2\nName: spine-legacy\nVersion: 0.3\n\nbody: not a header\n"
+    )
+    (info / "entry_points.txt").write_text(
+        "[console_scripts]\nx = y\n\n[spine.plugins]\nlegacy = spine_legacy:plugin\n"
+    )
     (info / "requires.txt").write_text("spine-kernel>=0.1\n\n[dev]\npytest\n")
     (ep,) = scan([str(tmp_path)])
     assert (ep.name, ep.module, ep.distribution, ep.version, ep.requires) == (
-        "legacy", "spine_legacy", "spine-legacy", "0.3", ("spine-kernel>=0.1",)
+        "legacy",
+        "spine_legacy",
+        "spine-legacy",
+        "0.3",
+        ("spine-kernel>=0.1",),
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-
 import spine
 from spine import Spine
 
@@ -34,7 +33,9 @@ class Pipelines:
     def register_pipelines(self, register):
         register(spine.PipelineSpec("ok", lambda: Step(spine.RunCounts(2, 2, 0))))
         register(spine.PipelineSpec("partial", lambda: Step(spine.RunCounts(3, 2, 1))))
-        register(spine.PipelineSpec("bad", lambda: Step(spine.LoadError("disk full", context={"table": "t"}))))
+        register(
+            spine.PipelineSpec("bad", lambda: Step(spine.LoadError("disk full", context={"table": "t"})))
+        )
         register(spine.PipelineSpec("bug", lambda: Step(ZeroDivisionError("division by zero"))))
 
 
@@ -123,7 +124,10 @@ def test_hook_run_failed(kernel, recorder):
 def test_an_unexpected_exception_fails_the_run_as_an_internal_error(kernel, recorder):
     result = kernel.run("bug")
     assert result.status == "failed"
-    assert (result.error.category, result.error.message) == ("internal", "ZeroDivisionError: division by zero")
+    assert (result.error.category, result.error.message) == (
+        "internal",
+        "ZeroDivisionError: division by zero",
+    )
     error = recorder.events[1][1][1]
     assert isinstance(error.__cause__, ZeroDivisionError)
 
@@ -152,7 +156,16 @@ def test_the_result_envelope_serialises_to_the_documented_json():
     kernel = Spine(entry_points=False, environ={}, plugins=[Pipelines()])
     envelope = kernel.run("partial").to_dict()
     assert set(envelope) == {
-        "run_id", "pipeline", "status", "params", "rows_read", "rows_written", "rows_rejected",
-        "started_at", "finished_at", "duration_seconds", "error",
+        "run_id",
+        "pipeline",
+        "status",
+        "params",
+        "rows_read",
+        "rows_written",
+        "rows_rejected",
+        "started_at",
+        "finished_at",
+        "duration_seconds",
+        "error",
     }
     assert (envelope["status"], envelope["rows_rejected"], envelope["error"]) == ("partial", 1, None)

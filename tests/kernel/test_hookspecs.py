@@ -5,7 +5,6 @@ from __future__ import annotations
 import inspect
 
 import pytest
-
 from spine import _hookspecs
 
 from . import test_hooks
@@ -41,4 +40,6 @@ def test_hook_is_documented_with_its_exact_signature(name):
 
 @pytest.mark.parametrize("name", HOOKS)
 def test_hook_has_a_test_of_its_own(name):
-    assert callable(getattr(test_hooks, f"test_hook_{name}", None)), f"tests/kernel/test_hooks.py lacks test_hook_{name}"
+    assert callable(getattr(test_hooks, f"test_hook_{name}", None)), (
+        f"tests/kernel/test_hooks.py lacks test_hook_{name}"
+    )

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 import spine
 from spine import PluginError, Spine
 
@@ -58,7 +57,7 @@ def test_every_broken_plugin_is_recorded_and_skipped_while_the_good_one_works(pl
 
     assert "register_sources raised RuntimeError: boom while registering" in found["raises"].error
     # What it registered before raising is dropped with it: a plugin loads whole or not at all.
-    with pytest.raises(PluginError, match="unknown pipeline 'raises.first'"):
+    with pytest.raises(PluginError, match=r"unknown pipeline 'raises\.first'"):
         kernel.plugins.get("pipeline", "raises.first")
 
     assert "unknown hook 'register_sorces' (did you mean 'register_sources'?)" in found["misspelled"].error
@@ -84,7 +83,9 @@ def test_a_name_claimed_by_two_distributions_names_both_and_shadows_neither(plug
     found = records(kernel)
     assert "source 'dup' is also provided by dup_b (spine-dup-b 1.0)" in found["dup_a"].error
     assert "source 'dup' is also provided by dup_a (spine-dup-a 1.0)" in found["dup_b"].error
-    with pytest.raises(PluginError, match=r"provided by dup_a \(spine-dup-a 1.0\) and dup_b \(spine-dup-b 1.0\)"):
+    with pytest.raises(
+        PluginError, match=r"provided by dup_a \(spine-dup-a 1.0\) and dup_b \(spine-dup-b 1.0\)"
+    ):
         kernel.plugins.get("source", "dup")
     # The rest of what the conflicting plugins provide keeps working.
     assert kernel.plugins.get("source", "only_a").name == "only_a"
@@ -100,7 +101,10 @@ def test_strict_mode_turns_a_plugin_failure_into_an_error(plugin_site, kernel_wi
 def test_strict_mode_from_the_environment(plugin_site, sys_path_with):
     sys_path_with(plugin_site)
     with pytest.raises(PluginError, match="importerror"):
-        Spine(plugin_path=[str(plugin_site)], environ={"SPINE_STRICT_PLUGINS": "1", "SPINE_LOAD_PLUGINS": "importerror"})
+        Spine(
+            plugin_path=[str(plugin_site)],
+            environ={"SPINE_STRICT_PLUGINS": "1", "SPINE_LOAD_PLUGINS": "importerror"},
+        )
 
 
 @pytest.mark.parametrize(
@@ -135,7 +139,9 @@ def test_overrides_beat_environment_beat_file(plugin_site, sys_path_with, tmp_pa
     sys_path_with(plugin_site)
     config = tmp_path / "spine.toml"
     config.write_text('load_plugins = ["raises"]\n')
-    from_env = Spine(plugin_path=[str(plugin_site)], environ={"SPINE_LOAD_PLUGINS": "good"}, config_file=config)
+    from_env = Spine(
+        plugin_path=[str(plugin_site)], environ={"SPINE_LOAD_PLUGINS": "good"}, config_file=config
+    )
     assert [record.name for record in from_env.plugins.records] == ["spine", "good"]
     from_flag = Spine(
         plugin_path=[str(plugin_site)],
@@ -167,7 +173,9 @@ def test_plugins_register_in_code_without_entry_points():
 
 def test_two_kernels_in_one_process_see_neither_plugins_nor_settings_of_the_other(good_site, sys_path_with):
     sys_path_with(good_site)
-    first = Spine(plugin_path=[str(good_site)], environ={"SPINE_LOG_LEVEL": "debug"}, plugins=[_Programmatic()])
+    first = Spine(
+        plugin_path=[str(good_site)], environ={"SPINE_LOG_LEVEL": "debug"}, plugins=[_Programmatic()]
+    )
     second = Spine(plugin_path=[str(good_site)], environ={"SPINE_LOAD_PLUGINS": ""})
     assert "mine" in first.plugins.names("pipeline")
     assert "mine" not in second.plugins.names("pipeline")

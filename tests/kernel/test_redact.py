@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 from pydantic import SecretStr
-
 from spine._redact import Redactor, is_secret_key
 
 
@@ -55,7 +54,9 @@ def test_structures_are_masked_by_key_and_by_content():
     }
 
 
-@pytest.mark.parametrize("key", ["password", "PASSWD", "api_key", "apiKey", "token", "webhook_url", "dsn", "client_secret"])
+@pytest.mark.parametrize(
+    "key", ["password", "PASSWD", "api_key", "apiKey", "token", "webhook_url", "dsn", "client_secret"]
+)
 def test_secret_keys(key):
     assert is_secret_key(key)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from pydantic import SecretStr
-
 import spine
+from pydantic import SecretStr
 from spine import ConfigError, Spine
 from spine._config import BootSettings, ConfigSources
 
@@ -35,7 +34,7 @@ def test_the_config_file_comes_from_spine_config_or_the_working_directory(tmp_pa
 
 
 def test_a_missing_explicit_config_file_is_an_error(tmp_path):
-    with pytest.raises(ConfigError, match="config file .*nope.toml does not exist"):
+    with pytest.raises(ConfigError, match=r"config file .*nope\.toml does not exist"):
         Spine(entry_points=False, environ={}, config_file=tmp_path / "nope.toml")
 
 
@@ -50,7 +49,10 @@ def test_invalid_toml_names_the_file_and_line(tmp_path):
     ("environ", "message"),
     [
         ({"SPINE_LOG_LEVEL": "loud"}, r"log_level \(from SPINE_LOG_LEVEL\): expected one of debug, info"),
-        ({"SPINE_STRICT_PLUGINS": "maybe"}, r"strict_plugins \(from SPINE_STRICT_PLUGINS\): expected true or false"),
+        (
+            {"SPINE_STRICT_PLUGINS": "maybe"},
+            r"strict_plugins \(from SPINE_STRICT_PLUGINS\): expected true or false",
+        ),
     ],
 )
 def test_invalid_values_name_the_setting_its_origin_and_what_was_expected(environ, message):
@@ -74,10 +76,19 @@ VALUES = {
 
 @pytest.mark.parametrize("combo", list(itertools.product(*VALUES.values())))
 def test_boot_settings_agree_with_the_validated_settings(combo):
-    layer = {key: value for key, value in zip(VALUES, combo) if value is not None}
+    layer = {key: value for key, value in zip(VALUES, combo, strict=True) if value is not None}
     for sources in (
         ConfigSources(overrides=layer),
-        ConfigSources(environ={f"SPINE_{k.upper()}": v if isinstance(v, str) else ",".join(v) if isinstance(v, list) else str(v) for k, v in layer.items()}),
+        ConfigSources(
+            environ={
+                f"SPINE_{k.upper()}": v
+                if isinstance(v, str)
+                else ",".join(v)
+                if isinstance(v, list)
+                else str(v)
+                for k, v in layer.items()
+            }
+        ),
         ConfigSources(file_values=layer),
     ):
         boot = BootSettings.from_sources(sources)

@@ -1,44 +1,71 @@
 """spine: a small data-pipeline kernel whose sources, stores, alert channels and pipelines are plugins.
 
-Importing spine configures no logging and starts nothing. The public API is
-re-exported here; the modules prefixed ``_`` are private.
+Importing spine configures no logging, starts nothing and imports almost nothing.
+The public API is re-exported here; the modules prefixed ``_`` are private.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._descriptors import AlertChannelSpec, Capability, PipelineSpec, SourceSpec, StoreSpec
-from ._errors import (
-    AlertError,
-    CheckError,
-    ConfigError,
-    LoadError,
-    PluginError,
-    SourceError,
-    SpineError,
-    TransformError,
-)
-from ._hookspecs import hookimpl
-from ._kernel import Spine
-from ._plugins import PluginRecord
-from ._results import ErrorInfo, RunCounts, RunInfo, RunResult, RunStatus
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._descriptors import AlertChannelSpec, Capability, PipelineSpec, SourceSpec, StoreSpec
+    from ._errors import (
+        AlertError,
+        CheckError,
+        ConfigError,
+        LoadError,
+        PluginError,
+        SourceError,
+        SpineError,
+        TransformError,
+    )
+    from ._hookspecs import hookimpl
+    from ._kernel import Spine
+    from ._plugins import PluginRecord
+    from ._results import ErrorInfo, RunCounts, RunInfo, RunResult, RunStatus
     from ._runner import RunContext
     from ._settings import Settings, SpineSettings
 
-# Reached through module __getattr__ so that `import spine` does not import pydantic.
-_LAZY = {"Settings": "._settings", "SpineSettings": "._settings", "RunContext": "._runner"}
+# The public names are loaded on first use (PEP 562): `spine plugins list` must stay
+# fast, and a plugin module that only needs `spine.hookimpl` should not pay for pydantic.
+_EXPORTS = {
+    "._descriptors": ["AlertChannelSpec", "Capability", "PipelineSpec", "SourceSpec", "StoreSpec"],
+    "._errors": [
+        "AlertError",
+        "CheckError",
+        "ConfigError",
+        "LoadError",
+        "PluginError",
+        "SourceError",
+        "SpineError",
+        "TransformError",
+    ],
+    "._hookspecs": ["hookimpl"],
+    "._kernel": ["Spine"],
+    "._plugins": ["PluginRecord"],
+    "._results": ["ErrorInfo", "RunCounts", "RunInfo", "RunResult", "RunStatus"],
+    "._runner": ["RunContext"],
+    "._settings": ["Settings", "SpineSettings"],
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module 'spine' has no attribute {name!r}")
+    import importlib
 
-        return getattr(importlib.import_module(_LAZY[name], __name__), name)
-    raise AttributeError(f"module 'spine' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_MODULE_OF])
 
 
 __all__ = [

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
+import os
 import sys
 from collections.abc import Sequence
 from typing import IO, Any
@@ -34,25 +34,45 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(formatter_class=_HelpFormatter, **kwargs)
+
     def error(self, message: str) -> Any:  # argparse would print usage and exit itself
         raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    # argparse asks shutil for the terminal width on every parser it builds; os is
+    # already imported, shutil (and what it imports) is not.
+    def __init__(self, prog: str) -> None:
+        try:
+            width = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size().columns
+        except (ValueError, OSError):
+            width = 80
+        super().__init__(prog, width=max(width, 40) - 2)
 
 
 def _global_options(parser: argparse.ArgumentParser, default: Any) -> None:
     # Global options are accepted before and after the command; the outer parser
     # sets the defaults and the inner ones only override what they were given.
-    parser.add_argument("--debug", action="store_true", default=default, help="show tracebacks and debug logs")
-    parser.add_argument("--no-plugins", action="store_true", default=default, help="load no entry-point plugins")
+    parser.add_argument(
+        "--debug", action="store_true", default=default, help="show tracebacks and debug logs"
+    )
+    parser.add_argument(
+        "--no-plugins", action="store_true", default=default, help="load no entry-point plugins"
+    )
     parser.add_argument(
         "--strict-plugins", action="store_true", default=default, help="fail when any plugin fails to load"
     )
-    parser.add_argument("--config", metavar="PATH", default=default, help="settings file (default ./spine.toml)")
+    parser.add_argument(
+        "--config", metavar="PATH", default=default, help="settings file (default ./spine.toml)"
+    )
     parser.add_argument("--log-format", choices=["auto", "console", "json"], default=default)
     parser.add_argument("--log-level", choices=["debug", "info", "warning", "error"], default=default)
 
 
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     _global_options(common, argparse.SUPPRESS)
     parser = _Parser(prog="spine", description="spine: data pipelines from plugins.", epilog=_EPILOG)
     parser.add_argument("--version", action="version", version=f"spine {__version__}")
@@ -73,7 +93,12 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run a registered pipeline", parents=[common])
     run.add_argument("pipeline")
     run.add_argument(
-        "-p", "--param", action="append", default=[], metavar="KEY=VALUE", help="pipeline parameter (repeatable)"
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="pipeline parameter (repeatable)",
     )
     run.add_argument("--json", action="store_true", help="print the result envelope as JSON")
     run.set_defaults(handler=_run)
@@ -100,12 +125,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return diagnose({**overrides, "strict_plugins": False}, args.config, as_json=args.json)
         config = ConfigSources.load(overrides, config_file=args.config)
         boot = BootSettings.from_sources(config)
-        handler = _configure_logging(boot.log_format, boot.log_level, redactor)
-        if args.command == "plugins":
-            # the listing shows plugin problems; the same warnings on stderr are noise
-            logging.getLogger("spine.plugins").setLevel(logging.ERROR)
+        # Listing plugins logs nothing of its own (its output is the report), and
+        # importing logging and structlog would double its run time.
+        handler = (
+            None
+            if args.command == "plugins"
+            else _configure_logging(boot.log_format, boot.log_level, redactor)
+        )
         kernel = Spine(config=config)
-        redactor = handler.redactor = kernel.redactor
+        redactor = kernel.redactor
+        if handler is not None:
+            handler.redactor = redactor
         return int(args.handler(args, kernel))
     except KeyboardInterrupt:
         print("spine: interrupted", file=sys.stderr)
@@ -151,21 +181,29 @@ def _print_json(data: Any, out: IO[str] = sys.stdout) -> None:
 
 def _plugins_list(args: argparse.Namespace, kernel: Spine) -> int:
     records = [record.to_dict() for record in kernel.plugins.records]
+    for record in records:  # only the error text can carry a secret (a DSN in a message)
+        record["error"] = record["error"] and kernel.redactor.text(record["error"])
     if args.json:
-        _print_json(kernel.redactor.value(records))
+        _print_json(records)
         return EXIT_OK
     rows = [("NAME", "DISTRIBUTION", "VERSION", "STATUS", "PROVIDES")]
     for record in records:
         provides = ", ".join(f"{kind} {name}" for kind, names in record["provides"].items() for name in names)
         rows.append(
-            (record["name"], record["distribution"] or "-", record["version"] or "-", record["status"], provides or "-")
+            (
+                record["name"],
+                record["distribution"] or "-",
+                record["version"] or "-",
+                record["status"],
+                provides or "-",
+            )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4])
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False)) + "  " + row[4])
     for record in records:
         if record["error"]:
-            print(f"\n{record['name']}: {kernel.redactor.text(record['error'])}")
+            print(f"\n{record['name']}: {record['error']}")
     if kernel.plugins.skipped:
         names = ", ".join(sorted({ep.name for ep in kernel.plugins.skipped}))
         print(f"\nnot loaded (load_plugins / disable_plugins): {names}")
@@ -192,4 +230,3 @@ def _run(args: argparse.Namespace, kernel: Spine) -> int:
         if result.error:
             print(f"error [{result.error.category}]: {result.error.message}", file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_FAILED
-

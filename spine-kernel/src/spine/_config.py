@@ -15,19 +15,20 @@ below, and a test checks that they agree.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
+from ._discovery import normalize_name
 from ._errors import ConfigError
-from ._versions import normalize_name
 
 ENV_PREFIX = "SPINE_"
 CONFIG_FILE_ENV = "SPINE_CONFIG"
 DEFAULT_CONFIG_FILE = "spine.toml"
 
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+# NamedTuple rather than dataclass: they are built on every start, and class
+# creation of a frozen dataclass costs a millisecond here.
 _TRUE = {"1", "true", "t", "yes", "y", "on"}
 _FALSE = {"0", "false", "f", "no", "n", "off"}
 
@@ -66,27 +67,28 @@ def parse_choice(value: Any, choices: tuple[str, ...], *, field_name: str) -> st
     )
 
 
-def read_config_file(path: Path) -> dict[str, Any]:
+def read_config_file(path: str) -> dict[str, Any]:
     """The parsed TOML file; a syntax error names the file, line and column."""
+    import tomllib  # only when there is a file to read
+
     try:
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
-        raise ConfigError(f"config file {path} does not exist", context={"file": str(path)}) from None
+        raise ConfigError(f"config file {path} does not exist", context={"file": path}) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}", context={"file": str(path)}) from exc
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}", context={"file": path}) from exc
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}", context={"file": str(path)}) from exc
+        raise ConfigError(f"{path}: invalid TOML: {exc}", context={"file": path}) from exc
 
 
-@dataclass(frozen=True)
-class ConfigSources:
+class ConfigSources(NamedTuple):
     """The raw layers settings are read from, before any validation."""
 
-    overrides: Mapping[str, Any] = field(default_factory=dict)
-    environ: Mapping[str, str] = field(default_factory=dict)
-    file: Path | None = None
-    file_values: Mapping[str, Any] = field(default_factory=dict)
+    overrides: Mapping[str, Any] = _EMPTY
+    environ: Mapping[str, str] = _EMPTY
+    file: str | None = None
+    file_values: Mapping[str, Any] = _EMPTY
 
     @classmethod
     def load(
@@ -97,13 +99,13 @@ class ConfigSources:
     ) -> ConfigSources:
         """Snapshot the sources: later changes to ``os.environ`` do not leak into a kernel."""
         env = dict(os.environ if environ is None else environ)
-        path: Path | None
+        path: str | None
         if config_file is not None:
-            path = Path(config_file)
+            path = os.fspath(config_file)
         elif env.get(CONFIG_FILE_ENV):
-            path = Path(env[CONFIG_FILE_ENV])
+            path = env[CONFIG_FILE_ENV]
         else:
-            path = Path(DEFAULT_CONFIG_FILE) if Path(DEFAULT_CONFIG_FILE).is_file() else None
+            path = DEFAULT_CONFIG_FILE if os.path.isfile(DEFAULT_CONFIG_FILE) else None
         values = read_config_file(path) if path is not None else {}
         given = {key: value for key, value in (overrides or {}).items() if value is not None}
         return cls(given, env, path, values)
@@ -116,7 +118,7 @@ class ConfigSources:
         if env_name in self.environ:
             return self.environ[env_name], env_name
         if name in self.file_values:
-            return self.file_values[name], str(self.file)
+            return self.file_values[name], self.file
         return None, None
 
 
@@ -124,8 +126,7 @@ LOG_FORMATS = ("auto", "console", "json")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
-@dataclass(frozen=True)
-class BootSettings:
+class BootSettings(NamedTuple):
     """The settings needed before anything else: which plugins load, and how to log.
 
     ``load_plugins`` None loads every plugin; a list loads only those names

@@ -15,17 +15,19 @@ def _whole_number(context: RunContext, name: str, default: int) -> int:
     except (TypeError, ValueError):
         value = -1
     if value < 0:
-        raise ConfigError(f"param {name!r}: expected a whole number >= 0, got {raw!r}", context={"param": name})
+        raise ConfigError(
+            f"param {name!r}: expected a whole number >= 0, got {raw!r}", context={"param": name}
+        )
     return value
 
 
 class DemoPipeline:
-    """Reads `rows` synthetic records and rejects every `reject_every`-th one."""
+    """Counts `rows` synthetic records and rejects every `reject_every`-th one."""
 
     def run(self, context: RunContext) -> RunCounts:
         rows = _whole_number(context, "rows", 1000)
         reject_every = _whole_number(context, "reject_every", 0)
-        if parse_bool(context.params.get("fail", False), field_name="fail"):
+        if parse_bool(context.params.get("fail", False), field_name="param 'fail'"):
             raise SourceError("demo failure requested with fail=true", context={"param": "fail"})
         rejected = rows // reject_every if reject_every else 0
         context.log.info("demo read %d records", rows)

@@ -53,9 +53,7 @@ class Capability:
                     "import string of the form 'package.module:attribute'"
                 )
         elif not callable(self.factory):
-            raise PluginError(
-                f"{self.kind} {self.name!r}: factory must be callable or an import string"
-            )
+            raise PluginError(f"{self.kind} {self.name!r}: factory must be callable or an import string")
 
     def load(self) -> Callable[..., Any]:
         """Return the factory, importing it first when it was given as an import string."""
@@ -93,14 +91,12 @@ class StoreSpec(Capability):
     schemes: tuple[str, ...] = field(default=())
 
 
-@dataclass(frozen=True)
 class AlertChannelSpec(Capability):
     """An alert channel: delivers alerts (Slack, e-mail, a log, ...)."""
 
     kind: ClassVar[str] = "alert_channel"
 
 
-@dataclass(frozen=True)
 class PipelineSpec(Capability):
     """A pipeline: the factory returns an object with ``run(context) -> RunCounts``."""
 

@@ -12,16 +12,19 @@ distributions. Zipped distributions (eggs) are not scanned.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
-
-from ._versions import normalize_name
+from typing import NamedTuple
 
 GROUP = "spine.plugins"
 
 
-@dataclass(frozen=True)
-class PluginEntryPoint:
+def normalize_name(name: str) -> str:
+    """PEP 503 normalisation: ``Spine_Source.File`` -> ``spine-source-file``."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+class PluginEntryPoint(NamedTuple):
     """One ``spine.plugins`` entry point and the distribution that declares it."""
 
     name: str
@@ -109,7 +112,6 @@ def scan(path: Iterable[str], group: str = GROUP) -> list[PluginEntryPoint]:
                 continue
             name, version, requires = _headers(info_dir)
             found.extend(
-                PluginEntryPoint(ep_name, value, name, version, tuple(requires))
-                for ep_name, value in points
+                PluginEntryPoint(ep_name, value, name, version, tuple(requires)) for ep_name, value in points
             )
     return sorted(found, key=lambda ep: (ep.name, normalize_name(ep.distribution)))

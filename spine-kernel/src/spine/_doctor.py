@@ -9,11 +9,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ._config import ConfigSources
+from ._discovery import normalize_name
 from ._errors import SpineError
 from ._kernel import Spine
 from ._redact import Redactor
 from ._version import __version__
-from ._versions import normalize_name
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def _run_checks(overrides: dict[str, Any], config_file: str | None) -> tuple[lis
     try:
         config = ConfigSources.load(overrides, config_file=config_file)
         kernel = Spine(config=config)
-        kernel.settings  # validates every setting, not only the ones needed to boot
+        _ = kernel.settings  # validates every setting, not only the ones needed to boot
     except SpineError as exc:
         return [Check("settings", "error", str(exc), "correct the value named above")], Redactor()
     source = f"config file {config.file}" if config.file else "no config file"

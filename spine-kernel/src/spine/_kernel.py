@@ -25,9 +25,10 @@ class Spine:
 
     ``overrides`` are settings with the highest precedence (the CLI passes its flags
     here); ``environ`` replaces ``os.environ`` and ``config_file`` the ``spine.toml``
-    lookup; ``config`` gives all three already loaded. ``plugins`` are registered directly, without entry points, after the
-    entry-point plugins unless ``entry_points`` is False. ``plugin_path`` replaces
-    ``sys.path`` as the place to look for installed plugin distributions.
+    lookup; ``config`` gives all three already loaded. ``plugins`` are registered
+    directly, without entry points, after the installed plugins (none when
+    ``entry_points`` is False). ``plugin_path`` replaces ``sys.path`` as the place to
+    look for installed plugin distributions.
 
     Raises `ConfigError` when the configuration file or plugin settings are
     invalid, and `PluginError` in strict mode when a plugin fails to load.

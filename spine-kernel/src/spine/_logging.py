@@ -8,6 +8,7 @@ that log nothing do not pay for it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, MutableMapping
 from typing import IO, Any
 
 from ._redact import Redactor
@@ -28,7 +29,7 @@ class _Handler(logging.StreamHandler):  # type: ignore[type-arg]
     def _build(self) -> logging.Formatter:
         import structlog
 
-        def mask_secrets(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
+        def mask_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> Mapping[str, Any]:
             return self.redactor.value(event)  # type: ignore[no-any-return]
 
         renderer: Any = (

@@ -10,8 +10,6 @@ is dropped as a whole, or, in strict mode, raised.
 
 from __future__ import annotations
 
-import difflib
-import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,8 +32,6 @@ from ._discovery import PluginEntryPoint, scan
 from ._errors import PluginError
 from ._version import __version__
 from ._versions import requirement_on, specifier_allows
-
-log = logging.getLogger("spine.plugins")
 
 KERNEL_DISTRIBUTION = "spine-kernel"
 _REGISTRATION_HOOKS: dict[str, type[Capability]] = {
@@ -161,10 +157,10 @@ class PluginRegistry:
             self._manager.check_pending()
         except pluggy.PluginValidationError:
             unknown = [
-                caller.name
-                for caller in self._manager.get_hookcallers(plugin) or []
-                if not caller.has_spec()
+                caller.name for caller in self._manager.get_hookcallers(plugin) or [] if not caller.has_spec()
             ]
+            import difflib
+
             known = [name for name in dir(_hookspecs) if hasattr(self._manager.hook, name)]
             hints = []
             for name in unknown:
@@ -203,15 +199,18 @@ class PluginRegistry:
                     f"{capability.kind} {capability.name!r} is also provided by "
                     f"{_describe(other)}; disable one of them"
                 )
-            log.warning(
+            _warn(
                 "%s %r is provided by both %s and %s; neither is used",
-                capability.kind, capability.name, _describe(first), _describe(record),
+                capability.kind,
+                capability.name,
+                _describe(first),
+                _describe(record),
             )
 
     def _fail(self, record: PluginRecord, reason: str, exc: BaseException) -> None:
         record.problems.append(reason)
         self.records.append(record)
-        log.warning("plugin %s skipped: %s", _describe(record), reason)
+        _warn("plugin %s skipped: %s", _describe(record), reason)
         if self.boot.strict_plugins:
             raise PluginError(
                 f"plugin {_describe(record)}: {reason}",
@@ -226,8 +225,10 @@ class PluginRegistry:
         """Each implementation of a hook, as a call taking the hook's arguments by name."""
         for impl in getattr(self._manager.hook, hook_name).get_hookimpls():
             if plugin is None or impl.plugin is plugin:
+
                 def call(_impl: Any = impl, **kwargs: Any) -> Any:
                     return _impl.function(**{arg: kwargs[arg] for arg in _impl.argnames})
+
                 yield call, impl.plugin_name
 
     def notify(self, hook_name: str, **kwargs: Any) -> None:
@@ -236,7 +237,7 @@ class PluginRegistry:
             try:
                 call(**kwargs)
             except Exception as exc:
-                log.warning("plugin %s failed in %s: %s: %s", owner, hook_name, type(exc).__name__, exc)
+                _warn("plugin %s failed in %s: %s: %s", owner, hook_name, type(exc).__name__, exc)
 
     def names(self, kind: str) -> list[str]:
         return sorted(name for name, claims in self._claims[kind].items() if len(claims) == 1)
@@ -251,6 +252,8 @@ class PluginRegistry:
                 f"{kind} {name!r} is provided by {owners}; disable one with SPINE_DISABLE_PLUGINS",
                 context={"kind": kind, "name": name},
             )
+        import difflib
+
         message = f"unknown {kind} {name!r}"
         close = difflib.get_close_matches(name, list(self._claims[kind]), n=1)
         if close:
@@ -261,6 +264,14 @@ class PluginRegistry:
         if failed:
             message += f" (plugins that failed to load: {', '.join(failed)}; run 'spine doctor')"
         raise PluginError(message, context={"kind": kind, "name": name})
+
+
+def _warn(message: str, *args: object) -> None:
+    # logging is imported only when there is something to say: listing healthy
+    # plugins must not pay for it.
+    import logging
+
+    logging.getLogger("spine.plugins").warning(message, *args)
 
 
 def _describe(record: PluginRecord) -> str:

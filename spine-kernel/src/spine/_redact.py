@@ -2,36 +2,43 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 MASK = "***"
 
-# Keys whose values are secrets whatever they look like.
-_SECRET_KEY = re.compile(
-    r"pass(word|wd)?|secret|token|api[_-]?key|authoriz|auth(?!or)|credential|private[_-]?key|webhook|dsn|cookie",
-    re.IGNORECASE,
-)
-# Secrets that travel inside text: URL passwords, secret-looking query parameters,
-# bearer tokens and Slack webhook paths.
-_TEXT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?P<keep>[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+(?=@)", re.IGNORECASE), MASK),
-    (
+# The patterns are compiled on first use: most commands never have anything to redact.
+
+
+@functools.cache
+def _secret_key() -> re.Pattern[str]:
+    # Keys whose values are secrets whatever they look like.
+    return re.compile(
+        r"pass(word|wd)?|secret|token|api[_-]?key|authoriz|auth(?!or)|credential|private[_-]?key|webhook|dsn|cookie",
+        re.IGNORECASE,
+    )
+
+
+@functools.cache
+def _text_patterns() -> tuple[re.Pattern[str], ...]:
+    # Secrets that travel inside text: URL passwords, secret-looking query parameters,
+    # bearer tokens and Slack webhook paths. Group "keep" is the part left in place.
+    return (
+        re.compile(r"(?P<keep>[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+(?=@)", re.IGNORECASE),
         re.compile(
             r"(?P<keep>[?&;](?:[\w.-]*(?:token|secret|password|api[_-]?key|signature|sig))=)[^&\s#]+",
             re.IGNORECASE,
         ),
-        MASK,
-    ),
-    (re.compile(r"(?P<keep>\bBearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE), MASK),
-    (re.compile(r"(?P<keep>hooks\.slack\.com/)[\w/-]+", re.IGNORECASE), MASK),
-)
+        re.compile(r"(?P<keep>\bBearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE),
+        re.compile(r"(?P<keep>hooks\.slack\.com/)[\w/-]+", re.IGNORECASE),
+    )
 
 
 def is_secret_key(key: str) -> bool:
     """True when a setting, parameter or field named `key` holds a secret."""
-    return bool(_SECRET_KEY.search(key))
+    return bool(_secret_key().search(key))
 
 
 class Redactor:
@@ -56,8 +63,8 @@ class Redactor:
     def text(self, text: str) -> str:
         for secret in sorted(self._secrets, key=len, reverse=True):
             text = text.replace(secret, MASK)
-        for pattern, mask in _TEXT_PATTERNS:
-            text = pattern.sub(lambda m: m.group("keep") + mask, text)
+        for pattern in _text_patterns():
+            text = pattern.sub(lambda match: match["keep"] + MASK, text)
         return text
 
     def value(self, value: Any) -> Any:
@@ -68,7 +75,8 @@ class Redactor:
             return MASK
         if isinstance(value, Mapping):
             return {
-                key: MASK if isinstance(key, str) and is_secret_key(key) and value[key]
+                key: MASK
+                if isinstance(key, str) and is_secret_key(key) and value[key]
                 else self.value(value[key])
                 for key in value
             }

@@ -73,9 +73,15 @@ def _finish(kernel: Spine, info: RunInfo, counts: RunCounts, error: SpineError |
     level = {RunStatus.SUCCEEDED: logging.INFO, RunStatus.PARTIAL: logging.WARNING}.get(status, logging.ERROR)
     log.log(
         level,
-        "run %s", status.value,
-        extra={"run_id": info.run_id, "pipeline": info.pipeline, "rows_read": counts.rows_read,
-               "rows_written": counts.rows_written, "rows_rejected": counts.rows_rejected},
+        "run %s",
+        status.value,
+        extra={
+            "run_id": info.run_id,
+            "pipeline": info.pipeline,
+            "rows_read": counts.rows_read,
+            "rows_written": counts.rows_written,
+            "rows_rejected": counts.rows_rejected,
+        },
     )
     if error is not None:
         kernel.plugins.notify("run_failed", result=result, error=error)

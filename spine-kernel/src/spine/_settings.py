@@ -66,11 +66,7 @@ class SpineSettings(BaseSettings):
 
     def secrets(self) -> list[str]:
         """The values of every `SecretStr` field, for the redactor."""
-        return [
-            value.get_secret_value()
-            for value in self.__dict__.values()
-            if isinstance(value, SecretStr)
-        ]
+        return [value.get_secret_value() for value in self.__dict__.values() if isinstance(value, SecretStr)]
 
 
 def _as_value_error(parse: Callable[..., T], value: Any, *, field_name: str) -> T:
@@ -117,4 +113,3 @@ class Settings(SpineSettings):
         field_name = info.field_name or ""
         choices = LOG_FORMATS if field_name == "log_format" else LOG_LEVELS
         return _as_value_error(partial(parse_choice, choices=choices), value, field_name=field_name)
-

@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from ._discovery import normalize_name
+
 _VERSION = re.compile(
     r"""^\s*v?
     (?:(?P<epoch>\d+)!)?
@@ -99,14 +101,10 @@ def _clause_allows(op: str, spec_text: str, candidate: Version, candidate_text: 
         return have <= want
     if op == "<":
         # <1.0 excludes 1.0rc1 unless the bound itself is a pre-release (PEP 440).
-        return have < want and not (
-            candidate.is_prerelease and not spec.is_prerelease and same_release
-        )
+        return have < want and not (candidate.is_prerelease and not spec.is_prerelease and same_release)
     if op == ">":
         # >1.0 excludes 1.0.post1 unless the bound itself is a post-release.
-        return have > want and not (
-            candidate.post is not None and spec.post is None and same_release
-        )
+        return have > want and not (candidate.post is not None and spec.post is None and same_release)
     # "~=": at least this version, within its release series.
     if len(spec.release) < 2:
         raise ValueError(f"~= needs at least two release segments: ~={spec_text}")
@@ -129,11 +127,6 @@ def specifier_allows(specifier: str, version: str) -> bool:
         if not _clause_allows(match["op"], match["version"], candidate, version):
             return False
     return True
-
-
-def normalize_name(name: str) -> str:
-    """PEP 503 normalisation: ``Spine_Source.File`` -> ``spine-source-file``."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def requirement_on(name: str, requires_dist: list[str]) -> str | None:

@@ -1,0 +1,49 @@
+"""The README's plugin example works when copied: built by pip, discovered, run."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+def test_the_readme_plugin_example_works_when_copied(tmp_path, spine_cli):
+    files = re.findall(r"`([^`\n]+)`\n\n```(?:toml|python)\n(.*?)```", README.read_text(), re.S)
+    assert [name for name, _ in files] == [
+        "pyproject.toml",
+        "spine_hello/__init__.py",
+        "spine_hello/pipeline.py",
+    ]
+    project = tmp_path / "hello"
+    for name, body in files:
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(body)
+    site = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--target",
+            str(site),
+            str(project),
+        ],
+        check=True,
+    )
+    listing = {
+        item["name"]: item for item in json.loads(spine_cli("plugins", "list", "--json", site=site).stdout)
+    }
+    assert listing["hello"]["status"] == "ok"
+    assert listing["hello"]["provides"]["pipeline"] == ["hello"]
+    run = spine_cli("run", "hello", "-p", "name=spine", "--log-format", "console", site=site)
+    assert run.returncode == 0, run.stderr
+    assert "hello plugin saw hello end succeeded" in run.stdout
+    assert "hello, spine" in run.stderr
