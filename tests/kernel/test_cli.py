@@ -9,6 +9,8 @@ import sys
 import pytest
 import spine
 
+from .conftest import SPINE
+
 CONTRACT_KEYS = {"name", "distribution", "version", "status", "error", "provides"}
 
 
@@ -219,3 +221,40 @@ def test_console_logs_when_asked(spine_cli):
     assert "run succeeded" in result.stderr
     assert "rows_read=1000" in result.stderr
     assert not result.stderr.lstrip().startswith("{")
+
+
+def test_logs_are_console_lines_on_a_terminal(clean_env):
+    import os
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run(
+            [SPINE, "run", "demo"], stdout=subprocess.PIPE, stderr=follower, env=clean_env, timeout=60
+        )
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed: everything has been read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+    terminal = b"".join(chunks).decode()
+    assert result.returncode == 0
+    assert "run succeeded" in terminal
+    assert '"event"' not in terminal  # console lines, not JSON
+
+
+def test_a_closed_pipe_ends_quietly(clean_env):
+    with subprocess.Popen(
+        [SPINE, "plugins", "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=clean_env
+    ) as listing:
+        listing.stdout.close()  # the reader is gone before spine writes
+        stderr = listing.stderr.read().decode()
+    assert "Traceback" not in stderr
+    assert "BrokenPipeError" not in stderr

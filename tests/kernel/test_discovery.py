@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
 
 from spine._discovery import GROUP, scan
 
@@ -59,3 +60,19 @@ def test_distributions_without_the_group_are_ignored(tmp_path):
     other = Dist("not-a-plugin", files={"not_a_plugin.py": ""}, entry_points={})
     site = install([other], tmp_path / "site", tmp_path / "w")
     assert scan([str(site)]) == []
+
+
+def test_the_path_is_scanned_once_until_a_folder_on_it_changes(tmp_path, monkeypatch):
+    first = Dist("spine-first", files={"spine_first.py": ""}, entry_points={"first": "spine_first"})
+    site = install([first], tmp_path / "site", tmp_path / "w1")
+    listed: list[str] = []
+    real_listdir = os.listdir
+    monkeypatch.setattr(os, "listdir", lambda entry: listed.append(entry) or real_listdir(entry))
+    assert [ep.name for ep in scan([str(site)])] == ["first"]
+    assert [ep.name for ep in scan([str(site)])] == ["first"]
+    assert listed == [str(site)]
+
+    second = Dist("spine-second", files={"spine_second.py": ""}, entry_points={"second": "spine_second"})
+    install([second], site, tmp_path / "w2")
+    assert [ep.name for ep in scan([str(site)])] == ["first", "second"]
+    assert listed == [str(site), str(site)]

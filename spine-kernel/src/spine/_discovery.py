@@ -11,6 +11,7 @@ distributions. Zipped distributions (eggs) are not scanned.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable
@@ -89,8 +90,23 @@ def scan(path: Iterable[str], group: str = GROUP) -> list[PluginEntryPoint]:
     """Entry points of `group` found on `path`, sorted by entry-point name, then distribution.
 
     A distribution found twice on the path counts once: the first copy wins, as
-    it does for imports.
+    it does for imports. The path is scanned once per process and the result
+    reused for as long as no folder on it changes (installing or removing a
+    distribution changes its folder's modification time).
     """
+    entries = tuple(path)
+    return list(_scan(entries, tuple(_modified(entry) for entry in entries), group))
+
+
+def _modified(entry: str) -> int:
+    try:
+        return os.stat(entry or ".").st_mtime_ns
+    except OSError:
+        return 0
+
+
+@functools.lru_cache(maxsize=16)
+def _scan(path: tuple[str, ...], modified: tuple[int, ...], group: str) -> tuple[PluginEntryPoint, ...]:
     seen: set[str] = set()
     found: list[PluginEntryPoint] = []
     for entry in path:
@@ -114,4 +130,4 @@ def scan(path: Iterable[str], group: str = GROUP) -> list[PluginEntryPoint]:
             found.extend(
                 PluginEntryPoint(ep_name, value, name, version, tuple(requires)) for ep_name, value in points
             )
-    return sorted(found, key=lambda ep: (ep.name, normalize_name(ep.distribution)))
+    return tuple(sorted(found, key=lambda ep: (ep.name, normalize_name(ep.distribution))))
