@@ -130,7 +130,12 @@ def test_strict_plugins_fails_with_one_line_and_no_traceback(spine_cli, plugin_s
     result = spine_cli("--strict-plugins", "plugins", "list", site=plugin_site)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert result.stderr.strip().splitlines()[-1].startswith("spine: error: plugin ")
+    # In name order, the first failure is the conflict between dup_a and dup_b.
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith("spine: error: source 'dup' is provided by both dup_a (spine-dup-a 1.0) and dup_b")
+    )
     debug = spine_cli("--strict-plugins", "--debug", "plugins", "list", site=plugin_site)
     assert debug.returncode == 1
     assert "Traceback (most recent call last)" in debug.stderr

@@ -222,3 +222,35 @@ def test_unknown_names_suggest_the_close_one():
     kernel = Spine(entry_points=False, environ={})
     with pytest.raises(PluginError, match="unknown pipeline 'dmeo'; did you mean 'demo'"):
         kernel.run("dmeo")
+
+
+def test_a_name_claimed_three_times_is_reported_on_every_side():
+    def claimant(label: str):
+        class Claimant:
+            @spine.hookimpl
+            def register_sources(self, register):
+                register(spine.SourceSpec("shared", lambda: label))
+
+        return Claimant()
+
+    kernel = Spine(entry_points=False, environ={})
+    first, second, third = (kernel.register_plugin(claimant(n), n) for n in ("one", "two", "three"))
+    assert first.problems == [
+        "source 'shared' is also provided by two; disable one of them",
+        "source 'shared' is also provided by three; disable one of them",
+    ]
+    assert len(second.problems) == 2 and len(third.problems) == 2
+    with pytest.raises(PluginError, match="provided by one and two and three"):
+        kernel.plugins.get("source", "shared")
+
+
+def test_strict_mode_makes_a_name_conflict_an_error():
+    class Claimant:
+        @spine.hookimpl
+        def register_sources(self, register):
+            register(spine.SourceSpec("shared", lambda: None))
+
+    kernel = Spine(entry_points=False, environ={}, overrides={"strict_plugins": True})
+    kernel.register_plugin(Claimant(), "one")
+    with pytest.raises(PluginError, match="source 'shared' is provided by both one and two"):
+        kernel.register_plugin(Claimant(), "two")

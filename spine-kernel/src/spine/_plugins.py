@@ -157,7 +157,10 @@ class PluginRegistry:
             self._manager.check_pending()
         except pluggy.PluginValidationError:
             unknown = [
-                caller.name for caller in self._manager.get_hookcallers(plugin) or [] if not caller.has_spec()
+                caller.name
+                for caller in self._manager.get_hookcallers(plugin) or []
+                if not caller.has_spec()
+                and any(not impl.optionalhook for impl in caller.get_hookimpls() if impl.plugin is plugin)
             ]
             import difflib
 
@@ -190,31 +193,31 @@ class PluginRegistry:
 
     def _claim(self, capability: Capability, record: PluginRecord) -> None:
         claims = self._claims[capability.kind].setdefault(capability.name, [])
-        claims.append((capability, record))
         record.provides[capability.kind].append(capability.name)
-        if len(claims) == 2:  # report once per pair, naming both sides
-            first = claims[0][1]
-            for mine, other in ((first, record), (record, first)):
+        for _, other in claims:  # a conflict is reported on both sides, naming the other
+            for mine, theirs in ((other, record), (record, other)):
                 mine.problems.append(
                     f"{capability.kind} {capability.name!r} is also provided by "
-                    f"{_describe(other)}; disable one of them"
+                    f"{_describe(theirs)}; disable one of them"
                 )
-            _warn(
-                "%s %r is provided by both %s and %s; neither is used",
-                capability.kind,
-                capability.name,
-                _describe(first),
-                _describe(record),
+            self._fail_loudly(
+                f"{capability.kind} {capability.name!r} is provided by both {_describe(other)} "
+                f"and {_describe(record)}; neither is used",
+                record,
             )
+        claims.append((capability, record))
 
     def _fail(self, record: PluginRecord, reason: str, exc: BaseException) -> None:
         record.problems.append(reason)
         self.records.append(record)
-        _warn("plugin %s skipped: %s", _describe(record), reason)
+        self._fail_loudly(f"plugin {_describe(record)} skipped: {reason}", record, exc)
+
+    def _fail_loudly(self, message: str, record: PluginRecord, exc: BaseException | None = None) -> None:
+        """Warn, or raise in strict mode."""
+        _warn(message)
         if self.boot.strict_plugins:
             raise PluginError(
-                f"plugin {_describe(record)}: {reason}",
-                context={"plugin": record.name, "distribution": record.distribution},
+                message, context={"plugin": record.name, "distribution": record.distribution}
             ) from exc
 
     # -- using -----------------------------------------------------------------
@@ -237,7 +240,7 @@ class PluginRegistry:
             try:
                 call(**kwargs)
             except Exception as exc:
-                _warn("plugin %s failed in %s: %s: %s", owner, hook_name, type(exc).__name__, exc)
+                _warn(f"plugin {owner} failed in {hook_name}: {type(exc).__name__}: {exc}")
 
     def names(self, kind: str) -> list[str]:
         return sorted(name for name, claims in self._claims[kind].items() if len(claims) == 1)
@@ -266,12 +269,12 @@ class PluginRegistry:
         raise PluginError(message, context={"kind": kind, "name": name})
 
 
-def _warn(message: str, *args: object) -> None:
+def _warn(message: str) -> None:
     # logging is imported only when there is something to say: listing healthy
     # plugins must not pay for it.
     import logging
 
-    logging.getLogger("spine.plugins").warning(message, *args)
+    logging.getLogger("spine.plugins").warning("%s", message)
 
 
 def _describe(record: PluginRecord) -> str:
