@@ -27,7 +27,10 @@ if TYPE_CHECKING:
     from ._plugins import PluginRecord
     from ._results import ErrorInfo, RunCounts, RunInfo, RunResult, RunStatus
     from ._runner import RunContext
+    from ._schema import Field, Schema, check_identifier, infer_type, normalize_identifier, text_parser
     from ._settings import Settings, SpineSettings
+    from ._sources import Batch, Reject, Source
+    from ._stores import Dialect, Session, Store, Target, WriteMode, check_existing_table
 
 # The public names are loaded on first use (PEP 562): `spine plugins list` must stay
 # fast, and a plugin module that only needs `spine.hookimpl` should not pay for pydantic.
@@ -48,7 +51,10 @@ _EXPORTS = {
     "._plugins": ["PluginRecord"],
     "._results": ["ErrorInfo", "RunCounts", "RunInfo", "RunResult", "RunStatus"],
     "._runner": ["RunContext"],
+    "._schema": ["Field", "Schema", "check_identifier", "infer_type", "normalize_identifier", "text_parser"],
     "._settings": ["Settings", "SpineSettings"],
+    "._sources": ["Batch", "Reject", "Source"],
+    "._stores": ["Dialect", "Session", "Store", "Target", "WriteMode", "check_existing_table"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -71,27 +77,42 @@ def __dir__() -> list[str]:
 __all__ = [
     "AlertChannelSpec",
     "AlertError",
+    "Batch",
     "Capability",
     "CheckError",
     "ConfigError",
+    "Dialect",
     "ErrorInfo",
+    "Field",
     "LoadError",
     "PipelineSpec",
     "PluginError",
     "PluginRecord",
+    "Reject",
     "RunContext",
     "RunCounts",
     "RunInfo",
     "RunResult",
     "RunStatus",
+    "Schema",
+    "Session",
     "Settings",
+    "Source",
     "SourceError",
     "SourceSpec",
     "Spine",
     "SpineError",
     "SpineSettings",
+    "Store",
     "StoreSpec",
+    "Target",
     "TransformError",
+    "WriteMode",
     "__version__",
+    "check_existing_table",
+    "check_identifier",
     "hookimpl",
+    "infer_type",
+    "normalize_identifier",
+    "text_parser",
 ]

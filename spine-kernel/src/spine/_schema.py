@@ -1,0 +1,221 @@
+"""Schemas: column names and logical types, and the conversions from text every text source needs.
+
+Logical types and the Python values that carry them:
+
+    string      str            (an empty field stays "")
+    integer     int            (64-bit in every store)
+    decimal     decimal.Decimal (exact; precision/scale optional)
+    float       float
+    boolean     bool           (true/false, t/f, yes/no, y/n, 1/0)
+    date        datetime.date  (YYYY-MM-DD)
+    timestamp   datetime.datetime, naive and meaning UTC (ISO 8601; an offset is converted)
+
+For every type but string, an empty text field is NULL (None).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ._errors import ConfigError
+
+TYPES = ("string", "integer", "decimal", "float", "boolean", "date", "timestamp")
+MAX_IDENTIFIER_LENGTH = 63  # PostgreSQL's limit, the smallest of the stores
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TRUE = frozenset({"true", "t", "yes", "y", "1"})
+_FALSE = frozenset({"false", "f", "no", "n", "0"})
+
+
+def check_identifier(name: str, what: str = "name") -> str:
+    """Return `name` when it is a safe table or column name, else raise `ConfigError`.
+
+    Stores quote every identifier as well; this keeps names portable across
+    SQLite, PostgreSQL and Db2 and makes injection impossible by construction.
+    """
+    if not isinstance(name, str) or not _IDENTIFIER.match(name) or len(name) > MAX_IDENTIFIER_LENGTH:
+        raise ConfigError(
+            f"invalid {what} {name!r}: expected letters, digits and underscores, not starting "
+            f"with a digit, at most {MAX_IDENTIFIER_LENGTH} characters",
+            context={what: str(name)[:200]},
+        )
+    return name
+
+
+def normalize_identifier(text: str) -> str:
+    """A column name from free text: ``"Total Weekly Shares"`` / ``"totalWeeklyShares"`` ->
+    ``total_weekly_shares``. Used for header names, so any header becomes a safe column."""
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text.strip())
+    name = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_").lower()
+    if not name:
+        name = "column"
+    if name[0].isdigit():
+        name = f"_{name}"
+    return name[:MAX_IDENTIFIER_LENGTH]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column: a name, a logical type and its options."""
+
+    name: str
+    type: str = "string"
+    nullable: bool = True
+    precision: int | None = None  # decimal: total digits
+    scale: int | None = None  # decimal: digits after the point
+    length: int | None = None  # string: maximum characters
+
+    def __post_init__(self) -> None:
+        check_identifier(self.name, "column name")
+        if self.type not in TYPES:
+            raise ConfigError(
+                f"column {self.name!r}: unknown type {self.type!r}; expected one of {', '.join(TYPES)}",
+                context={"column": self.name},
+            )
+
+
+@dataclass(frozen=True)
+class Schema:
+    """Ordered fields; the rows of a batch are tuples in this order."""
+
+    fields: tuple[Field, ...]
+
+    def __post_init__(self) -> None:
+        seen: set[str] = set()
+        for field in self.fields:
+            if field.name.lower() in seen:
+                raise ConfigError(f"column {field.name!r} appears twice", context={"column": field.name})
+            seen.add(field.name.lower())
+
+    @classmethod
+    def of(cls, *fields: Field | tuple[str, str]) -> Schema:
+        """``Schema.of(("symbol", "string"), ("shares", "decimal"))``."""
+        return cls(tuple(f if isinstance(f, Field) else Field(*f) for f in fields))
+
+    @property
+    def names(self) -> list[str]:
+        return [field.name for field in self.fields]
+
+    def index(self, name: str) -> int:
+        for position, field in enumerate(self.fields):
+            if field.name == name:
+                return position
+        raise ConfigError(
+            f"no column {name!r}; columns are {', '.join(self.names)}", context={"column": name}
+        )
+
+    def field(self, name: str) -> Field:
+        return self.fields[self.index(name)]
+
+
+# -- text to values ------------------------------------------------------------------
+
+
+def _integer(text: str) -> int:
+    value = int(text)
+    if not -(2**63) <= value < 2**63:
+        raise ValueError("out of the 64-bit integer range")
+    return value
+
+
+def _decimal(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError("not a number") from None
+    if not value.is_finite():
+        raise ValueError("not a finite number")
+    return value
+
+
+def _boolean(text: str) -> bool:
+    folded = text.strip().lower()
+    if folded in _TRUE:
+        return True
+    if folded in _FALSE:
+        return False
+    raise ValueError("not a boolean")
+
+
+def _timestamp(text: str) -> datetime:
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "integer": _integer,
+    "decimal": _decimal,
+    "float": float,
+    "boolean": _boolean,
+    "date": date.fromisoformat,
+    "timestamp": _timestamp,
+}
+_EXPECTED = {
+    "integer": "an integer",
+    "decimal": "a decimal number",
+    "float": "a number",
+    "boolean": "true or false",
+    "date": "a date (YYYY-MM-DD)",
+    "timestamp": "a timestamp (ISO 8601)",
+}
+
+
+def text_parser(field: Field) -> Callable[[str], Any]:
+    """A function turning one text field into the field's value.
+
+    It raises ValueError with a message naming the column and what was expected.
+    """
+    if field.type == "string":
+        if field.length is None:
+            return str
+        limit = field.length
+
+        def string(text: str) -> str:
+            if len(text) > limit:
+                raise ValueError(f"column {field.name}: longer than {limit} characters")
+            return text
+
+        return string
+    parse, expected, nullable = _PARSERS[field.type], _EXPECTED[field.type], field.nullable
+
+    def convert(text: str) -> Any:
+        if text == "" or text.isspace():
+            if nullable:
+                return None
+            raise ValueError(f"column {field.name}: a value is required")
+        try:
+            return parse(text)
+        except (ValueError, TypeError, OverflowError):
+            raise ValueError(f"column {field.name}: expected {expected}, got {text[:80]!r}") from None
+
+    return convert
+
+
+def infer_type(samples: Iterable[str]) -> str:
+    """The narrowest logical type that reads every non-empty sample; string when none does."""
+    candidates = ["boolean", "integer", "decimal", "date", "timestamp"]
+    seen_any = False
+    for text in samples:
+        if text == "" or text.isspace():
+            continue
+        seen_any = True
+        survivors = []
+        for candidate in candidates:
+            try:
+                _PARSERS[candidate](text)
+            except (ValueError, TypeError, OverflowError):
+                continue
+            if candidate == "boolean" and text.strip() in ("0", "1"):
+                continue  # 0/1 columns are far more often numbers
+            survivors.append(candidate)
+        candidates = survivors
+        if not candidates:
+            return "string"
+    return candidates[0] if seen_any and candidates else "string"

@@ -1,0 +1,69 @@
+"""The source contract: a schema, then batches of typed rows, each row with its position."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from typing import Any, NamedTuple
+
+from ._schema import Schema
+
+DEFAULT_BATCH_SIZE = 10_000
+
+
+class Reject(NamedTuple):
+    """A record that could not be used, kept with where it came from and why."""
+
+    origin: str  # file path, or URL and page
+    position: int | None  # line number in a file, index within a page
+    raw: str  # the record as read, for the rejects table
+    reason: str
+
+
+class Batch(NamedTuple):
+    """A stretch of a source: typed rows plus the records of that stretch that failed to parse.
+
+    ``rows[i]`` is a tuple in schema order found at ``positions[i]`` of ``origin``
+    (a line number in a file, an index within a page). ``raw`` (optional, same
+    length as rows) holds each row's original text, for rejects raised later by
+    checks; sources that cannot provide it leave it empty.
+    """
+
+    rows: list[tuple[Any, ...]]
+    positions: list[int]
+    origin: str
+    rejects: Sequence[Reject] = ()
+    raw: Sequence[str] = ()
+
+
+class Source(ABC):
+    """A source of records. Factories registered with `SourceSpec` return one.
+
+    A source is built as ``factory(location, **options)`` where options are the
+    strings given with ``spine load -o KEY=VALUE`` (or Python values from code). It
+    must stream: memory may grow with the batch size, never with the input.
+    Structural problems (unreadable file, wrong header, bad encoding, truncated
+    input) raise `SourceError` naming the file and line; a record that cannot be
+    parsed becomes a `Reject` in its batch and reading goes on.
+    """
+
+    @abstractmethod
+    def schema(self) -> Schema:
+        """The columns of every row this source yields (may read the header)."""
+
+    @abstractmethod
+    def batches(self, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Batch]:
+        """Yield batches of at most `batch_size` rows (plus that stretch's rejects)."""
+
+    def describe(self) -> str:
+        """Where the data comes from, for messages and run records (no secrets)."""
+        return type(self).__name__
+
+    def close(self) -> None:  # noqa: B027 - optional for sources that hold nothing open
+        """Release files or connections; called once the run is done with the source."""
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

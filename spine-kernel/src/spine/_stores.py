@@ -1,0 +1,167 @@
+"""The store contract: tables in one database, written in one transaction per load.
+
+A store plugin subclasses `Store` (and usually `Dialect`); its `StoreSpec` factory is
+called as ``factory(url)``. The kernel uses three things from it: `write` for loads
+(the store's fast path), `transaction` for the kernel's own small statements (run
+records, rejects, state, migrations; SQL with ``?`` placeholders that the store
+translates if its driver wants another style) and `columns` to inspect tables.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
+
+from ._errors import ConfigError, LoadError
+from ._schema import Field, Schema, check_identifier
+
+
+class WriteMode(StrEnum):
+    APPEND = "append"  # add the rows
+    REPLACE = "replace"  # the table holds exactly the loaded rows afterwards
+    MERGE = "merge"  # upsert on the key columns: insert new keys, update existing ones
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a load writes: a table, a write mode and (for merge) the key columns.
+
+    Tables the store creates get a primary key on `keys` when keys are given, and
+    key columns are NOT NULL: a row with an empty key is rejected before it
+    reaches the store. Within one merge load, the last row for a key wins.
+    """
+
+    table: str
+    mode: WriteMode = WriteMode.APPEND
+    keys: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        check_identifier(self.table, "table name")
+        for key in self.keys:
+            check_identifier(key, "key column")
+        try:
+            object.__setattr__(self, "mode", WriteMode(self.mode))
+        except ValueError:
+            raise ConfigError(
+                f"unknown write mode {self.mode!r}; expected append, replace or merge"
+            ) from None
+        if self.mode is WriteMode.MERGE and not self.keys:
+            raise ConfigError(f"merge into {self.table!r} needs key columns (--key COL,...)")
+
+    def check(self, schema: Schema) -> None:
+        """Raise `ConfigError` when a key column is not in `schema`."""
+        for key in self.keys:
+            if key not in schema.names:
+                raise ConfigError(
+                    f"key column {key!r} is not among the columns of {self.table!r}: "
+                    f"{', '.join(schema.names)}",
+                    context={"table": self.table, "column": key},
+                )
+
+
+class Dialect:
+    """How one database spells things. Subclasses override `column_type` and `quote`."""
+
+    name = "sql"
+
+    def quote(self, identifier: str) -> str:
+        """A checked, double-quoted identifier (ANSI SQL, understood by all three stores)."""
+        return '"' + check_identifier(identifier) + '"'
+
+    def column_type(self, field: Field) -> str:
+        raise NotImplementedError
+
+    def create_table(self, table: str, schema: Schema, keys: Sequence[str] = ()) -> str:
+        """``CREATE TABLE`` for `schema`, with a primary key on `keys` (NOT NULL)."""
+        columns = [
+            f"{self.quote(f.name)} {self.column_type(f)}"
+            + (" NOT NULL" if f.name in keys or not f.nullable else "")
+            for f in schema.fields
+        ]
+        if keys:
+            columns.append(f"PRIMARY KEY ({', '.join(self.quote(k) for k in keys)})")
+        return f"CREATE TABLE {self.quote(table)} ({', '.join(columns)})"
+
+
+class Session(Protocol):
+    """What `Store.transaction` yields: statements with ``?`` placeholders."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]: ...
+
+
+class Store(ABC):
+    """A database that spine loads into and keeps its run records in."""
+
+    dialect: Dialect
+
+    @abstractmethod
+    def write(self, target: Target, schema: Schema, batches: Iterable[Sequence[tuple[Any, ...]]]) -> int:
+        """Write every batch into `target` in one transaction and return the rows written.
+
+        Creates the table from `schema` when it is missing; fails with `LoadError`
+        when an existing table lacks a column of `schema`, or (merge) has no unique
+        key on ``target.keys``. Two writes to the same table never interleave. If
+        iterating `batches` raises, or anything else fails, the transaction is
+        rolled back and the table is exactly as it was; the exception propagates.
+        """
+
+    @abstractmethod
+    def transaction(self, lock: str | None = None) -> AbstractContextManager[Session]:
+        """A transaction, committed when the block ends normally and rolled back otherwise.
+
+        With `lock`, transactions holding the same lock name are serialised.
+        """
+
+    @abstractmethod
+    def columns(self, table: str) -> list[str] | None:
+        """The column names of `table`, or None when it does not exist."""
+
+    def describe(self) -> str:
+        """The store's URL without secrets, for messages and records."""
+        return self.dialect.name
+
+    def close(self) -> None:  # noqa: B027 - optional
+        """Close connections."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def missing_columns(store: Store, table: str, schema: Schema) -> list[str] | None:
+    """Columns of `schema` that existing `table` lacks; None when the table does not exist.
+
+    Comparison ignores case: unquoted identifiers fold to upper case in Db2.
+    """
+    existing = store.columns(table)
+    if existing is None:
+        return None
+    have = {name.lower() for name in existing}
+    return [name for name in schema.names if name.lower() not in have]
+
+
+def check_existing_table(store: Store, target: Target, schema: Schema) -> bool:
+    """True when `target.table` exists and can take `schema`; False when it is missing.
+
+    Raises `LoadError` naming the columns the table lacks.
+    """
+    missing = missing_columns(store, target.table, schema)
+    if missing is None:
+        return False
+    if missing:
+        raise LoadError(
+            f"table {target.table!r} exists without column(s) {', '.join(missing)} "
+            "that the input has; add them, or load into a new table",
+            context={"table": target.table, "missing": missing},
+        )
+    return True
