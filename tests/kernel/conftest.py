@@ -27,6 +27,15 @@ def good_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return install([plugin_dists.GOOD], root / "site", root / "wheels")
 
 
+@pytest.fixture(autouse=True)
+def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own home: the embedded store's default file goes there."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    return home
+
+
 @pytest.fixture
 def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """An environment without SPINE_* variables, run from an empty folder (no spine.toml)."""

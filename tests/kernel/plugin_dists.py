@@ -36,7 +36,7 @@ def make_channel(): return "channel"
 
 class GoodPipeline:
     def run(self, context):
-        return spine.RunCounts(rows_read=3, rows_written=3)
+        context.count(read=3, written=3)
 """,
     },
     entry_points={"good": "spine_good"},

@@ -52,7 +52,8 @@ def test_plugins_list_json_follows_the_contract(spine_cli, plugin_site):
         },
     }
     assert plugins["spine"]["distribution"] == "spine-kernel"
-    assert plugins["spine"]["provides"]["pipeline"] == ["demo"]
+    assert plugins["spine"]["provides"]["pipeline"] == ["demo", "load"]
+    assert plugins["spine"]["provides"]["store"] == ["sqlite"]
     for bad, reason in {
         "importerror": "import failed: ModuleNotFoundError",
         "raises": "register_sources raised RuntimeError",
@@ -160,7 +161,7 @@ def test_run_prints_the_result_envelope(spine_cli):
 
 
 def test_a_failed_run_exits_1_with_the_error_in_the_envelope(spine_cli):
-    result = spine_cli("run", "demo", "-p", "fail=true", "--json")
+    result = spine_cli("run", "demo", "-p", "fail_at=5", "--json")
     assert result.returncode == 1
     envelope = json.loads(result.stdout)
     assert envelope["status"] == "failed"

@@ -31,8 +31,8 @@ class Recorder:
 class Pipelines:
     @spine.hookimpl
     def register_pipelines(self, register):
-        register(spine.PipelineSpec("ok", lambda: Step(spine.RunCounts(2, 2, 0))))
-        register(spine.PipelineSpec("partial", lambda: Step(spine.RunCounts(3, 2, 1))))
+        register(spine.PipelineSpec("ok", lambda: Step(read=2)))
+        register(spine.PipelineSpec("partial", lambda: Step(read=3, rejected=1)))
         register(
             spine.PipelineSpec("bad", lambda: Step(spine.LoadError("disk full", context={"table": "t"})))
         )
@@ -40,13 +40,17 @@ class Pipelines:
 
 
 class Step:
-    def __init__(self, outcome) -> None:
-        self.outcome = outcome
+    """Counts rows without a store: `read` rows, of which `rejected` are rejected."""
+
+    def __init__(self, error: BaseException | None = None, *, read: int = 0, rejected: int = 0) -> None:
+        self.error, self.read, self.rejected = error, read, rejected
 
     def run(self, context):
-        if isinstance(self.outcome, BaseException):
-            raise self.outcome
-        return self.outcome
+        if self.error is not None:
+            raise self.error
+        context.count(read=self.read, written=self.read - self.rejected)
+        for line in range(self.rejected):
+            context.reject(spine.Reject("step", line + 1, "raw", "rejected by the test"))
 
 
 @pytest.fixture
@@ -80,7 +84,7 @@ def test_hook_register_sources():
 def test_hook_register_stores():
     kernel = _register("register_stores", spine.StoreSpec("memory", dict, schemes=("memory",)))
     assert kernel.plugins.get("store", "memory").load()() == {}
-    assert kernel.plugins.names("store") == ["memory"]
+    assert kernel.plugins.names("store") == ["memory", "sqlite"]
 
 
 def test_hook_register_alert_channels():
@@ -89,7 +93,7 @@ def test_hook_register_alert_channels():
 
 
 def test_hook_register_pipelines():
-    kernel = _register("register_pipelines", spine.PipelineSpec("one", lambda: Step(spine.RunCounts(1, 1))))
+    kernel = _register("register_pipelines", spine.PipelineSpec("one", lambda: Step(read=1)))
     assert "one" in kernel.plugins.names("pipeline")
     assert kernel.run("one").counts == spine.RunCounts(1, 1, 0)
 

@@ -160,7 +160,7 @@ class _Programmatic:
 
 class _Counts:
     def run(self, context):
-        return spine.RunCounts(rows_read=int(context.params["n"]))
+        context.count(read=int(context.params["n"]))
 
 
 def test_plugins_register_in_code_without_entry_points():

@@ -4,16 +4,35 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ._descriptors import PipelineSpec
+from ._descriptors import PipelineSpec, StoreSpec
 from ._hookspecs import hookimpl
+
+
+@hookimpl
+def register_stores(register: Callable[[StoreSpec], None]) -> None:
+    register(
+        StoreSpec(
+            "sqlite",
+            "spine._sqlite:SQLiteStore",
+            schemes=("sqlite",),
+            description="SQLite database file (the embedded default)",
+        )
+    )
 
 
 @hookimpl
 def register_pipelines(register: Callable[[PipelineSpec], None]) -> None:
     register(
         PipelineSpec(
+            "load",
+            "spine._pipelines:LoadPipeline",
+            description="Any source into a table (spine load); params source, table, mode, key, option.NAME",
+        )
+    )
+    register(
+        PipelineSpec(
             "demo",
-            "spine._demo:DemoPipeline",
-            description="Counts synthetic records; params rows=N, reject_every=N, fail=true",
+            "spine._pipelines:DemoPipeline",
+            description="Synthetic trades into demo_trades; params rows=N, reject_every=N, fail_at=LINE",
         )
     )

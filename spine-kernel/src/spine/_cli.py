@@ -14,13 +14,16 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any
 
 from ._config import BootSettings, ConfigSources
 from ._errors import ConfigError, PluginError, SpineError
 from ._kernel import Spine
 from ._redact import Redactor
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._results import RunResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -93,16 +96,55 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run a registered pipeline", parents=[common])
     run.add_argument("pipeline")
     run.add_argument(
-        "-p",
-        "--param",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="pipeline parameter (repeatable)",
+        "-p", "--param", action="append", default=[], metavar="KEY=VALUE", help="pipeline parameter"
     )
-    run.add_argument("--json", action="store_true", help="print the result envelope as JSON")
+    _run_options(run)
     run.set_defaults(handler=_run)
+
+    load = commands.add_parser("load", help="load a file or URL into a table", parents=[common])
+    load.add_argument("source", help="a file path, or a URL that a source plugin reads")
+    load.add_argument("--table", required=True, help="the table to write")
+    load.add_argument("--mode", choices=["append", "replace", "merge"], default="append")
+    load.add_argument("--key", default="", metavar="COL,...", help="key columns (required for merge)")
+    load.add_argument(
+        "-o", "--option", action="append", default=[], metavar="KEY=VALUE", help="source option"
+    )
+    _run_options(load)
+    load.set_defaults(handler=_load)
+
+    runs = commands.add_parser("runs", help="recorded runs", parents=[common])
+    runs_commands = runs.add_subparsers(dest="runs_command", metavar="COMMAND", parser_class=_Parser)
+    runs_commands.required = True
+    runs_list = runs_commands.add_parser("list", help="recent runs, newest first", parents=[common])
+    runs_list.add_argument("--pipeline")
+    runs_list.add_argument("--status", choices=["running", "succeeded", "partial", "failed"])
+    runs_list.add_argument(
+        "--since", metavar="ISO", help="started at or after (2026-11-23 or 2026-11-23T08:00)"
+    )
+    runs_list.add_argument("--until", metavar="ISO", help="started before")
+    runs_list.add_argument("--limit", type=int, default=50)
+    _store_and_json(runs_list)
+    runs_list.set_defaults(handler=_runs_list)
+    runs_show = runs_commands.add_parser("show", help="one run with its rejected rows", parents=[common])
+    runs_show.add_argument("run_id", metavar="RUN_ID", help="a run id, or a unique prefix of 6+ characters")
+    runs_show.add_argument("--rejects", type=int, default=20, metavar="N", help="rejected rows to show")
+    _store_and_json(runs_show)
+    runs_show.set_defaults(handler=_runs_show)
     return parser
+
+
+def _store_and_json(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store", metavar="URL", help="store URL (default: SPINE_STORE_URL, else embedded SQLite)"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _run_options(parser: argparse.ArgumentParser) -> None:
+    _store_and_json(parser)
+    parser.add_argument(
+        "--max-rejects", metavar="N|P%", help="rejected rows that fail the run: a count, or a share like 5%%"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -176,9 +218,9 @@ def _report(exc: BaseException, redactor: Redactor, debug: bool, code: int) -> i
     return code
 
 
-def _print_json(data: Any, out: IO[str] = sys.stdout) -> None:
-    json.dump(data, out, indent=2, default=str)
-    out.write("\n")
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
 
 
 # -- commands -------------------------------------------------------------------
@@ -215,23 +257,80 @@ def _plugins_list(args: argparse.Namespace, kernel: Spine) -> int:
     return EXIT_OK
 
 
-def _run(args: argparse.Namespace, kernel: Spine) -> int:
-    params: dict[str, str] = {}
-    for item in args.param:
+def _pairs(items: Sequence[str], flag: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in items:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise UsageError(f"-p {item!r}: expected KEY=VALUE")
-        params[key.strip()] = value
-    result = kernel.run(args.pipeline, params)
+            raise UsageError(f"{flag} {item!r}: expected KEY=VALUE")
+        pairs[key.strip()] = value
+    return pairs
+
+
+def _run(args: argparse.Namespace, kernel: Spine) -> int:
+    params = _pairs(args.param, "-p")
+    return _report_run(args, kernel, lambda **run: kernel.run(args.pipeline, params, **run))
+
+
+def _load(args: argparse.Namespace, kernel: Spine) -> int:
+    keys = [key.strip() for key in args.key.split(",") if key.strip()]
+    options = _pairs(args.option, "-o")
+    return _report_run(
+        args,
+        kernel,
+        lambda **run: kernel.load(args.source, args.table, mode=args.mode, keys=keys, options=options, **run),
+    )
+
+
+def _report_run(args: argparse.Namespace, kernel: Spine, start: Any) -> int:
+    from ._progress import progress_line
+
+    with progress_line(sys.stderr, enabled=not args.json) as progress:
+        result: RunResult = start(store=args.store, max_rejects=args.max_rejects, progress=progress)
     if args.json:
         _print_json(result.to_dict())
     else:
-        line = (
-            f"{result.pipeline} {result.status.value}: {result.counts.rows_read} read, "
-            f"{result.counts.rows_written} written, {result.counts.rows_rejected} rejected "
-            f"in {result.duration_seconds:.2f}s (run {result.run_id})"
+        counts = result.counts
+        print(
+            f"{result.pipeline} {result.status.value}: {counts.rows_read:,} read, "
+            f"{counts.rows_written:,} written, {counts.rows_rejected:,} rejected "
+            f"in {result.duration_seconds or 0:.2f}s "
+            f"(run {result.run_id}, store {kernel.runlog(args.store).store.describe()})"
         )
-        print(line)
         if result.error:
             print(f"error [{result.error.category}]: {result.error.message}", file=sys.stderr)
+        if counts.rows_rejected:
+            print(f"rejected rows: spine runs show {result.run_id[:12]}", file=sys.stderr)
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _runs_list(args: argparse.Namespace, kernel: Spine) -> int:
+    from ._runs_view import parse_moment, runs_table
+
+    runs = kernel.runlog(args.store).runs(
+        pipeline=args.pipeline,
+        status=args.status,
+        since=parse_moment(args.since, "--since"),
+        until=parse_moment(args.until, "--until"),
+        limit=args.limit,
+    )
+    if args.json:
+        _print_json([run.to_dict() for run in runs])
+    else:
+        print(runs_table(runs))
+    return EXIT_OK
+
+
+def _runs_show(args: argparse.Namespace, kernel: Spine) -> int:
+    from ._runs_view import run_details
+
+    runlog = kernel.runlog(args.store)
+    run = runlog.run(args.run_id)
+    if run is None:
+        raise UsageError(f"no run {args.run_id!r} in {runlog.store.describe()} (see 'spine runs list')")
+    rejects = runlog.rejects(run.run_id, limit=args.rejects)
+    if args.json:
+        _print_json({**run.to_dict(), "rejects": [r._asdict() for r in rejects]})
+    else:
+        print(run_details(run, rejects))
+    return EXIT_OK

@@ -98,7 +98,7 @@ class AlertChannelSpec(Capability):
 
 
 class PipelineSpec(Capability):
-    """A pipeline: the factory returns an object with ``run(context) -> RunCounts``."""
+    """A pipeline: the factory returns an object with ``run(context: RunContext) -> None``."""
 
     kind: ClassVar[str] = "pipeline"
 

@@ -60,8 +60,8 @@ def register_pipelines(register: Callable[[PipelineSpec], None]) -> None:
     """register_pipelines(register: Callable[[PipelineSpec], None]) -> None
 
     Call ``register(PipelineSpec(name, factory))`` once per pipeline. The factory
-    returns an object whose ``run(context: RunContext) -> RunCounts | None`` does the
-    work.
+    returns an object whose ``run(context: RunContext) -> None`` does the work,
+    usually through ``context.load(source, target, ...)``.
     """
 
 

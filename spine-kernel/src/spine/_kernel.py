@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _builtin
 from ._config import BootSettings, ConfigSources
+from ._errors import ConfigError, PluginError
 from ._plugins import KERNEL_DISTRIBUTION, PluginRecord, PluginRegistry
 from ._redact import Redactor
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._loading import Progress, RejectThreshold
     from ._results import RunResult
+    from ._runlog import RunLog
     from ._settings import Settings, SpineSettings
+    from ._sources import Source
+    from ._stores import Store
 
     SettingsT = TypeVar("SettingsT", bound=SpineSettings)
 
@@ -49,6 +54,7 @@ class Spine:
         self.boot = BootSettings.from_sources(self.config)
         self.redactor = Redactor()
         self.plugins = PluginRegistry(self.boot)
+        self._runlogs: dict[str, RunLog] = {}
         self.plugins.register(_builtin, "spine", distribution=KERNEL_DISTRIBUTION, version=__version__)
         if entry_points:
             self.plugins.load_entry_points(plugin_path)
@@ -77,12 +83,110 @@ class Spine:
         """Register a plugin object (a module, class or instance with hook implementations)."""
         return self.plugins.register(plugin, name)
 
-    def run(self, pipeline: str, params: Mapping[str, Any] | None = None) -> RunResult:
+    def run(
+        self,
+        pipeline: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        store: str | None = None,
+        max_rejects: str | RejectThreshold | None = None,
+        progress: Progress | None = None,
+    ) -> RunResult:
         """Run a registered pipeline and return its result envelope.
 
-        Raises `PluginError` when no plugin provides `pipeline`; every error after
-        the run has started ends in a result with status ``failed``.
+        `store` is a store URL (default: the ``store_url`` setting, else the embedded
+        SQLite file); `max_rejects` overrides the pipeline's reject threshold
+        (``"250"`` rows or ``"2.5%"``). Raises `PluginError` when no plugin provides
+        `pipeline` and `LoadError` when the store cannot be opened; every error
+        after the run has started ends in a result with status ``failed``.
         """
+        from ._loading import RejectThreshold
         from ._runner import run_pipeline
 
-        return run_pipeline(self, pipeline, params or {})
+        threshold = RejectThreshold.parse(max_rejects) if isinstance(max_rejects, str) else max_rejects
+        return run_pipeline(
+            self, pipeline, params or {}, store=store, max_rejects=threshold, progress=progress
+        )
+
+    def load(
+        self,
+        source: str,
+        table: str,
+        *,
+        mode: str = "append",
+        keys: Sequence[str] = (),
+        options: Mapping[str, Any] | None = None,
+        **run_options: Any,
+    ) -> RunResult:
+        """Load any source (a file path, or a URL a source plugin claims) into `table`.
+
+        A run of the built-in ``load`` pipeline: recorded like any other. `options`
+        go to the source; `run_options` are those of `run`.
+        """
+        params = {"source": source, "table": table, "mode": mode, "key": ",".join(keys)}
+        params.update({f"option.{name}": value for name, value in (options or {}).items()})
+        return self.run("load", params, **run_options)
+
+    def open_source(self, location: str, **options: Any) -> Source:
+        """The source for a file path or URL, from the plugin that claims its scheme."""
+        scheme = location.split("://", 1)[0].lower() if "://" in location else "file"
+        for name in self.plugins.names("source"):
+            spec = self.plugins.get("source", name)
+            if scheme in spec.schemes:  # type: ignore[attr-defined]
+                return spec.load()(location, **options)  # type: ignore[no-any-return]
+        hint = (
+            "spine-source-file" if scheme == "file" else "a source plugin for it (spine-source-http for http)"
+        )
+        raise PluginError(
+            f"no installed source reads {scheme!r} locations like {location!r}; install {hint}",
+            context={"scheme": scheme},
+        )
+
+    def store_url(self, url: str | None = None) -> str:
+        """The store URL to use: `url`, else the ``store_url`` setting, else the embedded
+        SQLite file ``$XDG_DATA_HOME/spine/spine.db`` (``~/.local/share/spine/spine.db``)."""
+        chosen = url or self.settings.store_url
+        if chosen:
+            return chosen
+        data_home = self.config.environ.get("XDG_DATA_HOME") or os.path.join(
+            self.config.environ.get("HOME") or os.path.expanduser("~"), ".local", "share"
+        )
+        return "sqlite:///" + os.path.join(data_home, "spine", "spine.db")
+
+    def runlog(self, url: str | None = None) -> RunLog:
+        """The run records of a store (opened, and migrated, once per kernel)."""
+        from ._runlog import RunLog
+
+        resolved = self.store_url(url)
+        if resolved not in self._runlogs:
+            self._runlogs[resolved] = RunLog(self._open_store(resolved))
+        return self._runlogs[resolved]
+
+    def _open_store(self, url: str) -> Store:
+        from urllib.parse import urlsplit
+
+        scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+        password = urlsplit(url).password if "://" in url else None
+        if password:
+            self.redactor.add(password)
+        for name in self.plugins.names("store"):
+            spec = self.plugins.get("store", name)
+            if scheme in spec.schemes:  # type: ignore[attr-defined]
+                return spec.load()(url)  # type: ignore[no-any-return]
+        raise ConfigError(
+            f"no installed store handles {scheme or 'this'} URLs ({self.redactor.text(url)}); "
+            "expected sqlite:///path, or install spine-store-postgres (postgresql://) or spine-store-db2 (db2://)",
+            context={"scheme": scheme},
+        )
+
+    def close(self) -> None:
+        """Close the stores this kernel opened."""
+        for runlog in self._runlogs.values():
+            runlog.store.close()
+        self._runlogs.clear()
+
+    def __enter__(self) -> Spine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

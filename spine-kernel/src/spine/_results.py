@@ -11,6 +11,7 @@ from ._errors import SpineError
 
 
 class RunStatus(StrEnum):
+    RUNNING = "running"  # only in run records: started, not ended (or the process died)
     SUCCEEDED = "succeeded"
     PARTIAL = "partial"
     FAILED = "failed"
@@ -70,17 +71,19 @@ class RunResult:
     params: dict[str, Any]
     counts: RunCounts
     started_at: datetime
-    finished_at: datetime
+    finished_at: datetime | None  # None only for a recorded run that has not ended
     error: ErrorInfo | None = None
 
     @property
-    def duration_seconds(self) -> float:
+    def duration_seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
         return (self.finished_at - self.started_at).total_seconds()
 
     @property
     def ok(self) -> bool:
         """True when the run succeeded or was partial (the CLI exits 0 for both)."""
-        return self.status is not RunStatus.FAILED
+        return self.status in (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form printed by ``spine run --json``."""
@@ -93,7 +96,7 @@ class RunResult:
             "rows_written": self.counts.rows_written,
             "rows_rejected": self.counts.rows_rejected,
             "started_at": self.started_at.isoformat(),
-            "finished_at": self.finished_at.isoformat(),
-            "duration_seconds": round(self.duration_seconds, 6),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "duration_seconds": None if self.duration_seconds is None else round(self.duration_seconds, 6),
             "error": self.error.to_dict() if self.error else None,
         }

@@ -1,64 +1,145 @@
-"""Running one pipeline: the run id, the lifecycle hooks and the result envelope."""
+"""Running one pipeline: the run record, the lifecycle hooks and the result envelope."""
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ._errors import SpineError
+from ._loading import Check, Progress, RejectSpool, RejectThreshold, RowStream, Transform, keys_present
 from ._results import ErrorInfo, RunCounts, RunInfo, RunResult, RunStatus
+from ._sources import DEFAULT_BATCH_SIZE, Reject, Source
+from ._stores import Store, Target
 
 if TYPE_CHECKING:
     from ._kernel import Spine
+    from ._runlog import RunLog
 
 log = logging.getLogger("spine.run")
 
 
-@dataclass(frozen=True)
 class RunContext:
-    """What a pipeline's ``run(context)`` receives."""
+    """What a pipeline's ``run(context)`` receives: its parameters, the store, and `load`."""
 
-    run_id: str
-    pipeline: str
-    params: Mapping[str, Any]  # as given: secrets are not masked here
-    kernel: Spine
+    def __init__(
+        self,
+        run_id: str,
+        pipeline: str,
+        params: Mapping[str, Any],
+        kernel: Spine,
+        runlog: RunLog,
+        threshold: RejectThreshold,
+        progress: Progress | None = None,
+    ) -> None:
+        self.run_id = run_id
+        self.pipeline = pipeline
+        self.params = params  # as given: secrets are not masked here
+        self.kernel = kernel
+        self.store: Store = runlog.store
+        self.threshold = threshold
+        self.rows_read = self.rows_written = 0
+        self.rejects = RejectSpool()
+        self._runlog = runlog
+        self._progress = progress
+        self.log = logging.LoggerAdapter(log, {"run_id": run_id, "pipeline": pipeline})
 
     @property
-    def log(self) -> logging.LoggerAdapter[logging.Logger]:
-        return logging.LoggerAdapter(log, {"run_id": self.run_id, "pipeline": self.pipeline})
+    def counts(self) -> RunCounts:
+        return RunCounts(self.rows_read, self.rows_written, self.rejects.count)
+
+    def load(
+        self,
+        source: Source,
+        target: Target,
+        *,
+        transforms: Sequence[Transform] = (),
+        checks: Sequence[Check] = (),
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> int:
+        """Stream `source` through `transforms` and `checks` into `target`; return rows written.
+
+        Rejected records are kept for the run's rejects table; too many of them
+        (see `RejectThreshold`) raise `CheckError` before anything is committed.
+        """
+        with source:
+            schema = source.schema()
+            for transform in transforms:
+                schema = transform.schema(schema)
+            target.check(schema)
+            bound = [check.bind(schema) for check in checks]
+            if target.keys:
+                bound.append(keys_present(target.keys, schema).bind(schema))
+            rows = RowStream(
+                source.batches(batch_size), transforms, bound, self.rejects, self.threshold, self._progress
+            )
+            try:
+                written = self.store.write(target, schema, rows)
+            finally:
+                self.rows_read += rows.read
+        self.rows_written += written
+        return written
+
+    def count(self, *, read: int = 0, written: int = 0) -> None:
+        """Add to the run's counts, for pipelines that move rows without `load`."""
+        self.rows_read += read
+        self.rows_written += written
+
+    def reject(self, reject: Reject) -> None:
+        """Keep a record the pipeline could not use, for the run's rejects table."""
+        self.rejects.add(reject)
+
+    def state(self, key: str) -> str | None:
+        """This pipeline's saved value for `key` (a cursor, a high-water mark)."""
+        return self._runlog.state(self.pipeline, key)
+
+    def set_state(self, key: str, value: str) -> None:
+        self._runlog.set_state(self.pipeline, key, value)
 
 
-def run_pipeline(kernel: Spine, name: str, params: Mapping[str, Any]) -> RunResult:
-    """Run pipeline `name`. An unknown pipeline raises before a run starts; once it
-    has started, every error ends in a ``failed`` result instead of an exception."""
+def run_pipeline(
+    kernel: Spine,
+    name: str,
+    params: Mapping[str, Any],
+    *,
+    store: str | None = None,
+    max_rejects: RejectThreshold | None = None,
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run pipeline `name`. An unknown pipeline or an unusable store raises before the
+    run starts; once it has started, every error ends in a ``failed`` result."""
     spec = kernel.plugins.get("pipeline", name)
-    redact = kernel.redactor
-    info = RunInfo(uuid.uuid4().hex, name, redact.value(dict(params)), datetime.now(UTC))
+    runlog = kernel.runlog(store)
+    info = RunInfo(uuid.uuid4().hex, name, kernel.redactor.value(dict(params)), datetime.now(UTC))
+    runlog.started(info.run_id, name, info.params, info.started_at)
     log.info("run started", extra={"run_id": info.run_id, "pipeline": name})
     kernel.plugins.notify("run_started", run=info)
 
-    counts, error = RunCounts(), None
+    context: RunContext | None = None
+    error: SpineError | None = None
     try:
         pipeline = spec.load()()
-        counts = pipeline.run(RunContext(info.run_id, name, params, kernel)) or RunCounts()
+        threshold = max_rejects or getattr(pipeline, "max_rejects", None) or RejectThreshold()
+        context = RunContext(info.run_id, name, params, kernel, runlog, threshold, progress)
+        pipeline.run(context)
     except SpineError as exc:
         error = exc
     except KeyboardInterrupt:
-        error = SpineError("interrupted")
-        _finish(kernel, info, counts, error)
+        _finish(kernel, runlog, info, context, SpineError("interrupted"))
         raise
     except Exception as exc:  # a bug in a pipeline still ends as a recorded, failed run
         error = SpineError(f"{type(exc).__name__}: {exc}", context={"pipeline": name})
         error.__cause__ = exc
-    return _finish(kernel, info, counts, error)
+    return _finish(kernel, runlog, info, context, error)
 
 
-def _finish(kernel: Spine, info: RunInfo, counts: RunCounts, error: SpineError | None) -> RunResult:
+def _finish(
+    kernel: Spine, runlog: RunLog, info: RunInfo, context: RunContext | None, error: SpineError | None
+) -> RunResult:
     redact = kernel.redactor
+    counts = context.counts if context else RunCounts()
     if error is not None:
         status = RunStatus.FAILED
         summary: ErrorInfo | None = ErrorInfo(
@@ -70,6 +151,11 @@ def _finish(kernel: Spine, info: RunInfo, counts: RunCounts, error: SpineError |
     result = RunResult(
         info.run_id, info.pipeline, status, info.params, counts, info.started_at, datetime.now(UTC), summary
     )
+    try:
+        runlog.finished(result, context.rejects if context else ())
+    finally:
+        if context:
+            context.rejects.close()
     level = {RunStatus.SUCCEEDED: logging.INFO, RunStatus.PARTIAL: logging.WARNING}.get(status, logging.ERROR)
     log.log(
         level,

@@ -96,6 +96,8 @@ class Settings(SpineSettings):
     strict_plugins: bool = False
     log_format: Literal["auto", "console", "json"] = "auto"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Where runs write and are recorded. Its password is masked wherever spine prints.
+    store_url: str | None = None
 
     @field_validator("load_plugins", "disable_plugins", mode="before")
     @classmethod

@@ -36,7 +36,7 @@ class Target:
     """
 
     table: str
-    mode: WriteMode = WriteMode.APPEND
+    mode: WriteMode | str = WriteMode.APPEND  # a string is converted, or refused with ConfigError
     keys: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -74,6 +74,10 @@ class Dialect:
 
     def column_type(self, field: Field) -> str:
         raise NotImplementedError
+
+    def limit(self, count: int) -> str:
+        """The clause that ends a SELECT after `count` rows (SQL:2008; SQLite overrides)."""
+        return f" FETCH FIRST {int(count)} ROWS ONLY"
 
     def create_table(self, table: str, schema: Schema, keys: Sequence[str] = ()) -> str:
         """``CREATE TABLE`` for `schema`, with a primary key on `keys` (NOT NULL)."""

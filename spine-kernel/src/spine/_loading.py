@@ -1,0 +1,193 @@
+"""Streaming a source through transforms and checks into a store, keeping every reject.
+
+Rows flow batch by batch from the source into `Store.write`, which holds one
+transaction for the whole load; raising from inside the stream (a source error,
+too many rejects) therefore rolls the target back to where it was. Rejected
+records are spilled to a temporary file as they come, so that memory stays flat,
+and written to the rejects table once the load has ended, whatever its outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO, Any, Protocol
+
+from ._errors import CheckError, ConfigError
+from ._schema import Schema
+from ._sources import Batch, Reject
+
+Progress = Callable[[int, int], None]  # (rows read, rows rejected) so far
+
+
+@dataclass(frozen=True)
+class RejectThreshold:
+    """When rejected rows fail a run instead of making it partial.
+
+    ``count``: more than this many rejects fails the run (checked as rows arrive,
+    so a hopeless load stops early). ``fraction``: more than this share of the
+    rows read fails it (checked at the end). Default: 10 %.
+    """
+
+    count: int | None = None
+    fraction: float | None = 0.10
+
+    @classmethod
+    def parse(cls, text: str) -> RejectThreshold:
+        """``"250"`` (a count) or ``"2.5%"`` (a share of the rows read)."""
+        value = text.strip()
+        try:
+            if value.endswith("%"):
+                fraction = float(value[:-1]) / 100
+                if 0 <= fraction <= 1:
+                    return cls(count=None, fraction=fraction)
+            elif int(value) >= 0:
+                return cls(count=int(value), fraction=None)
+        except ValueError:
+            pass
+        raise ConfigError(f"max rejects: expected a count (250) or a percentage (2.5%), got {text!r}")
+
+    def describe(self) -> str:
+        return (
+            f"{self.count} rows" if self.count is not None else f"{(self.fraction or 0) * 100:g}% of the rows"
+        )
+
+    def exceeded(self, rejected: int, read: int, *, final: bool) -> bool:
+        if self.count is not None:
+            return rejected > self.count
+        if self.fraction is not None and final and read:
+            return rejected / read > self.fraction
+        return False
+
+
+@dataclass(frozen=True)
+class Check:
+    """A row check: `test` receives the values of `columns` and returns None or True when
+    the row is fine, else a reason (text) or False. Failing rows become rejects."""
+
+    name: str
+    columns: tuple[str, ...]
+    test: Callable[..., str | bool | None]
+
+    def bind(self, schema: Schema) -> Callable[[tuple[Any, ...]], str | None]:
+        """A function of one row returning the rejection reason, or None."""
+        indexes = [schema.index(column) for column in self.columns]
+        test, name = self.test, self.name
+
+        def check(row: tuple[Any, ...]) -> str | None:
+            verdict = test(*(row[index] for index in indexes))
+            if verdict is None or verdict is True:
+                return None
+            return f"{name}: {verdict}" if isinstance(verdict, str) else name
+
+        return check
+
+
+class Transform(Protocol):
+    """A step between source and checks: may change the schema, rows and rejects of a batch."""
+
+    def schema(self, schema: Schema) -> Schema: ...
+
+    def apply(self, batch: Batch) -> Batch: ...
+
+
+def keys_present(keys: Sequence[str], schema: Schema) -> Check:
+    """Merge keys are NOT NULL: a row without one is rejected, not loaded."""
+    return Check(
+        f"key ({', '.join(keys)}) is missing",
+        tuple(keys),
+        lambda *values: all(value is not None for value in values),
+    )
+
+
+class RejectSpool:
+    """Rejects spilled to a temporary file; the first few kept for messages."""
+
+    FIRST = 3
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: list[Reject] = []
+        self._file: IO[str] | None = None
+
+    def add(self, reject: Reject) -> None:
+        if self._file is None:
+            # Lives as long as the spool; `close` ends it.
+            self._file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+        self._file.write(json.dumps(reject) + "\n")
+        self.count += 1
+        if len(self.first) < self.FIRST:
+            self.first.append(reject)
+
+    def __iter__(self) -> Iterator[Reject]:
+        if self._file is None:
+            return
+        self._file.seek(0)
+        for line in self._file:
+            yield Reject(*json.loads(line))
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _raw(row: tuple[Any, ...]) -> str:
+    return "|".join("" if value is None else str(value) for value in row)
+
+
+class RowStream:
+    """The rows of one load, counted and checked, ready for `Store.write`."""
+
+    def __init__(
+        self,
+        batches: Iterator[Batch],
+        transforms: Sequence[Transform],
+        checks: Sequence[Callable[[tuple[Any, ...]], str | None]],
+        spool: RejectSpool,
+        threshold: RejectThreshold,
+        progress: Progress | None = None,
+    ) -> None:
+        self.read = 0
+        self._batches, self._transforms, self._checks = batches, transforms, checks
+        self._spool, self._threshold, self._progress = spool, threshold, progress
+
+    def __iter__(self) -> Iterator[list[tuple[Any, ...]]]:
+        for batch in self._batches:
+            for transform in self._transforms:
+                batch = transform.apply(batch)
+            self.read += len(batch.rows) + len(batch.rejects)
+            for reject in batch.rejects:
+                self._spool.add(reject)
+            yield self._checked(batch)
+            self._enforce(final=False)
+            if self._progress is not None:
+                self._progress(self.read, self._spool.count)
+        self._enforce(final=True)
+
+    def _checked(self, batch: Batch) -> list[tuple[Any, ...]]:
+        if not self._checks:
+            return batch.rows
+        kept = []
+        for index, row in enumerate(batch.rows):
+            for check in self._checks:
+                reason = check(row)
+                if reason is not None:
+                    raw = batch.raw[index] if batch.raw else _raw(row)
+                    self._spool.add(Reject(batch.origin, batch.positions[index], raw, reason))
+                    break
+            else:
+                kept.append(row)
+        return kept
+
+    def _enforce(self, *, final: bool) -> None:
+        rejected = self._spool.count
+        if self._threshold.exceeded(rejected, self.read, final=final):
+            first = "; ".join(f"{r.origin}:{r.position}: {r.reason}" for r in self._spool.first)
+            raise CheckError(
+                f"{rejected} of {self.read} rows rejected, more than the {self._threshold.describe()} "
+                f"allowed; nothing was written. First: {first}",
+                context={"rows_read": self.read, "rows_rejected": rejected},
+            )

@@ -1,0 +1,101 @@
+"""The kernel's own tables in every store, created and upgraded by numbered migrations.
+
+A migration is a version, a description and the statements that apply it, built
+from the store's dialect so that one definition serves SQLite, PostgreSQL and Db2.
+Applied versions are kept in ``spine_migrations``; a store is migrated under a lock
+when the kernel first opens it, so concurrent processes apply each version once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import NamedTuple
+
+from ._schema import Field, Schema
+from ._stores import Dialect, Store
+
+TEXT = 8000  # long texts (params, raw records, messages): portable up to Db2's VARCHAR limit
+
+RUNS = Schema(
+    (
+        Field("run_id", "string", length=32),
+        Field("pipeline", "string", length=200),
+        Field("status", "string", length=16),
+        Field("params", "string", length=TEXT),
+        Field("rows_read", "integer"),
+        Field("rows_written", "integer"),
+        Field("rows_rejected", "integer"),
+        Field("started_at", "timestamp"),
+        Field("finished_at", "timestamp"),
+        Field("error_category", "string", length=32),
+        Field("error_retryable", "boolean"),
+        Field("error_message", "string", length=TEXT),
+        Field("error_context", "string", length=TEXT),
+    )
+)
+REJECTS = Schema(
+    (
+        Field("run_id", "string", length=32),
+        Field("seq", "integer"),
+        Field("origin", "string", length=2000),
+        Field("position", "integer"),
+        Field("raw", "string", length=TEXT),
+        Field("reason", "string", length=2000),
+    )
+)
+STATE = Schema(
+    (
+        Field("pipeline", "string", length=200),
+        Field("state_key", "string", length=200),
+        Field("state_value", "string", length=TEXT),
+        Field("updated_at", "timestamp"),
+    )
+)
+_APPLIED = Schema(
+    (
+        Field("version", "integer"),
+        Field("description", "string", length=200),
+        Field("applied_at", "timestamp"),
+    )
+)
+
+
+class Migration(NamedTuple):
+    version: int
+    description: str
+    statements: Callable[[Dialect], list[str]]
+
+
+MIGRATIONS = [
+    Migration(
+        1,
+        "run records, rejected rows and pipeline state",
+        lambda d: [
+            d.create_table("spine_runs", RUNS, ("run_id",)),
+            d.create_table("spine_rejects", REJECTS, ("run_id", "seq")),
+            d.create_table("spine_state", STATE, ("pipeline", "state_key")),
+        ],
+    ),
+]
+
+
+def migrate(store: Store) -> None:
+    """Apply every migration the store has not had yet."""
+    quote = store.dialect.quote
+    with store.transaction(lock="spine_migrations") as session:
+        if store.columns("spine_migrations") is None:
+            session.execute(store.dialect.create_table("spine_migrations", _APPLIED, ("version",)))
+        applied = {
+            row[0] for row in session.query(f"SELECT {quote('version')} FROM {quote('spine_migrations')}")
+        }
+        for migration in MIGRATIONS:
+            if migration.version in applied:
+                continue
+            for statement in migration.statements(store.dialect):
+                session.execute(statement)
+            session.execute(
+                f"INSERT INTO {quote('spine_migrations')} ({', '.join(map(quote, _APPLIED.names))}) "
+                "VALUES (?, ?, ?)",
+                (migration.version, migration.description, datetime.now(UTC).replace(tzinfo=None)),
+            )

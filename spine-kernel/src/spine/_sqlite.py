@@ -1,0 +1,200 @@
+"""The SQLite store, built into the kernel: the embedded default.
+
+URLs: ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``,
+``sqlite:///:memory:``. The file and its folder are created when missing. The
+database runs in WAL mode, so readers (``spine runs list``) are not blocked by a
+load; writers take turns, waiting up to 60 seconds for each other.
+
+SQLite has no decimal, date or timestamp type. Decimals are stored with NUMERIC
+affinity (exact for integers and for up to 15 significant digits, and summable in
+SQL); dates and timestamps as ISO 8601 text (``2026-11-23``, ``2026-11-23
+09:30:00.000000``), which sorts and compares correctly; booleans as 0/1.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from ._errors import ConfigError, LoadError
+from ._schema import Field, Schema
+from ._stores import Dialect, Store, Target, WriteMode, check_existing_table
+
+BUSY_TIMEOUT_SECONDS = 60
+
+_TYPES = {
+    "string": "TEXT",
+    "integer": "INTEGER",
+    "decimal": "NUMERIC",
+    "float": "REAL",
+    "boolean": "BOOLEAN",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+}
+
+
+def _to_sqlite(value: Any) -> Any:
+    """A Python value as SQLite stores it (the sqlite3 module adapts no Decimal, and its
+    default date adapters are deprecated)."""
+    if isinstance(value, Decimal):
+        return str(value)  # NUMERIC affinity turns it into an INTEGER or REAL in C
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _row_adapter(schema: Schema) -> Callable[[Sequence[Any]], Sequence[Any]] | None:
+    """Adapt only the columns that need it: most rows then pass through untouched."""
+    needing = [
+        index for index, field in enumerate(schema.fields) if field.type in ("decimal", "date", "timestamp")
+    ]
+    if not needing:
+        return None
+
+    def adapt(row: Sequence[Any]) -> Sequence[Any]:
+        values = list(row)
+        for index in needing:
+            if values[index] is not None:
+                values[index] = _to_sqlite(values[index])
+        return values
+
+    return adapt
+
+
+def path_from_url(url: str) -> str:
+    if not url.startswith("sqlite://"):
+        raise ConfigError(f"not a SQLite URL: {url!r}; expected sqlite:///path/to/file.db")
+    rest = url[len("sqlite://") :]
+    path = rest[1:] if rest.startswith("/") else rest
+    return os.path.expanduser(path) if path else ":memory:"
+
+
+class SQLiteDialect(Dialect):
+    name = "sqlite"
+
+    def column_type(self, field: Field) -> str:
+        return _TYPES[field.type]
+
+    def limit(self, count: int) -> str:
+        return f" LIMIT {int(count)}"
+
+
+class _Session:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._connection.execute(sql, [_to_sqlite(value) for value in params])
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        self._connection.executemany(sql, ([_to_sqlite(value) for value in row] for row in rows))
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return self._connection.execute(sql, [_to_sqlite(value) for value in params]).fetchall()
+
+
+class SQLiteStore(Store):
+    """A SQLite database file (see the module documentation for URLs and types)."""
+
+    dialect = SQLiteDialect()
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.path = path_from_url(url)
+        self._connection: sqlite3.Connection | None = None
+
+    def describe(self) -> str:
+        return f"sqlite:///{self.path}"
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is None:
+            if self.path != ":memory:":
+                os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+            with self._errors():
+                connection = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")  # durable across crashes in WAL mode
+            self._connection = connection
+        return self._connection
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    @contextmanager
+    def transaction(self, lock: str | None = None) -> Iterator[_Session]:
+        # Any lock takes SQLite's single write lock up front: a deferred transaction
+        # that later writes can fail at once instead of waiting its turn.
+        connection = self._connect()
+        with self._errors():
+            connection.execute("BEGIN IMMEDIATE" if lock else "BEGIN")
+        try:
+            yield _Session(connection)
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        with self._errors():
+            connection.execute("COMMIT")
+
+    def columns(self, table: str) -> list[str] | None:
+        rows = self._connect().execute(f"PRAGMA table_info({self.dialect.quote(table)})").fetchall()
+        return [row[1] for row in rows] or None
+
+    def write(self, target: Target, schema: Schema, batches: Iterable[Sequence[tuple[Any, ...]]]) -> int:
+        target.check(schema)
+        quote = self.dialect.quote
+        table = quote(target.table)
+        sql = (
+            f"INSERT INTO {table} ({', '.join(map(quote, schema.names))}) "
+            f"VALUES ({', '.join('?' * len(schema.fields))})"
+        )
+        if target.mode is WriteMode.MERGE:
+            keys = ", ".join(map(quote, target.keys))
+            others = [name for name in schema.names if name not in target.keys]
+            updates = ", ".join(f"{quote(name)} = excluded.{quote(name)}" for name in others)
+            sql += f" ON CONFLICT ({keys}) " + (f"DO UPDATE SET {updates}" if others else "DO NOTHING")
+        adapt = _row_adapter(schema)
+        written = 0
+        with self.transaction(lock=target.table), self._errors(target.table):
+            connection = self._connect()
+            if not check_existing_table(self, target, schema):
+                connection.execute(self.dialect.create_table(target.table, schema, target.keys))
+            elif target.mode is WriteMode.MERGE:
+                self._require_unique_key(target)
+            if target.mode is WriteMode.REPLACE:
+                connection.execute(f"DELETE FROM {table}")
+            for batch in batches:
+                connection.executemany(sql, batch if adapt is None else map(adapt, batch))
+                written += len(batch)
+        return written
+
+    def _require_unique_key(self, target: Target) -> None:
+        connection = self._connect()
+        quote = self.dialect.quote
+        for _, name, unique, *_ in connection.execute(f"PRAGMA index_list({quote(target.table)})"):
+            if unique:
+                columns = [row[2] for row in connection.execute(f"PRAGMA index_info({quote(name)})")]
+                if set(columns) == set(target.keys):
+                    return
+        raise LoadError(
+            f"cannot merge into {target.table!r}: it has no primary key or unique index on "
+            f"({', '.join(target.keys)}); create one, or load with --mode append or replace",
+            context={"table": target.table, "keys": list(target.keys)},
+        )
+
+    @contextmanager
+    def _errors(self, table: str | None = None) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            context = {"store": self.describe(), **({"table": table} if table else {})}
+            raise LoadError(f"{self.describe()}: {exc}", context=context, retryable=busy) from exc

@@ -1,0 +1,313 @@
+"""Contract test suites that any source or store plugin runs against itself.
+
+Subclass in a pytest module and provide one fixture::
+
+    from spine.testing import StoreContract
+
+    class TestMyStore(StoreContract):
+        @pytest.fixture
+        def store(self):
+            store = MyStore("mydb://...")   # a fresh, empty namespace per test
+            yield store
+            store.close()
+
+    class TestMySource(SourceContract):
+        @pytest.fixture
+        def source_case(self, tmp_path):
+            path = tmp_path / "data.csv"
+            path.write_text("id,name\\n1,a\\n2,b\\n3,c\\n")
+            return SourceCase(lambda: MySource(str(path)), ["id", "name"], [(1, "a"), (2, "b"), (3, "c")])
+
+Every test of the base class then runs for the subclass. Importing this module
+imports pytest; the kernel itself never imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from ._errors import ConfigError, LoadError
+from ._results import RunCounts, RunResult, RunStatus
+from ._runlog import RunLog
+from ._schema import Field, Schema
+from ._sources import Reject, Source
+from ._stores import Store, Target, WriteMode
+
+# -- sources ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourceCase:
+    """A source under test and what it must yield: column names and rows, in order."""
+
+    make: Callable[[], Source]
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+
+class SourceContract:
+    """What every source must do. Provide a `source_case` fixture with at least 3 rows."""
+
+    @pytest.fixture
+    def source_case(self) -> SourceCase:
+        raise NotImplementedError("subclasses provide a source_case fixture")
+
+    def _read(self, case: SourceCase, batch_size: int) -> list[Any]:
+        with case.make() as source:
+            return list(source.batches(batch_size))
+
+    def test_schema_names_the_columns(self, source_case: SourceCase) -> None:
+        with source_case.make() as source:
+            assert source.schema().names == source_case.columns
+
+    def test_yields_every_row_in_order(self, source_case: SourceCase) -> None:
+        batches = self._read(source_case, 1000)
+        assert [row for batch in batches for row in batch.rows] == source_case.rows
+        assert not [reject for batch in batches for reject in batch.rejects]
+
+    def test_rows_are_tuples_in_schema_order(self, source_case: SourceCase) -> None:
+        with source_case.make() as source:
+            width = len(source.schema().fields)
+            for batch in source.batches(1000):
+                assert all(isinstance(row, tuple) and len(row) == width for row in batch.rows)
+
+    def test_batches_respect_the_batch_size(self, source_case: SourceCase) -> None:
+        assert len(source_case.rows) >= 3, "the contract needs a case with at least 3 rows"
+        batches = self._read(source_case, 2)
+        assert all(len(batch.rows) <= 2 for batch in batches)
+        assert sum(len(batch.rows) for batch in batches) == len(source_case.rows)
+        assert len([batch for batch in batches if batch.rows]) >= 2
+
+    def test_every_row_has_a_position_and_an_origin(self, source_case: SourceCase) -> None:
+        positions = []
+        for batch in self._read(source_case, 2):
+            assert len(batch.positions) == len(batch.rows)
+            assert not batch.raw or len(batch.raw) == len(batch.rows)
+            assert isinstance(batch.origin, str) and batch.origin
+            positions += [(batch.origin, position) for position in batch.positions]
+        assert len(set(positions)) == len(positions), "positions must tell rows apart"
+
+    def test_schema_is_stable_and_close_is_safe_to_repeat(self, source_case: SourceCase) -> None:
+        source = source_case.make()
+        first = source.schema()
+        list(source.batches(1000))
+        assert source.schema() == first
+        source.close()
+        source.close()
+
+    def test_describe_names_the_input(self, source_case: SourceCase) -> None:
+        with source_case.make() as source:
+            assert source.describe()
+
+
+# -- stores ----------------------------------------------------------------------------
+
+_ALL_TYPES = Schema(
+    (
+        Field("id", "integer"),
+        Field("label", "string"),
+        Field("amount", "decimal", precision=20, scale=6),
+        Field("ratio", "float"),
+        Field("active", "boolean"),
+        Field("day", "date"),
+        Field("seen_at", "timestamp"),
+    )
+)
+_ALL_TYPES_ROWS = [
+    (1, "plain", Decimal("1234567.125"), 0.5, True, date(2026, 1, 5), datetime(2026, 1, 5, 9, 30, 0)),
+    (
+        2,
+        'O\'Brien & "Co" | 100%',
+        Decimal("-0.000001"),
+        -2.25,
+        False,
+        date(1999, 12, 31),
+        datetime(2000, 1, 1),
+    ),
+    (3, "", Decimal("0"), 0.0, None, None, None),
+    (4, "ünïcödé ✓", None, None, True, date(2026, 11, 23), datetime(2026, 11, 23, 23, 59, 59, 123456)),
+]
+_KEYED = Schema((Field("k", "string"), Field("n", "integer"), Field("v", "string")))
+
+
+def _normalise(field: Field, value: Any) -> Any:
+    """Stores may hand values back in their own Python types; compare by logical type."""
+    if value is None:
+        return None
+    if field.type == "decimal":
+        return Decimal(str(value)).normalize()
+    if field.type == "boolean":
+        return bool(value)
+    if field.type == "date" and isinstance(value, str):
+        return date.fromisoformat(value)
+    if field.type == "timestamp" and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    if field.type == "timestamp" and isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+class _Boom(Exception):
+    pass
+
+
+class StoreContract:
+    """What every store must do. Provide a `store` fixture: a fresh, empty store per test."""
+
+    @pytest.fixture
+    def store(self) -> Store:
+        raise NotImplementedError("subclasses provide a store fixture")
+
+    # helpers ---------------------------------------------------------------------------
+
+    def rows(self, store: Store, table: str, schema: Schema, order_by: str) -> list[tuple[Any, ...]]:
+        quote = store.dialect.quote
+        columns = ", ".join(quote(name) for name in schema.names)
+        with store.transaction() as session:
+            found = session.query(f"SELECT {columns} FROM {quote(table)} ORDER BY {quote(order_by)}")
+        return [
+            tuple(_normalise(field, value) for field, value in zip(schema.fields, row, strict=True))
+            for row in found
+        ]
+
+    def expected(self, schema: Schema, rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        return [tuple(_normalise(f, v) for f, v in zip(schema.fields, row, strict=True)) for row in rows]
+
+    @staticmethod
+    def failing_after(batches: Sequence[Sequence[tuple[Any, ...]]]) -> Iterator[Sequence[tuple[Any, ...]]]:
+        yield from batches
+        raise _Boom("the source broke half-way")
+
+    # tables and types -------------------------------------------------------------------
+
+    def test_columns_of_a_missing_table_is_none(self, store: Store) -> None:
+        assert store.columns("no_such_table") is None
+
+    def test_write_creates_the_table_and_round_trips_every_type(self, store: Store) -> None:
+        written = store.write(Target("all_types"), _ALL_TYPES, [_ALL_TYPES_ROWS[:2], _ALL_TYPES_ROWS[2:]])
+        assert written == len(_ALL_TYPES_ROWS)
+        assert [name.lower() for name in store.columns("all_types") or []] == _ALL_TYPES.names
+        assert self.rows(store, "all_types", _ALL_TYPES, "id") == self.expected(_ALL_TYPES, _ALL_TYPES_ROWS)
+
+    def test_an_empty_load_still_creates_the_table(self, store: Store) -> None:
+        assert store.write(Target("empty"), _KEYED, []) == 0
+        assert self.rows(store, "empty", _KEYED, "k") == []
+
+    def test_reserved_words_are_fine_as_column_names(self, store: Store) -> None:
+        schema = Schema((Field("select", "integer"), Field("order", "string"), Field("group", "string")))
+        store.write(Target("reserved"), schema, [[(1, "a", "b")]])
+        assert self.rows(store, "reserved", schema, "select") == [(1, "a", "b")]
+
+    def test_names_that_try_injection_are_refused(self, store: Store) -> None:
+        with pytest.raises(ConfigError):
+            Target('t"; DROP TABLE spine_runs; --')
+        with pytest.raises(ConfigError):
+            Field("x) ; DROP TABLE y; --", "string")
+        with pytest.raises(ConfigError):
+            store.dialect.quote('a"b')
+
+    # write modes --------------------------------------------------------------------------
+
+    def test_append_adds_rows(self, store: Store) -> None:
+        rows = [("a", 1, "x"), ("b", 2, "y")]
+        store.write(Target("t", WriteMode.APPEND), _KEYED, [rows])
+        store.write(Target("t", WriteMode.APPEND), _KEYED, [rows])
+        assert len(self.rows(store, "t", _KEYED, "k")) == 4
+
+    def test_replace_leaves_exactly_the_new_rows(self, store: Store) -> None:
+        store.write(Target("t"), _KEYED, [[("a", 1, "old"), ("b", 2, "old")]])
+        store.write(Target("t", WriteMode.REPLACE), _KEYED, [[("c", 3, "new")]])
+        assert self.rows(store, "t", _KEYED, "k") == [("c", 3, "new")]
+        store.write(Target("t", WriteMode.REPLACE), _KEYED, [])
+        assert self.rows(store, "t", _KEYED, "k") == []
+
+    def test_merge_twice_leaves_an_identical_table(self, store: Store) -> None:
+        target = Target("m", WriteMode.MERGE, ("k",))
+        batches = [[("a", 1, "x"), ("b", 2, "y")], [("c", 3, "z")]]
+        store.write(target, _KEYED, batches)
+        first = self.rows(store, "m", _KEYED, "k")
+        store.write(target, _KEYED, batches)
+        assert self.rows(store, "m", _KEYED, "k") == first == [("a", 1, "x"), ("b", 2, "y"), ("c", 3, "z")]
+
+    def test_merge_updates_existing_keys_and_inserts_new_ones(self, store: Store) -> None:
+        target = Target("m", WriteMode.MERGE, ("k",))
+        store.write(target, _KEYED, [[("a", 1, "x"), ("b", 2, "y")]])
+        store.write(target, _KEYED, [[("b", 20, "changed"), ("c", 3, "z")]])
+        assert self.rows(store, "m", _KEYED, "k") == [("a", 1, "x"), ("b", 20, "changed"), ("c", 3, "z")]
+
+    def test_merge_on_several_keys_keeps_the_last_row_of_a_load(self, store: Store) -> None:
+        target = Target("m2", WriteMode.MERGE, ("k", "n"))
+        store.write(target, _KEYED, [[("a", 1, "first"), ("a", 2, "other")], [("a", 1, "last")]])
+        assert self.rows(store, "m2", _KEYED, "n") == [("a", 1, "last"), ("a", 2, "other")]
+
+    def test_many_batches(self, store: Store) -> None:
+        batches = [[(f"k{b}-{i}", i, "v") for i in range(500)] for b in range(6)]
+        assert store.write(Target("big", WriteMode.MERGE, ("k",)), _KEYED, batches) == 3000
+        assert len(self.rows(store, "big", _KEYED, "k")) == 3000
+
+    # failures -----------------------------------------------------------------------------
+
+    @pytest.mark.parametrize("mode", list(WriteMode))
+    def test_a_failure_half_way_leaves_the_previous_content(self, store: Store, mode: WriteMode) -> None:
+        keys = ("k",) if mode is WriteMode.MERGE else ()
+        before = [("a", 1, "kept"), ("b", 2, "kept")]
+        store.write(Target("t", WriteMode.MERGE, ("k",)), _KEYED, [before])
+        # merge would change "a"; append and replace would add rows (or empty the table)
+        lost = [("a" if mode is WriteMode.MERGE else "y", 9, "lost"), ("z", 9, "lost")]
+        with pytest.raises(_Boom):
+            store.write(Target("t", mode, keys), _KEYED, self.failing_after([lost]))
+        assert self.rows(store, "t", _KEYED, "k") == before
+
+    def test_a_failure_on_the_first_load_leaves_no_table_behind(self, store: Store) -> None:
+        with pytest.raises(_Boom):
+            store.write(Target("never"), _KEYED, self.failing_after([[("a", 1, "x")]]))
+        assert store.columns("never") is None
+
+    def test_an_existing_table_missing_a_column_is_refused(self, store: Store) -> None:
+        narrow = Schema((Field("k", "string"), Field("n", "integer")))
+        store.write(Target("narrow"), narrow, [[("a", 1)]])
+        with pytest.raises(LoadError, match="v"):
+            store.write(Target("narrow"), _KEYED, [[("a", 1, "x")]])
+        assert self.rows(store, "narrow", narrow, "k") == [("a", 1)]
+
+    def test_merge_into_a_table_without_a_unique_key_is_refused(self, store: Store) -> None:
+        store.write(Target("unkeyed"), _KEYED, [[("a", 1, "x")]])
+        with pytest.raises(LoadError):
+            store.write(Target("unkeyed", WriteMode.MERGE, ("k",)), _KEYED, [[("a", 2, "y")]])
+        assert self.rows(store, "unkeyed", _KEYED, "k") == [("a", 1, "x")]
+
+    def test_a_transaction_rolls_back_on_error(self, store: Store) -> None:
+        store.write(Target("t"), _KEYED, [[("a", 1, "x")]])
+        quote = store.dialect.quote
+        with pytest.raises(_Boom), store.transaction() as session:
+            session.execute(f"DELETE FROM {quote('t')} WHERE {quote('k')} = ?", ("a",))
+            raise _Boom("undo")
+        assert self.rows(store, "t", _KEYED, "k") == [("a", 1, "x")]
+
+    # the kernel's own tables ---------------------------------------------------------------
+
+    def test_run_records_rejects_and_state_round_trip(self, store: Store) -> None:
+        log = RunLog(store)
+        RunLog(store)  # migrating again changes nothing
+        started = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+        finished = datetime(2026, 11, 23, 12, 1, 30, tzinfo=UTC)
+        result = RunResult(
+            "r1", "demo", RunStatus.PARTIAL, {"week": "2026-11-16"}, RunCounts(10, 9, 1), started, finished
+        )
+        log.started(result.run_id, result.pipeline, result.params, started)
+        assert log.run("r1") is not None and log.run("r1").status == RunStatus.RUNNING  # type: ignore[union-attr]
+        log.finished(result, [Reject("data.psv", 7, "a|b", "expected 8 fields, found 2")])
+        assert log.run("r1") == result
+        assert log.rejects("r1") == [Reject("data.psv", 7, "a|b", "expected 8 fields, found 2")]
+        assert [run.run_id for run in log.runs(pipeline="demo")] == ["r1"]
+        assert log.runs(pipeline="other") == []
+        assert log.state("demo", "cursor") is None
+        log.set_state("demo", "cursor", "2026-11-16")
+        log.set_state("demo", "cursor", "2026-11-23")
+        assert log.state("demo", "cursor") == "2026-11-23"

@@ -1,0 +1,93 @@
+"""The built-in SQLite store: the store contract, plus what is SQLite's own."""
+
+from __future__ import annotations
+
+import sqlite3
+from decimal import Decimal
+
+import pytest
+from spine import ConfigError, Field, Schema, Target, WriteMode
+from spine._sqlite import SQLiteStore, path_from_url
+from spine.testing import StoreContract
+
+
+class TestSQLiteContract(StoreContract):
+    @pytest.fixture
+    def store(self, tmp_path):
+        store = SQLiteStore(f"sqlite:///{tmp_path}/contract.db")
+        yield store
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("sqlite:///relative/spine.db", "relative/spine.db"),
+        ("sqlite:////absolute/spine.db", "/absolute/spine.db"),
+        ("sqlite:///:memory:", ":memory:"),
+        ("sqlite://", ":memory:"),
+    ],
+)
+def test_urls(url, path):
+    assert path_from_url(url) == path
+
+
+def test_a_url_of_another_scheme_is_a_config_error():
+    with pytest.raises(ConfigError, match=r"expected sqlite:///path/to/file\.db"):
+        path_from_url("postgresql://localhost/db")
+
+
+def test_the_folder_of_the_file_is_created(tmp_path):
+    store = SQLiteStore(f"sqlite:///{tmp_path}/deep/er/spine.db")
+    store.write(Target("t"), Schema.of(("a", "integer")), [[(1,)]])
+    assert (tmp_path / "deep" / "er" / "spine.db").exists()
+    store.close()
+
+
+def test_decimals_are_numbers_in_sql_and_dates_sort_as_text(tmp_path):
+    store = SQLiteStore(f"sqlite:///{tmp_path}/t.db")
+    schema = Schema((Field("day", "date"), Field("shares", "decimal")))
+    from datetime import date
+
+    rows = [(date(2026, 1, 12), Decimal("10.5")), (date(2025, 12, 29), Decimal("0.25"))]
+    store.write(Target("t"), schema, [rows])
+    with store.transaction() as session:
+        assert session.query('SELECT SUM("shares"), MIN("day") FROM "t"') == [(10.75, "2025-12-29")]
+    store.close()
+
+
+def test_readers_are_not_blocked_by_a_load_in_progress(tmp_path):
+    url = f"sqlite:///{tmp_path}/wal.db"
+    writer, reader = SQLiteStore(url), SQLiteStore(url)
+    schema = Schema.of(("a", "integer"))
+    writer.write(Target("t"), schema, [[(1,)]])
+
+    def slow_batches():
+        yield [(2,)]
+        # the write transaction is open here: a reader still sees the committed table
+        with reader.transaction() as session:
+            assert session.query('SELECT COUNT(*) FROM "t"') == [(1,)]
+        yield [(3,)]
+
+    writer.write(Target("t", WriteMode.APPEND), schema, slow_batches())
+    with reader.transaction() as session:
+        assert session.query('SELECT COUNT(*) FROM "t"') == [(3,)]
+    writer.close()
+    reader.close()
+
+
+def test_a_locked_database_is_a_retryable_load_error(tmp_path, monkeypatch):
+    import spine._sqlite as sqlite_store
+    from spine import LoadError
+
+    monkeypatch.setattr(sqlite_store, "BUSY_TIMEOUT_SECONDS", 0.1)
+    url = f"sqlite:///{tmp_path}/busy.db"
+    holder = sqlite3.connect(f"{tmp_path}/busy.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    store = SQLiteStore(url)
+    with pytest.raises(LoadError) as caught:
+        store.write(Target("t"), Schema.of(("a", "integer")), [[(1,)]])
+    assert caught.value.retryable
+    assert "locked" in str(caught.value)
+    holder.execute("ROLLBACK")
+    store.close()
