@@ -179,6 +179,12 @@ class SQLiteStore(Store):
     def _require_unique_key(self, target: Target) -> None:
         connection = self._connect()
         quote = self.dialect.quote
+        # A single INTEGER PRIMARY KEY is the rowid itself and has no index to list.
+        primary = {
+            row[1] for row in connection.execute(f"PRAGMA table_info({quote(target.table)})") if row[5]
+        }
+        if primary == set(target.keys):
+            return
         for _, name, unique, *_ in connection.execute(f"PRAGMA index_list({quote(target.table)})"):
             if unique:
                 columns = [row[2] for row in connection.execute(f"PRAGMA index_info({quote(name)})")]

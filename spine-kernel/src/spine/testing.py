@@ -246,6 +246,13 @@ class StoreContract:
         store.write(target, _KEYED, [[("a", 1, "first"), ("a", 2, "other")], [("a", 1, "last")]])
         assert self.rows(store, "m2", _KEYED, "n") == [("a", 1, "last"), ("a", 2, "other")]
 
+    def test_merge_on_an_integer_key_into_an_existing_table(self, store: Store) -> None:
+        schema = Schema((Field("id", "integer"), Field("v", "string")))
+        target = Target("by_id", WriteMode.MERGE, ("id",))
+        store.write(target, schema, [[(1, "a"), (2, "b")]])
+        store.write(target, schema, [[(2, "B"), (3, "c")]])
+        assert self.rows(store, "by_id", schema, "id") == [(1, "a"), (2, "B"), (3, "c")]
+
     def test_many_batches(self, store: Store) -> None:
         batches = [[(f"k{b}-{i}", i, "v") for i in range(500)] for b in range(6)]
         assert store.write(Target("big", WriteMode.MERGE, ("k",)), _KEYED, batches) == 3000

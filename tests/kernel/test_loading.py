@@ -1,0 +1,271 @@
+"""Loads through the runner: rejects, thresholds, checks, transforms, state, run records."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import spine
+from spine import Batch, ConfigError, Field, Reject, Schema, Source, Spine, Target, WriteMode
+from spine._loading import Check, RejectThreshold
+
+SCHEMA = Schema((Field("k", "string"), Field("n", "integer")))
+
+
+class ListSource(Source):
+    """Batches given in advance; a batch may be an exception to raise at that point."""
+
+    def __init__(self, batches, schema=SCHEMA):
+        self._batches, self._schema = batches, schema
+        self.yielded = 0
+
+    def schema(self):
+        return self._schema
+
+    def batches(self, batch_size=10_000):
+        for batch in self._batches:
+            if isinstance(batch, BaseException):
+                raise batch
+            self.yielded += 1
+            yield batch
+
+
+def rows_batch(start, count, origin="mem", rejects=()):
+    rows = [(f"k{i}", i) for i in range(start, start + count)]
+    return Batch(rows, list(range(start, start + count)), origin, list(rejects))
+
+
+def bad(line, reason="n: expected an integer, got 'x'"):
+    return Reject("mem", line, f"k{line}|x", reason)
+
+
+class Loads:
+    """Pipelines that load whatever `make` returns into table t."""
+
+    def __init__(self):
+        self.source = None
+        self.target = Target("t", WriteMode.MERGE, ("k",))
+        self.checks = ()
+        self.transforms = ()
+
+    @spine.hookimpl
+    def register_pipelines(self, register):
+        register(spine.PipelineSpec("job", lambda: self))
+
+    def run(self, context):
+        context.load(self.source, self.target, checks=self.checks, transforms=self.transforms)
+
+
+@pytest.fixture
+def loads():
+    return Loads()
+
+
+@pytest.fixture
+def kernel(tmp_path, loads):
+    with Spine(
+        entry_points=False, environ={"SPINE_STORE_URL": f"sqlite:///{tmp_path}/s.db"}, plugins=[loads]
+    ) as k:
+        yield k
+
+
+def table(kernel):
+    with kernel.runlog().store.transaction() as session:
+        return session.query('SELECT "k", "n" FROM "t" ORDER BY "n"')
+
+
+def test_a_clean_load_succeeds_and_is_recorded(kernel, loads):
+    loads.source = ListSource([rows_batch(0, 5), rows_batch(5, 5)])
+    result = kernel.run("job")
+    assert (result.status, result.counts) == ("succeeded", spine.RunCounts(10, 10, 0))
+    assert len(table(kernel)) == 10
+    assert kernel.runlog().run(result.run_id) == result
+
+
+def test_a_few_rejects_make_the_run_partial_and_are_kept_with_their_position(kernel, loads):
+    loads.source = ListSource([rows_batch(0, 19, rejects=[bad(19)]), rows_batch(20, 10)])
+    result = kernel.run("job")
+    assert (result.status, result.counts) == ("partial", spine.RunCounts(30, 29, 1))
+    assert kernel.runlog().rejects(result.run_id) == [bad(19)]
+    assert len(table(kernel)) == 29
+
+
+def test_too_many_rejects_fail_the_run_and_leave_the_table_as_it_was(kernel, loads):
+    loads.source = ListSource([rows_batch(0, 3)])
+    kernel.run("job")
+    loads.source = ListSource([rows_batch(100, 8, rejects=[bad(200), bad(201)])])  # 20 % > 10 %
+    result = kernel.run("job")
+    assert result.status == "failed"
+    assert result.error.category == "check"
+    assert (
+        "2 of 10 rows rejected, more than the 10% of the rows allowed; nothing was written"
+        in result.error.message
+    )
+    assert "mem:200: n: expected an integer" in result.error.message
+    assert table(kernel) == [("k0", 0), ("k1", 1), ("k2", 2)]
+    assert len(kernel.runlog().rejects(result.run_id)) == 2  # kept although the run failed
+
+
+def test_a_count_threshold_stops_a_hopeless_load_early(kernel, loads):
+    source = ListSource([rows_batch(i * 10, 9, rejects=[bad(i * 10 + 9)]) for i in range(50)])
+    loads.source = source
+    result = kernel.run("job", max_rejects="2")
+    assert result.status == "failed"
+    assert source.yielded == 3  # the third reject crossed the line; the rest was never read
+    assert result.counts.rows_rejected == 3
+
+
+def test_a_generous_threshold_from_the_caller_keeps_the_run_partial(kernel, loads):
+    loads.source = ListSource([rows_batch(0, 6, rejects=[bad(6), bad(7), bad(8), bad(9)])])
+    assert kernel.run("job", max_rejects="50%").status == "partial"
+
+
+def test_a_pipeline_can_set_its_own_threshold(kernel, loads):
+    loads.max_rejects = RejectThreshold(count=0, fraction=None)
+    loads.source = ListSource([rows_batch(0, 6, rejects=[bad(6)])])
+    assert kernel.run("job").status == "failed"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("250", RejectThreshold(250, None)), ("2.5%", RejectThreshold(None, 0.025))]
+)
+def test_thresholds_parse(text, expected):
+    assert RejectThreshold.parse(text) == expected
+
+
+@pytest.mark.parametrize("text", ["-1", "ten", "150%", ""])
+def test_bad_thresholds_are_config_errors(text):
+    with pytest.raises(ConfigError, match="expected a count"):
+        RejectThreshold.parse(text)
+
+
+def test_checks_reject_rows_with_the_check_name_and_the_raw_record(kernel, loads):
+    loads.source = ListSource(
+        [Batch([("a", 1), ("b", -2), ("c", 3)], [1, 2, 3], "f.psv", [], ["a|1", "b|-2", "c|3"])]
+    )
+    loads.checks = [Check("non-negative n", ("n",), lambda n: n >= 0 or f"got {n}")]
+    result = kernel.run("job", max_rejects="50%")
+    assert kernel.runlog().rejects(result.run_id) == [Reject("f.psv", 2, "b|-2", "non-negative n: got -2")]
+    assert [row[0] for row in table(kernel)] == ["a", "c"]
+
+
+def test_a_row_without_its_merge_key_is_rejected_not_loaded(kernel, loads):
+    loads.source = ListSource([Batch([("a", 1), (None, 2)], [1, 2], "m", [])])
+    result = kernel.run("job", max_rejects="50%")
+    (reject,) = kernel.runlog().rejects(result.run_id)
+    assert (reject.position, reject.reason, reject.raw) == (2, "key (k) is missing", "|2")
+
+
+class Doubler:
+    def schema(self, schema):
+        return Schema((*schema.fields, Field("twice", "integer")))
+
+    def apply(self, batch):
+        return batch._replace(rows=[(*row, row[1] * 2) for row in batch.rows])
+
+
+def test_transforms_change_schema_and_rows(kernel, loads):
+    loads.source = ListSource([rows_batch(1, 2)])
+    loads.transforms = [Doubler()]
+    kernel.run("job")
+    with kernel.runlog().store.transaction() as session:
+        assert session.query('SELECT "n", "twice" FROM "t" ORDER BY "n"') == [(1, 2), (2, 4)]
+
+
+def test_a_source_error_half_way_fails_the_run_and_keeps_the_table(kernel, loads):
+    loads.source = ListSource([rows_batch(0, 2)])
+    kernel.run("job")
+    loads.source = ListSource([rows_batch(10, 5), spine.SourceError("f.csv line 12: truncated gzip")])
+    result = kernel.run("job")
+    assert (result.status, result.error.category, result.error.message) == (
+        "failed",
+        "source",
+        "f.csv line 12: truncated gzip",
+    )
+    assert result.counts.rows_read == 5 and result.counts.rows_written == 0
+    assert table(kernel) == [("k0", 0), ("k1", 1)]
+
+
+def test_state_survives_between_runs(kernel, loads):
+    class Incremental:
+        @spine.hookimpl
+        def register_pipelines(self, register):
+            register(spine.PipelineSpec("incremental", lambda: self))
+
+        def run(self, context):
+            seen = int(context.state("cursor") or 0)
+            context.set_state("cursor", str(seen + 1))
+
+    kernel.register_plugin(Incremental())
+    kernel.run("incremental")
+    kernel.run("incremental")
+    assert kernel.runlog().state("incremental", "cursor") == "2"
+
+
+def test_a_run_is_recorded_as_running_while_it_runs(kernel):
+    class Peek:
+        seen = None
+
+        @spine.hookimpl
+        def register_pipelines(self, register):
+            register(spine.PipelineSpec("peek", lambda: self))
+
+        def run(self, context):
+            Peek.seen = context.kernel.runlog().run(context.run_id).status
+
+    kernel.register_plugin(Peek())
+    kernel.run("peek")
+    assert Peek.seen == "running"
+
+
+def test_runs_are_listed_newest_first_and_filtered(kernel, loads):
+    loads.source = ListSource([rows_batch(0, 1)])
+    first = kernel.run("job")
+    loads.source = ListSource([rows_batch(0, 1), spine.SourceError("boom")])
+    second = kernel.run("job")
+    demo = kernel.run("demo", {"rows": "3"})
+    runlog = kernel.runlog()
+    assert [r.run_id for r in runlog.runs()] == [demo.run_id, second.run_id, first.run_id]
+    assert [r.run_id for r in runlog.runs(pipeline="job")] == [second.run_id, first.run_id]
+    assert [r.run_id for r in runlog.runs(status="failed")] == [second.run_id]
+    assert [r.run_id for r in runlog.runs(limit=1)] == [demo.run_id]
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    assert runlog.runs(since=later) == []
+    assert len(runlog.runs(until=later)) == 3
+    assert runlog.run(demo.run_id[:8]) == demo
+    assert runlog.run("nope-not-a-run") is None
+
+
+def test_the_load_pipeline_validates_its_params(kernel):
+    result = kernel.run("load", {"table": "t", "sauce": "x.csv"})
+    assert result.status == "failed"
+    assert (
+        result.error.message == "load: unknown param(s) sauce; expected source, table, mode, key, option.NAME"
+    )
+    result = kernel.load("x.csv", "t", mode="upsert")
+    assert "unknown write mode 'upsert'" in result.error.message
+
+
+def test_loading_a_location_no_plugin_reads_says_what_to_install(kernel):
+    result = kernel.load("data.csv", "t")
+    assert result.error.category == "plugin"
+    assert "install spine-source-file" in result.error.message
+    result = kernel.load("ftp://example.test/data.csv", "t")
+    assert "no installed source reads 'ftp' locations" in result.error.message
+
+
+def test_an_unknown_store_scheme_is_a_config_error(tmp_path):
+    kernel = Spine(entry_points=False, environ={})
+    with pytest.raises(ConfigError, match="no installed store handles mysql URLs"):
+        kernel.run("demo", store="mysql://root:hunter2@db/x")
+    with pytest.raises(ConfigError) as caught:
+        kernel.run("demo", store="mysql://root:hunter2@db/x")
+    assert "hunter2" not in str(caught.value)
+
+
+def test_the_default_store_is_a_file_in_the_data_home(tmp_path):
+    kernel = Spine(entry_points=False, environ={"XDG_DATA_HOME": str(tmp_path)})
+    assert kernel.store_url() == f"sqlite:///{tmp_path}/spine/spine.db"
+    kernel.run("demo", {"rows": "5"})
+    assert (tmp_path / "spine" / "spine.db").exists()
+    kernel.close()
