@@ -11,6 +11,7 @@ Arguments after ``--`` go to pytest (``nox -s all -- -k cli``).
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import nox
@@ -31,8 +32,15 @@ def _tests_of(distribution: Path) -> str:
     return f"tests/{distribution.name.removeprefix('spine-').replace('-', '_')}"
 
 
+def _requirement(distribution: Path) -> str:
+    """The distribution's folder with every extra it declares, so each feature is tested."""
+    project = tomllib.loads((distribution / "pyproject.toml").read_text())["project"]
+    extras = sorted(project.get("optional-dependencies", {}))
+    return f"{distribution}[{','.join(extras)}]" if extras else str(distribution)
+
+
 def _install_and_test(session: nox.Session, distributions: list[Path], tests: str) -> None:
-    session.install(*(str(path) for path in distributions), *TEST_REQUIREMENTS)
+    session.install(*(_requirement(path) for path in distributions), *TEST_REQUIREMENTS)
     session.run("pytest", tests, *session.posargs)
 
 
