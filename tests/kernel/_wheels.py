@@ -45,24 +45,15 @@ class Dist:
         return path
 
 
+def pip_install(site: Path, *requirements: str, index: bool = False) -> None:
+    """pip-install into the folder `site` (a site directory for PYTHONPATH), without dependencies."""
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--disable-pip-version-check"]
+    command += [] if index else ["--no-index"]
+    subprocess.run([*command, "--target", str(site), *requirements], check=True)
+
+
 def install(dists: list[Dist], site: Path, work: Path) -> Path:
-    """pip-install `dists` into the folder `site` (a site directory for PYTHONPATH)."""
+    """Build `dists` as wheels and pip-install them into `site`."""
     work.mkdir(parents=True, exist_ok=True)
-    wheels = [str(dist.wheel(work)) for dist in dists]
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-index",
-            "--disable-pip-version-check",
-            "--target",
-            str(site),
-            *wheels,
-        ],
-        check=True,
-    )
+    pip_install(site, *(str(dist.wheel(work)) for dist in dists))
     return site

@@ -27,6 +27,33 @@ def good_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return install([plugin_dists.GOOD], root / "site", root / "wheels")
 
 
+def outcome(envelope: dict[str, object]) -> tuple[object, ...]:
+    """Status and counts of a result envelope printed with --json."""
+    return tuple(envelope[key] for key in ("status", "rows_read", "rows_written", "rows_rejected"))
+
+
+def run_on_terminal(command: list[str], env: dict[str, str]) -> tuple[int, str]:
+    """Run `command` with stderr on a pseudo-terminal; return its exit code and what it drew there."""
+    import pty
+
+    leader, follower = pty.openpty()
+    try:
+        completed = subprocess.run(command, stdout=subprocess.PIPE, stderr=follower, env=env, timeout=120)
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed: everything has been read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(leader)
+    return completed.returncode, b"".join(chunks).decode()
+
+
 @pytest.fixture(autouse=True)
 def private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Every test gets its own home: the embedded store's default file goes there."""

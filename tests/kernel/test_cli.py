@@ -9,7 +9,7 @@ import sys
 import pytest
 import spine
 
-from .conftest import SPINE
+from .conftest import SPINE, outcome, run_on_terminal
 
 CONTRACT_KEYS = {"name", "distribution", "version", "status", "error", "provides"}
 
@@ -146,17 +146,7 @@ def test_run_prints_the_result_envelope(spine_cli):
     result = spine_cli("run", "demo", "-p", "rows=40", "-p", "reject_every=10", "--json")
     assert result.returncode == 0, result.stderr
     envelope = json.loads(result.stdout)
-    assert (
-        envelope["status"],
-        envelope["rows_read"],
-        envelope["rows_written"],
-        envelope["rows_rejected"],
-    ) == (
-        "partial",
-        40,
-        36,
-        4,
-    )
+    assert outcome(envelope) == ("partial", 40, 36, 4)
     assert envelope["params"] == {"rows": "40", "reject_every": "10"}
 
 
@@ -230,28 +220,8 @@ def test_console_logs_when_asked(spine_cli):
 
 
 def test_logs_are_console_lines_on_a_terminal(clean_env):
-    import os
-    import pty
-
-    leader, follower = pty.openpty()
-    try:
-        result = subprocess.run(
-            [SPINE, "run", "demo"], stdout=subprocess.PIPE, stderr=follower, env=clean_env, timeout=60
-        )
-        os.close(follower)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # the terminal closed: everything has been read
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(leader)
-    terminal = b"".join(chunks).decode()
-    assert result.returncode == 0
+    returncode, terminal = run_on_terminal([SPINE, "run", "demo"], clean_env)
+    assert returncode == 0
     assert "run succeeded" in terminal
     assert '"event"' not in terminal  # console lines, not JSON
 

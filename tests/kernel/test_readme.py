@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
+
+from ._wheels import pip_install
 
 README = Path(__file__).parents[2] / "README.md"
 
@@ -23,21 +23,7 @@ def test_the_readme_plugin_example_works_when_copied(tmp_path, spine_cli):
         (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text(body)
     site = tmp_path / "site"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--disable-pip-version-check",
-            "--target",
-            str(site),
-            str(project),
-        ],
-        check=True,
-    )
+    pip_install(site, str(project), index=True)  # builds it, fetching hatchling like any user's pip
     listing = {
         item["name"]: item for item in json.loads(spine_cli("plugins", "list", "--json", site=site).stdout)
     }
