@@ -105,7 +105,9 @@ def run_size(rows: int, work: Path, postgres: str) -> dict[str, Measure]:
     database = work / f"spine_{rows}.db"
     results["sqlite spine merge"] = measure([*load, "--store", f"sqlite:///{database}"])
     baseline_db = work / f"baseline_{rows}.db"
-    results["sqlite csv+executemany"] = measure([sys.executable, "-c", SQLITE_BASELINE, str(data), str(baseline_db)])
+    results["sqlite csv+executemany"] = measure(
+        [sys.executable, "-c", SQLITE_BASELINE, str(data), str(baseline_db)]
+    )
 
     psql(postgres, "DROP TABLE IF EXISTS finra_bench; DROP TABLE IF EXISTS finra_copy")
     results["postgres spine merge (empty)"] = measure([*load, "--store", postgres])
@@ -120,7 +122,10 @@ def run_size(rows: int, work: Path, postgres: str) -> dict[str, Measure]:
 def report(rows: int, results: dict[str, Measure]) -> None:
     print(f"\n{rows:,} rows")
     for name, m in results.items():
-        print(f"  {name:<32} {rows / m.seconds:>11,.0f} rows/s  {m.seconds:7.2f} s  peak RSS {m.peak_rss_mb:6.1f} MB")
+        print(
+            f"  {name:<32} {rows / m.seconds:>11,.0f} rows/s  {m.seconds:7.2f} s  "
+            f"peak RSS {m.peak_rss_mb:6.1f} MB"
+        )
     rate = {name: rows / m.seconds for name, m in results.items()}
     sqlite_ratio = rate["sqlite spine merge"] / rate["sqlite csv+executemany"]
     empty_ratio = rate["postgres spine merge (empty)"] / rate["postgres psql \\copy"]

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ._errors import SpineError
-from ._loading import Check, Progress, RejectSpool, RejectThreshold, RowStream, Transform, keys_present
+from ._loading import Check, Progress, RejectSpool, RejectThreshold, RowStream, Transform, missing_keys
 from ._results import ErrorInfo, RunCounts, RunInfo, RunResult, RunStatus
 from ._sources import DEFAULT_BATCH_SIZE, Reject, Source
 from ._stores import Store, Target
@@ -69,11 +69,16 @@ class RunContext:
             for transform in transforms:
                 schema = transform.schema(schema)
             target.check(schema)
-            bound = [check.bind(schema) for check in checks]
-            if target.keys:
-                bound.append(keys_present(target.keys, schema).bind(schema))
+            key_check = missing_keys(target.keys, schema).bind(schema) if target.keys else None
             rows = RowStream(
-                source.batches(batch_size), transforms, bound, self.rejects, self.threshold, self._progress
+                source.batches(batch_size),
+                transforms,
+                [check.bind(schema) for check in checks],
+                self.rejects,
+                self.threshold,
+                self._progress,
+                key_check,
+                [schema.index(key) for key in target.keys],
             )
             try:
                 written = self.store.write(target, schema, rows)

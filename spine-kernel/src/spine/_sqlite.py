@@ -50,20 +50,37 @@ def _to_sqlite(value: Any) -> Any:
     return value
 
 
-def _row_adapter(schema: Schema) -> Callable[[Sequence[Any]], Sequence[Any]] | None:
-    """Adapt only the columns that need it: most rows then pass through untouched."""
+def _timestamp_text(value: datetime) -> str:
+    return value.isoformat(sep=" ", timespec="microseconds")
+
+
+_TEXT_OF: dict[str, Callable[[Any], Any]] = {
+    "decimal": str,
+    "date": date.isoformat,
+    "timestamp": _timestamp_text,
+}
+
+
+def _batch_adapter(schema: Schema) -> Callable[[Sequence[tuple[Any, ...]]], Iterable[Sequence[Any]]] | None:
+    """Adapt a whole batch column by column (C-speed transposes, one comprehension per
+    column that needs it) rather than row by row; None when no column needs it."""
     needing = [
-        index for index, field in enumerate(schema.fields) if field.type in ("decimal", "date", "timestamp")
+        (index, _TEXT_OF[field.type]) for index, field in enumerate(schema.fields) if field.type in _TEXT_OF
     ]
     if not needing:
         return None
 
-    def adapt(row: Sequence[Any]) -> Sequence[Any]:
-        values = list(row)
-        for index in needing:
-            if values[index] is not None:
-                values[index] = _to_sqlite(values[index])
-        return values
+    def adapt(batch: Sequence[tuple[Any, ...]]) -> Iterable[Sequence[Any]]:
+        if not batch:
+            return batch
+        columns = list(zip(*batch, strict=True))
+        for index, text in needing:
+            column = columns[index]
+            if None in column:
+                columns[index] = tuple(None if value is None else text(value) for value in column)
+            else:
+                columns[index] = tuple(map(text, column))
+        return zip(*columns, strict=True)
 
     return adapt
 
@@ -161,7 +178,7 @@ class SQLiteStore(Store):
             others = [name for name in schema.names if name not in target.keys]
             updates = ", ".join(f"{quote(name)} = excluded.{quote(name)}" for name in others)
             sql += f" ON CONFLICT ({keys}) " + (f"DO UPDATE SET {updates}" if others else "DO NOTHING")
-        adapt = _row_adapter(schema)
+        adapt = _batch_adapter(schema)
         written = 0
         with self.transaction(lock=target.table), self._errors(target.table):
             connection = self._connect()
@@ -172,7 +189,7 @@ class SQLiteStore(Store):
             if target.mode is WriteMode.REPLACE:
                 connection.execute(f"DELETE FROM {table}")
             for batch in batches:
-                connection.executemany(sql, batch if adapt is None else map(adapt, batch))
+                connection.executemany(sql, batch if adapt is None else adapt(batch))
                 written += len(batch)
         return written
 
