@@ -234,3 +234,12 @@ def test_a_closed_pipe_ends_quietly(clean_env):
         stderr = listing.stderr.read().decode()
     assert "Traceback" not in stderr
     assert "BrokenPipeError" not in stderr
+
+
+def test_doctor_checks_the_store(spine_cli, tmp_path):
+    healthy = spine_cli("doctor", env={"SPINE_STORE_URL": f"sqlite:///{tmp_path}/ok.db"})
+    assert "ok     store: sqlite:///" in healthy.stdout
+    broken = spine_cli("doctor", env={"SPINE_STORE_URL": "mysql://me:pa55word-x@db/x"})
+    assert broken.returncode == 1
+    assert "error  store: no installed store handles mysql URLs" in broken.stdout
+    assert "pa55word-x" not in broken.stdout + broken.stderr

@@ -53,7 +53,19 @@ def _run_checks(overrides: dict[str, Any], config_file: str | None) -> tuple[lis
     checks = [Check("settings", "ok", f"valid ({source})")]
     checks += _unknown_file_keys(kernel)
     checks += _plugin_checks(kernel)
+    checks.append(_store_check(kernel))
     return checks, kernel.redactor
+
+
+def _store_check(kernel: Spine) -> Check:
+    url = kernel.redactor.text(kernel.store_url())
+    try:
+        store = kernel.runlog().store  # opens it and applies the kernel's migrations
+    except SpineError as exc:
+        return Check(
+            "store", "error", str(exc), f"check store_url / SPINE_STORE_URL ({url}) and that it is reachable"
+        )
+    return Check("store", "ok", f"{store.describe()} reachable, run records up to date")
 
 
 def _unknown_file_keys(kernel: Spine) -> list[Check]:

@@ -108,7 +108,10 @@ class Store(ABC):
 
     @abstractmethod
     def write(self, target: Target, schema: Schema, batches: Iterable[Sequence[tuple[Any, ...]]]) -> int:
-        """Write every batch into `target` in one transaction and return the rows written.
+        """Write every batch into `target` in one transaction; return the rows written.
+
+        Rows written are the rows given: a merge counts every row it upserted,
+        whether or not the row's values changed.
 
         Creates the table from `schema` when it is missing; fails with `LoadError`
         when an existing table lacks a column of `schema`, or (merge) has no unique
