@@ -242,8 +242,23 @@ def test_the_load_pipeline_validates_its_params(kernel):
     assert (
         result.error.message == "load: unknown param(s) sauce; expected source, table, mode, key, option.NAME"
     )
-    result = kernel.load("x.csv", "t", mode="upsert")
+    result = kernel.run("load", {"source": "x.csv", "table": "t", "mode": "upsert"})
     assert "unknown write mode 'upsert'" in result.error.message
+
+
+@pytest.mark.parametrize(
+    ("table", "mode", "keys", "message"),
+    [
+        ('t"; DROP TABLE spine_runs; --', "append", (), "invalid table name"),
+        ("t", "upsert", (), "unknown write mode 'upsert'"),
+        ("t", "merge", (), "merge into 't' needs key columns"),
+        ("t", "merge", ("a b",), "invalid key column 'a b'"),
+    ],
+)
+def test_load_refuses_a_bad_target_before_any_run_starts(kernel, table, mode, keys, message):
+    with pytest.raises(ConfigError, match=message):
+        kernel.load("x.csv", table, mode=mode, keys=keys)
+    assert kernel.runlog().runs() == []
 
 
 def test_loading_a_location_no_plugin_reads_says_what_to_install(kernel):

@@ -121,8 +121,12 @@ class Spine:
         """Load any source (a file path, or a URL a source plugin claims) into `table`.
 
         A run of the built-in ``load`` pipeline: recorded like any other. `options`
-        go to the source; `run_options` are those of `run`.
+        go to the source; `run_options` are those of `run`. An invalid table name,
+        key or mode raises `ConfigError` before the run starts.
         """
+        from ._stores import Target
+
+        Target(table, mode, tuple(keys))
         params = {"source": source, "table": table, "mode": mode, "key": ",".join(keys)}
         params.update({f"option.{name}": value for name, value in (options or {}).items()})
         return self.run("load", params, **run_options)
