@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ._hookspecs import hookimpl
     from ._kernel import Spine
     from ._plugins import PluginRecord
+    from ._redact import Redactor
     from ._results import ErrorInfo, RunCounts, RunInfo, RunResult, RunStatus
     from ._runner import RunContext
     from ._schema import Field, Schema, check_identifier, infer_type, normalize_identifier, text_parser
@@ -49,6 +50,7 @@ _EXPORTS = {
     "._hookspecs": ["hookimpl"],
     "._kernel": ["Spine"],
     "._plugins": ["PluginRecord"],
+    "._redact": ["Redactor"],
     "._results": ["ErrorInfo", "RunCounts", "RunInfo", "RunResult", "RunStatus"],
     "._runner": ["RunContext"],
     "._schema": ["Field", "Schema", "check_identifier", "infer_type", "normalize_identifier", "text_parser"],
@@ -88,6 +90,7 @@ __all__ = [
     "PipelineSpec",
     "PluginError",
     "PluginRecord",
+    "Redactor",
     "Reject",
     "RunContext",
     "RunCounts",

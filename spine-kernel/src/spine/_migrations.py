@@ -44,10 +44,11 @@ REJECTS = Schema(
         Field("reason", "string", length=2000),
     )
 )
+# Primary keys stay within Db2's 1024-byte index keys on 4 KiB pages (4 bytes a character).
 STATE = Schema(
     (
-        Field("pipeline", "string", length=200),
-        Field("state_key", "string", length=200),
+        Field("pipeline", "string", length=100),
+        Field("state_key", "string", length=100),
         Field("state_value", "string", length=TEXT),
         Field("updated_at", "timestamp"),
     )
