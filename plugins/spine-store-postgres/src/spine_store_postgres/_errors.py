@@ -1,0 +1,42 @@
+"""psycopg errors as `spine.LoadError`: one line, no secrets, and whether a retry may help."""
+
+from __future__ import annotations
+
+import psycopg
+from spine import LoadError, Redactor
+
+# Serialization failure and deadlock (the transaction lost a race), the server
+# shutting down or starting up, too many connections.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03", "53300"})
+
+
+def is_retryable(error: psycopg.Error) -> bool:
+    state = error.sqlstate
+    if state is None:
+        # libpq's own errors carry no SQLSTATE: a refused, failed or lost connection.
+        return isinstance(error, psycopg.OperationalError)
+    return state in _RETRYABLE_SQLSTATES or state.startswith("08")  # class 08: connection exception
+
+
+def one_line(error: Exception) -> str:
+    """libpq's messages span lines (DETAIL, HINT); spine's errors are one line."""
+    return " ".join(str(error).split())
+
+
+def _reason(error: psycopg.Error) -> str:
+    # The server's own parts, without the statement excerpt ("LINE 1: ...") it quotes.
+    diag = error.diag
+    if diag.message_primary is None:  # raised by libpq or psycopg, not by the server
+        return one_line(error)
+    return " ".join(part for part in (diag.message_primary, diag.message_detail, diag.message_hint) if part)
+
+
+def load_error(
+    error: psycopg.Error, doing: str, *, store: str, redactor: Redactor, table: str | None = None
+) -> LoadError:
+    """A `LoadError` saying what failed (`doing`) and the server's reason, on one line."""
+    reason = redactor.text(_reason(error))
+    context: dict[str, object] = {"store": store, "sqlstate": error.sqlstate}
+    if table is not None:
+        context["table"] = table
+    return LoadError(f"{doing} ({store}): {reason}", context=context, retryable=is_retryable(error))

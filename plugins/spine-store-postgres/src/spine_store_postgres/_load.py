@@ -1,0 +1,169 @@
+"""One load: COPY into a temporary staging table, then one set-based statement into the target.
+
+Staging keeps the fast path fast and the target's rules in force: binary COPY needs
+columns of exactly the types it sends, the target's own column types (lengths,
+scales, NOT NULL, other columns' defaults) apply when the staged rows are inserted,
+and a merge can pick the last row of each key before it touches the target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import TupleRow
+from spine import LoadError, Schema, Store, Target, WriteMode, check_existing_table
+
+from ._dialect import COPY_TYPES
+
+# Quoted names that no spine identifier can take (check_identifier allows letters,
+# digits and underscores only), so they never meet a user's column or table.
+SEQUENCE = '"spine:seq"'
+TARGET = '"spine:target"'
+
+_UNIQUE_KEYS = """
+SELECT ARRAY(
+    SELECT a.attname
+    FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, position)
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+    WHERE k.position <= i.indnkeyatts
+)
+FROM pg_catalog.pg_index i
+WHERE i.indrelid = %s::regclass
+  AND i.indisunique AND i.indimmediate AND i.indisvalid
+  AND i.indpred IS NULL AND i.indexprs IS NULL
+"""
+
+Batches = Iterable[Sequence[tuple[Any, ...]]]
+
+
+class Written(NamedTuple):
+    rows: int  # the rows given
+    changed: int  # the rows inserted or changed: a merge leaves rows that are already equal alone
+
+
+class Load:
+    """One write of `schema` rows into `target`, on a cursor inside an open transaction."""
+
+    def __init__(
+        self, cursor: psycopg.Cursor[TupleRow], store: Store, target: Target, schema: Schema, staging: str
+    ) -> None:
+        self.cursor = cursor
+        self.store = store
+        self.target = target
+        self.schema = schema
+        self.staging = staging
+        self.quote = store.dialect.quote
+        self.merge = target.mode is WriteMode.MERGE
+
+    def run(self, batches: Batches) -> Written:
+        """Write every batch."""
+        existing = check_existing_table(self.store, self.target, self.schema)
+        if not existing:
+            self.cursor.execute(
+                self.store.dialect.create_table(self.target.table, self.schema, self.target.keys)
+            )
+        table = self._qualified()
+        if existing and self.merge:
+            self._require_unique_key(table)
+        columns = [f"{self.quote(field.name)} {COPY_TYPES[field.type]}" for field in self.schema.fields]
+        if self.merge:  # numbers the rows in the order they arrive, for "the last row of a key wins"
+            columns.append(f"{SEQUENCE} bigint GENERATED ALWAYS AS IDENTITY")
+        self.cursor.execute(f"CREATE TEMPORARY TABLE {self.staging} ({', '.join(columns)}) ON COMMIT DROP")
+        # Planning the final statement now fails a load whose values cannot go into the
+        # table's columns (text into a date column) before the source is read at all.
+        self.cursor.execute("EXPLAIN " + self._insert(table, alone=False))
+        given = self._copy(batches)
+        if self.target.mode is WriteMode.REPLACE:
+            # TRUNCATE rather than building a new table and renaming it over the old one:
+            # views, grants, indexes, triggers and foreign keys stay attached to the table.
+            # It comes after the COPY so that readers wait for the shortest time.
+            self.cursor.execute(f"TRUNCATE {table}")
+        # A table this transaction created is empty and seen by no one else.
+        alone = not existing or (self.merge and self._empty_and_ours(table))
+        self.cursor.execute(self._insert(table, alone))
+        return Written(given, self.cursor.rowcount)
+
+    def _qualified(self) -> str:
+        # The table in the current schema, named so that nothing earlier on the search
+        # path (pg_catalog, pg_temp) can shadow it.
+        row = self.cursor.execute("SELECT current_schema()").fetchone()
+        assert row is not None and row[0] is not None, "called once the table exists"
+        return f"{sql.Identifier(row[0]).as_string(self.cursor)}.{self.quote(self.target.table)}"
+
+    def _empty_and_ours(self, table: str) -> bool:
+        """True when `table` is empty and stays so for this transaction alone (a first load)."""
+        if self._has_rows(table):
+            return False
+        # Readers go on; other writers wait until this load commits, which is soon: the
+        # rows are staged already. Only empty tables are locked, so that merges into
+        # tables with rows never hold other writers up.
+        self.cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        return not self._has_rows(table)
+
+    def _has_rows(self, table: str) -> bool:
+        row = self.cursor.execute(f"SELECT EXISTS (SELECT FROM {table})").fetchone()
+        return row is not None and bool(row[0])
+
+    def _require_unique_key(self, table: str) -> None:
+        keys = set(self.target.keys)
+        if not any(set(columns) == keys for (columns,) in self.cursor.execute(_UNIQUE_KEYS, (table,))):
+            raise LoadError(
+                f"cannot merge into {self.target.table!r}: it has no primary key or unique index on "
+                f"({', '.join(self.target.keys)}); create one, or load with --mode append or replace",
+                context={"table": self.target.table, "keys": list(self.target.keys)},
+            )
+
+    def _copy(self, batches: Batches) -> int:
+        names = ", ".join(map(self.quote, self.schema.names))
+        # An exception from `batches` leaves the block: psycopg then aborts the COPY and
+        # the exception goes on, unchanged, to roll the transaction back.
+        with self.cursor.copy(f"COPY {self.staging} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types([COPY_TYPES[field.type] for field in self.schema.fields])
+            write_row = copy.write_row
+            loaded = 0
+            for batch in batches:
+                try:
+                    for row in batch:
+                        write_row(row)
+                        loaded += 1
+                # psycopg's DataError here is a row of the wrong length, found before sending.
+                except (TypeError, ValueError, OverflowError, psycopg.DataError) as exc:
+                    raise self._misfit(loaded + 1, exc) from exc
+        return loaded
+
+    def _misfit(self, row: int, error: Exception) -> LoadError:
+        columns = ", ".join(f"{field.name} {field.type}" for field in self.schema.fields)
+        return LoadError(
+            f"row {row} of the load into {self.target.table!r} does not fit its columns ({columns}): {error}",
+            context={"store": self.store.describe(), "table": self.target.table, "row": row},
+        )
+
+    def _insert(self, table: str, alone: bool) -> str:
+        quote = self.quote
+        columns = ", ".join(map(quote, self.schema.names))
+        insert = f"INSERT INTO {table} AS {TARGET} ({columns}) "
+        if not self.merge:
+            return insert + f"SELECT {columns} FROM {self.staging}"
+        keys = ", ".join(map(quote, self.target.keys))
+        statement = (
+            insert
+            + f"SELECT DISTINCT ON ({keys}) {columns} FROM {self.staging} ORDER BY {keys}, {SEQUENCE} DESC"
+        )
+        if alone:
+            # Nothing can conflict in an empty table no one else writes to, and ON
+            # CONFLICT's speculative insertion would double the time of a first load.
+            return statement
+        statement += f" ON CONFLICT ({keys}) "
+        others = [quote(name) for name in self.schema.names if name not in self.target.keys]
+        if not others:
+            return statement + "DO NOTHING"
+        # Only rows that really differ are updated: re-loading the same data rewrites
+        # nothing (no dead tuples, no WAL, no trigger calls) and counts nothing.
+        return statement + (
+            f"DO UPDATE SET {', '.join(f'{column} = EXCLUDED.{column}' for column in others)} "
+            f"WHERE ROW({', '.join(f'{TARGET}.{column}' for column in others)}) "
+            f"IS DISTINCT FROM ROW({', '.join(f'EXCLUDED.{column}' for column in others)})"
+        )
