@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ._runner import RunContext
     from ._schema import Field, Schema, check_identifier, infer_type, normalize_identifier, text_parser
     from ._settings import Settings, SpineSettings
-    from ._sources import Batch, Reject, Source
+    from ._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
     from ._stores import Dialect, Session, Store, Target, WriteMode, check_existing_table
 
 # The public names are loaded on first use (PEP 562): `spine plugins list` must stay
@@ -55,7 +55,7 @@ _EXPORTS = {
     "._runner": ["RunContext"],
     "._schema": ["Field", "Schema", "check_identifier", "infer_type", "normalize_identifier", "text_parser"],
     "._settings": ["Settings", "SpineSettings"],
-    "._sources": ["Batch", "Reject", "Source"],
+    "._sources": ["DEFAULT_BATCH_SIZE", "Batch", "Reject", "Source"],
     "._stores": ["Dialect", "Session", "Store", "Target", "WriteMode", "check_existing_table"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -77,6 +77,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "DEFAULT_BATCH_SIZE",
     "AlertChannelSpec",
     "AlertError",
     "Batch",

@@ -1,0 +1,104 @@
+"""From column names and a sample of text values to a `spine.Schema`, and from text to typed rows."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import spine
+
+from ._options import Column
+
+_SUFFIX_ROOM = 56  # a de-duplicated name "<base>_<n>" stays within the 63 characters stores allow
+
+Converter = Callable[[list[Any]], tuple[Any, ...]]
+
+
+def columns_from_text(texts: Sequence[str]) -> list[Column]:
+    """Header texts (or JSON keys) as columns: names normalised, repeats suffixed ``_2``, ``_3``."""
+    columns: list[Column] = []
+    seen: set[str] = set()
+    for text in texts:
+        name = base = spine.normalize_identifier(text)
+        copy = 1
+        while name.lower() in seen:
+            copy += 1
+            name = f"{base[:_SUFFIX_ROOM]}_{copy}"
+        seen.add(name.lower())
+        columns.append(Column(name, None, text))
+    return columns
+
+
+def same_column(text: str, name: str) -> bool:
+    """Whether header text (or a key) names the column: exactly, or once both are normalised."""
+    return text == name or spine.normalize_identifier(text) == spine.normalize_identifier(name)
+
+
+def build_schema(
+    columns: Sequence[Column],
+    types: Mapping[str, str] | None,
+    samples: Sequence[Sequence[str | None]],
+) -> spine.Schema:
+    """Fields in column order: a type from `types`, else the declared one, else inferred.
+
+    Inference looks at the samples (value lists as long as `columns`); missing
+    values (None) are skipped.
+    """
+    pending = dict(types or {})
+    fields: list[spine.Field] = []
+    for index, column in enumerate(columns):
+        type_name = pending.pop(spine.normalize_identifier(column.name), None)
+        if type_name is not None:  # keeping what else was declared (precision, length, ...)
+            field = dataclasses.replace(column.field or spine.Field(column.name), type=type_name)
+        elif column.field is not None:
+            field = column.field
+        else:
+            values = (sample[index] for sample in samples)
+            field = spine.Field(column.name, spine.infer_type(v for v in values if v is not None))
+        fields.append(field)
+    if pending:
+        raise spine.ConfigError(
+            f"file source option 'types': no column named {', '.join(pending)}; "
+            f"the columns are {', '.join(column.name for column in columns)}",
+            context={"option": "types"},
+        )
+    return spine.Schema(tuple(fields))
+
+
+def row_converter(
+    schema: spine.Schema, columns: Sequence[Column], *, nullable_input: bool = False
+) -> Converter:
+    """A function turning one record's text values (a list it may modify) into a typed row.
+
+    It raises ValueError naming the column (and how the file names it). String columns
+    without a length limit are left as they are. With `nullable_input`, a None value (a
+    missing JSON key) stays None.
+    """
+    converting = [
+        (index, _keeping_none(parse) if nullable_input else parse)
+        for index, parse in enumerate(spine.text_parser(field) for field in schema.fields)
+        if parse is not str
+    ]
+    named = [
+        f" ({column.label!r} in the file)" if column.label not in ("", column.name) else ""
+        for column in columns
+    ]
+
+    def convert(values: list[Any]) -> tuple[Any, ...]:
+        index = 0
+        try:
+            for index, parse in converting:
+                values[index] = parse(values[index])
+        except ValueError as exc:
+            raise ValueError(f"{exc}{named[index]}") from None
+        return tuple(values)
+
+    return convert
+
+
+def _keeping_none(parse: Callable[[str], Any]) -> Callable[[str | None], Any]:
+    def convert(text: str | None) -> Any:
+        return None if text is None else parse(text)
+
+    return convert

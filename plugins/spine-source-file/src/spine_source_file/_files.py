@@ -1,0 +1,176 @@
+"""Finding and opening the file: paths and file:// URLs, gzip by its magic bytes, the format,
+and text reading whose failures become `SourceError` naming the file and the line."""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import os
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import spine
+
+GZIP_MAGIC = b"\x1f\x8b"
+PARQUET_MAGIC = b"PAR1"
+_COMPRESSED_SUFFIXES = (".gz", ".gzip")
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".psv": "psv",
+    ".pipe": "psv",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+_LINES_HINT = 64 * 1024  # characters per read: enough to amortise the per-read work, and memory stays small
+_SNIFF_BYTES = 4096
+_READ_ERRORS = (EOFError, OSError, zlib.error)  # what reading (gzip) data raises, besides decoding
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A readable file: its path as the user named it (used in every message) and whether it is gzip."""
+
+    path: str
+    gzipped: bool
+
+    def open_binary(self) -> gzip.GzipFile | io.BufferedReader:
+        return gzip.open(self.path, "rb") if self.gzipped else open(self.path, "rb")
+
+    def error(self, message: str, line: int | None = None) -> spine.SourceError:
+        where = f"{self.path}: line {line}: " if line is not None else f"{self.path}: "
+        return spine.SourceError(where + message, context={"file": self.path, "line": line})
+
+
+def resolve(location: str | os.PathLike[str]) -> FileRef:
+    """The file named by a path or a ``file://`` URL; a missing or empty file is a `SourceError`."""
+    path = os.fspath(location)
+    url = urlsplit(path)
+    if url.scheme == "file":
+        if url.netloc not in ("", "localhost"):
+            raise spine.ConfigError(
+                f"{path}: the file source reads local files; file:// URLs must not name a host",
+                context={"location": path},
+            )
+        path = url2pathname(url.path)
+    elif len(url.scheme) > 1 and not os.path.exists(path):  # one letter is a Windows drive
+        raise spine.ConfigError(
+            f"{path}: the file source reads local paths and file:// URLs, not {url.scheme}://",
+            context={"location": path},
+        )
+    try:
+        with open(path, "rb") as raw:
+            magic = raw.read(len(GZIP_MAGIC))
+    except FileNotFoundError:
+        raise spine.SourceError(f"{path}: no such file", context={"file": path}) from None
+    except IsADirectoryError:
+        raise spine.SourceError(f"{path}: is a directory, expected a file", context={"file": path}) from None
+    except OSError as exc:
+        raise spine.SourceError(f"{path}: cannot open: {exc.strerror}", context={"file": path}) from None
+    if not magic:
+        raise spine.SourceError(f"{path}: the file is empty", context={"file": path})
+    return FileRef(path, magic == GZIP_MAGIC)
+
+
+def format_from_name(ref: FileRef) -> str | None:
+    """``data.psv.gz`` -> ``psv``; None when the extension says nothing."""
+    name = ref.path.lower()
+    for suffix in _COMPRESSED_SUFFIXES:
+        name = name.removesuffix(suffix)
+    return _EXTENSIONS.get(os.path.splitext(name)[1])
+
+
+def format_from_content(ref: FileRef, decoding: str) -> str:
+    """Parquet by its magic bytes, JSON by its first character, otherwise ``delimited``."""
+    try:
+        with ref.open_binary() as binary:
+            head = binary.read(_SNIFF_BYTES)
+    except _READ_ERRORS as exc:
+        raise _read_error(ref, exc, 0) from None
+    if head.startswith(PARQUET_MAGIC):
+        return "parquet"
+    text = codecs.getincrementaldecoder(decoding)(errors="replace").decode(head).lstrip()
+    return {"[": "json", "{": "jsonl"}.get(text[:1], "delimited")
+
+
+def _read_error(ref: FileRef, error: BaseException, lines_read: int) -> spine.SourceError:
+    where = f"after line {lines_read}" if lines_read else "before the first line"
+    if isinstance(error, EOFError):
+        return ref.error(
+            f"the gzip data is truncated {where} (the file ends before the compressed stream does)"
+        )
+    return ref.error(f"cannot read {where}: {error}")
+
+
+class TextFile:
+    """The file decoded as text, read in chunks; reading errors become `SourceError`.
+
+    Opened with ``newline=""`` as the csv module requires: line endings stay in the
+    text, so quoted fields keep their line breaks and line numbers stay physical.
+    """
+
+    def __init__(self, ref: FileRef, encoding: str, decoding: str) -> None:
+        self.ref = ref
+        self.lines_read = 0
+        self._encoding = encoding
+        self._decoding = decoding
+        with self._reading():
+            self._stream = io.TextIOWrapper(ref.open_binary(), encoding=decoding, newline="")
+
+    def line_chunks(self) -> Iterator[list[str]]:
+        """Lists of whole lines, each line with its ending, until the end of the file."""
+        while True:
+            with self._reading():
+                lines = self._stream.readlines(_LINES_HINT)
+            if not lines:
+                return
+            self.lines_read += len(lines)
+            yield lines
+
+    def read(self, size: int) -> str:
+        with self._reading():
+            text = self._stream.read(size)
+        self.lines_read += text.count("\n")
+        return text
+
+    def close(self) -> None:
+        self._stream.close()
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        try:
+            yield
+        except UnicodeDecodeError:
+            raise self._decode_error() from None
+        except _READ_ERRORS as exc:
+            raise _read_error(self.ref, exc, self.lines_read) from None
+
+    def _decode_error(self) -> spine.SourceError:
+        # The text layer decodes ahead in blocks, so it cannot say which line failed; going
+        # over the bytes again line by line can. This runs once, on the way to an error.
+        decoder = codecs.getincrementaldecoder(self._decoding)()
+        line = 0
+        try:
+            with self.ref.open_binary() as binary:
+                for line, data in enumerate(binary, start=1):  # noqa: B007 - used after the loop
+                    decoder.decode(data)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError as exc:
+            found = " ".join(f"0x{byte:02x}" for byte in exc.object[exc.start : exc.end])
+            return self.ref.error(
+                f"cannot decode {found} as {self._encoding} ({exc.reason}); set the encoding option "
+                "to the file's encoding, for example -o encoding=latin-1",
+                line,
+            )
+        except _READ_ERRORS:
+            pass  # unreadable further on as well: the line is not known
+        return self.ref.error(f"cannot decode the text as {self._encoding}; set the encoding option")

@@ -1,0 +1,106 @@
+"""The plugin as the kernel sees it: its entry point, a light entry module, and loads end to end."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from importlib.metadata import distribution
+from pathlib import Path
+
+import pytest
+import spine
+import spine_source_file
+from packaging.requirements import Requirement
+from spine_source_file._text import TextSource
+
+from .file_helpers import FINRA_HEADER, finra_line, write
+
+SPINE = str(Path(sys.executable).with_name("spine"))
+
+
+@pytest.fixture
+def kernel(tmp_path):
+    with spine.Spine(
+        entry_points=False, environ={"HOME": str(tmp_path)}, plugins=[spine_source_file]
+    ) as kernel:
+        yield kernel
+
+
+def test_the_distribution_declares_its_entry_point_and_kernel_range():
+    dist = distribution("spine-source-file")
+    assert dist.version == "0.1.0"
+    (entry,) = [ep for ep in dist.entry_points if ep.group == "spine.plugins"]
+    assert (entry.name, entry.value) == ("file", "spine_source_file")
+    requires = {str(Requirement(text)) for text in dist.requires or []}
+    assert requires == {"spine-kernel<0.2,>=0.1", 'pyarrow>=14; extra == "parquet"'}
+
+
+def test_the_entry_module_imports_nothing_but_spine():
+    code = (
+        "import sys, spine\n"
+        "spine.hookimpl, spine.SourceSpec\n"
+        "before = set(sys.modules)\n"
+        "import spine_source_file\n"
+        "spine_source_file.register_sources(lambda spec: None)\n"
+        "print(sorted(set(sys.modules) - before))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['spine_source_file']"
+
+
+def test_the_kernel_opens_files_and_file_urls_with_it(kernel, tmp_path):
+    path = write(tmp_path / "d.psv", "a|b\n1|x\n")
+    for location in (str(path), path.as_uri()):
+        with kernel.open_source(location, header="true") as source:
+            assert isinstance(source, TextSource)
+            assert [batch.rows for batch in source.batches()] == [[(1, "x")]]
+
+
+def test_a_load_keeps_good_rows_and_records_rejects(kernel, tmp_path):
+    lines = [finra_line(n) for n in range(1, 11)]
+    lines[3] = lines[3].replace("|4|2026", "|four|2026")  # line 5
+    path = write(tmp_path / "week.psv", FINRA_HEADER + "\n" + "\n".join(lines) + "\n")
+    store = f"sqlite:///{tmp_path / 'spine.db'}"
+    result = kernel.load(
+        str(path), "otc", options={"types": "totalWeeklyTradeCount:integer"}, store=store, max_rejects="50%"
+    )
+    assert (result.status, result.counts.rows_written, result.counts.rows_rejected) == ("partial", 9, 1)
+    (reject,) = kernel.runlog(store).rejects(result.run_id)
+    reason = "column total_weekly_trade_count: expected an integer, got 'four'"
+    assert reject == spine.Reject(str(path), 5, lines[3], f"{reason} ('totalWeeklyTradeCount' in the file)")
+    with sqlite3.connect(tmp_path / "spine.db") as db:
+        assert db.execute('SELECT count(*), sum("total_weekly_trade_count") FROM "otc"').fetchone() == (9, 51)
+
+
+def test_the_command_lists_the_plugin_and_reports_errors_in_one_line(tmp_path):
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    listed = subprocess.run([SPINE, "plugins", "list", "--json"], capture_output=True, text=True, env=env)
+    plugins = {plugin["name"]: plugin for plugin in json.loads(listed.stdout)}
+    assert plugins["file"]["status"] == "ok"
+    assert plugins["file"]["provides"]["source"] == ["file"]
+
+    store = ["--store", f"sqlite:///{tmp_path / 'spine.db'}"]
+    data = write(tmp_path / "d.csv", "a,b\n1,2\n")
+    missing = subprocess.run(
+        [SPINE, "load", str(tmp_path / "nope.csv"), "--table", "t", *store],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert missing.returncode == 1
+    assert "error [source]: " + str(tmp_path / "nope.csv") + ": no such file" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    bad_option = subprocess.run(
+        [SPINE, "load", str(data), "--table", "t", "-o", "delimeter=;", *store],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert bad_option.returncode == 1  # the kernel opens sources inside the run: a failed run
+    assert (
+        "error [config]: unknown file source option 'delimeter' (did you mean 'delimiter'?)"
+        in bad_option.stderr
+    )
+    assert "Traceback" not in bad_option.stderr
