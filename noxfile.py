@@ -61,7 +61,8 @@ def everything(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """Style and types: ruff on everything, mypy --strict on the installed distributions."""
-    session.install("ruff", "mypy", *(str(path) for path in DISTRIBUTIONS))
+    # pytest: spine.testing (the contract suites) is typed against it.
+    session.install("ruff", "mypy", "pytest", *(str(path) for path in DISTRIBUTIONS))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", *(str(path / "src") for path in DISTRIBUTIONS))
