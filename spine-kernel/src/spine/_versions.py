@@ -11,28 +11,32 @@ plugins (``packaging``'s ``prereleases=True``); local version labels are ignored
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 
 from ._discovery import normalize_name
 
-_VERSION = re.compile(
-    r"""^\s*v?
-    (?:(?P<epoch>\d+)!)?
-    (?P<release>\d+(?:\.\d+)*)
-    (?:[-_.]?(?P<pre_l>alpha|a|beta|b|preview|pre|c|rc)[-_.]?(?P<pre_n>\d+)?)?
-    (?:-(?P<post_n1>\d+)|[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>\d+)?)?
-    (?:[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>\d+)?)?
-    (?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?
-    \s*$""",
-    re.VERBOSE | re.IGNORECASE,
-)
 _PRE_RANK = {"a": 0, "alpha": 0, "b": 1, "beta": 1, "c": 2, "rc": 2, "pre": 2, "preview": 2}
-_CLAUSE = re.compile(r"^\s*(?P<op>~=|===|==|!=|<=|>=|<|>)\s*(?P<version>[^\s,]+)\s*$")
-_REQUIREMENT = re.compile(
-    r"^\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?"
-    r"\s*(?P<spec>[^;]*?)\s*(?:;(?P<marker>.*))?$"
-)
+_OPERATORS = ("~=", "===", "==", "!=", "<=", ">=", "<", ">")  # longest first
+_NAME_END = " \t[(<>=!~;@"
+
+
+@functools.cache
+def _version_pattern() -> re.Pattern[str]:
+    # Compiled only for versions that are not plain release numbers ("0.1.0"): the
+    # common case must not pay for it when `spine plugins list` starts.
+    return re.compile(
+        r"""^\s*v?
+        (?:(?P<epoch>\d+)!)?
+        (?P<release>\d+(?:\.\d+)*)
+        (?:[-_.]?(?P<pre_l>alpha|a|beta|b|preview|pre|c|rc)[-_.]?(?P<pre_n>\d+)?)?
+        (?:-(?P<post_n1>\d+)|[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>\d+)?)?
+        (?:[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>\d+)?)?
+        (?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?
+        \s*$""",
+        re.VERBOSE | re.IGNORECASE,
+    )
 
 
 class Version(NamedTuple):
@@ -60,7 +64,10 @@ class Version(NamedTuple):
 
 
 def parse_version(text: str) -> Version:
-    match = _VERSION.match(text)
+    parts = text.strip().split(".")
+    if all(part.isdigit() and part.isascii() for part in parts):
+        return Version(0, tuple(int(part) for part in parts), None, None, None)
+    match = _version_pattern().match(text)
     if not match:
         raise ValueError(f"not a PEP 440 version: {text!r}")
     pre = None
@@ -121,10 +128,11 @@ def specifier_allows(specifier: str, version: str) -> bool:
     """
     candidate = parse_version(version)
     for clause in filter(None, (part.strip() for part in specifier.split(","))):
-        match = _CLAUSE.match(clause)
-        if not match:
+        op = next((op for op in _OPERATORS if clause.startswith(op)), None)
+        bound = clause[len(op) :].strip() if op else ""
+        if op is None or not bound or any(char.isspace() for char in bound):
             raise ValueError(f"not a version specifier: {clause!r}")
-        if not _clause_allows(match["op"], match["version"], candidate, version):
+        if not _clause_allows(op, bound, candidate, version):
             return False
     return True
 
@@ -141,13 +149,15 @@ def requirement_on(name: str, requires_dist: list[str]) -> str | None:
     clauses: list[str] = []
     found = False
     for line in requires_dist:
-        match = _REQUIREMENT.match(line)
-        if not match or normalize_name(match["name"]) != wanted:
-            continue
-        if match["marker"] and "extra" in match["marker"]:
+        requirement, _, marker = line.partition(";")
+        requirement = requirement.strip()
+        end = next((i for i, char in enumerate(requirement) if char in _NAME_END), len(requirement))
+        if normalize_name(requirement[:end]) != wanted or "extra" in marker:
             continue
         found = True
-        spec = match["spec"].strip()
+        spec = requirement[end:].strip()
+        if spec.startswith("["):  # extras of the requirement itself
+            spec = spec.partition("]")[2].strip()
         if spec.startswith("@"):
             continue
         if spec.startswith("(") and spec.endswith(")"):
