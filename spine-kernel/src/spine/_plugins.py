@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pluggy
@@ -42,17 +41,15 @@ _REGISTRATION_HOOKS: dict[str, type[Capability]] = {
 }
 
 
-@dataclass
 class PluginRecord:
     """What ``spine plugins list`` shows for one plugin."""
 
-    name: str
-    distribution: str | None
-    version: str | None
-    provides: dict[str, list[str]] = field(
-        default_factory=lambda: {kind.kind: [] for kind in CAPABILITY_KINDS}
-    )
-    problems: list[str] = field(default_factory=list)
+    def __init__(self, name: str, distribution: str | None, version: str | None) -> None:
+        self.name = name
+        self.distribution = distribution
+        self.version = version
+        self.provides: dict[str, list[str]] = {kind.kind: [] for kind in CAPABILITY_KINDS}
+        self.problems: list[str] = []
 
     @property
     def status(self) -> str:
@@ -61,6 +58,9 @@ class PluginRecord:
     @property
     def error(self) -> str | None:
         return "; ".join(self.problems) or None
+
+    def __repr__(self) -> str:
+        return f"PluginRecord({self.name!r}, {self.distribution!r}, {self.version!r}, status={self.status!r})"
 
     def to_dict(self) -> dict[str, Any]:
         return {
