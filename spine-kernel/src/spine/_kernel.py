@@ -133,11 +133,10 @@ class Spine:
 
     def open_source(self, location: str, **options: Any) -> Source:
         """The source for a file path or URL, from the plugin that claims its scheme."""
-        scheme = location.split("://", 1)[0].lower() if "://" in location else "file"
-        for name in self.plugins.names("source"):
-            spec = self.plugins.get("source", name)
-            if scheme in spec.schemes:  # type: ignore[attr-defined]
-                return spec.load()(location, **options)  # type: ignore[no-any-return]
+        scheme = _scheme(location) or "file"
+        spec = self.plugins.claiming("source", scheme)
+        if spec is not None:
+            return spec.load()(location, **options)  # type: ignore[no-any-return]
         hint = (
             "spine-source-file" if scheme == "file" else "a source plugin for it (spine-source-http for http)"
         )
@@ -169,14 +168,13 @@ class Spine:
     def _open_store(self, url: str) -> Store:
         from urllib.parse import urlsplit
 
-        scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-        password = urlsplit(url).password if "://" in url else None
+        scheme = _scheme(url)
+        password = urlsplit(url).password if scheme else None
         if password:
             self.redactor.add(password)
-        for name in self.plugins.names("store"):
-            spec = self.plugins.get("store", name)
-            if scheme in spec.schemes:  # type: ignore[attr-defined]
-                return spec.load()(url)  # type: ignore[no-any-return]
+        spec = self.plugins.claiming("store", scheme)
+        if spec is not None:
+            return spec.load()(url)  # type: ignore[no-any-return]
         raise ConfigError(
             f"no installed store handles {scheme or 'this'} URLs ({self.redactor.text(url)}); "
             "expected sqlite:///path, or install spine-store-postgres (postgresql://) or spine-store-db2 (db2://)",
@@ -194,3 +192,8 @@ class Spine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _scheme(location: str) -> str:
+    """``"postgresql://..."`` -> ``"postgresql"``; a plain path has none."""
+    return location.split("://", 1)[0].lower() if "://" in location else ""

@@ -242,6 +242,14 @@ class PluginRegistry:
             except Exception as exc:
                 _warn(f"plugin {owner} failed in {hook_name}: {type(exc).__name__}: {exc}")
 
+    def claiming(self, kind: str, scheme: str) -> Capability | None:
+        """The source or store whose URL schemes include `scheme`, if one does."""
+        for name in self.names(kind):
+            capability = self.get(kind, name)
+            if scheme in getattr(capability, "schemes", ()):
+                return capability
+        return None
+
     def names(self, kind: str) -> list[str]:
         return sorted(name for name, claims in self._claims[kind].items() if len(claims) == 1)
 
