@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from ._schema import Field, Schema, check_identifier, infer_type, normalize_identifier, text_parser
     from ._settings import Settings, SpineSettings
     from ._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
-    from ._stores import Dialect, Session, Store, Target, WriteMode, check_existing_table
+    from ._stores import Dialect, Session, Store, Target, WriteMode, Written, check_existing_table
 
 # The public names are loaded on first use (PEP 562): `spine plugins list` must stay
 # fast, and a plugin module that only needs `spine.hookimpl` should not pay for pydantic.
@@ -56,7 +56,7 @@ _EXPORTS = {
     "._schema": ["Field", "Schema", "check_identifier", "infer_type", "normalize_identifier", "text_parser"],
     "._settings": ["Settings", "SpineSettings"],
     "._sources": ["DEFAULT_BATCH_SIZE", "Batch", "Reject", "Source"],
-    "._stores": ["Dialect", "Session", "Store", "Target", "WriteMode", "check_existing_table"],
+    "._stores": ["Dialect", "Session", "Store", "Target", "WriteMode", "Written", "check_existing_table"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -112,6 +112,7 @@ __all__ = [
     "Target",
     "TransformError",
     "WriteMode",
+    "Written",
     "__version__",
     "check_existing_table",
     "check_identifier",

@@ -9,12 +9,13 @@ translates if its driver wants another style) and `columns` to inspect tables.
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from ._errors import ConfigError, LoadError
 from ._schema import Field, Schema, check_identifier
@@ -172,3 +173,23 @@ def check_existing_table(store: Store, target: Target, schema: Schema) -> bool:
             context={"table": target.table, "missing": missing},
         )
     return True
+
+
+class Written(NamedTuple):
+    """What one load did: the rows given (what `Store.write` returns) and the rows the
+    database inserted or changed (a merge leaves rows that are already equal alone)."""
+
+    rows: int
+    changed: int
+
+    def log(self, logger: logging.Logger, store: Store, target: Target, seconds: float) -> None:
+        """The debug line a store writes after a load."""
+        logger.debug(
+            "wrote %d rows into %s (%s: %d inserted or changed) on %s in %.3fs",
+            self.rows,
+            target.table,
+            target.mode,
+            self.changed,
+            store.describe(),
+            seconds,
+        )

@@ -8,20 +8,15 @@ merge can pick the last row of each key before it touches the target.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
-from spine import LoadError, Schema, Store, Target, WriteMode, check_existing_table
+from spine import LoadError, Schema, Store, Target, WriteMode, Written, check_existing_table
 
 from ._dialect import Db2Dialect, converter
 from ._session import Db2Session, Rows
 from ._sql import UNIQUE_KEYS, load_sql
 
 Batches = Iterable[Sequence[tuple[Any, ...]]]
-
-
-class Written(NamedTuple):
-    rows: int  # the rows given: what `Store.write` returns
-    changed: int  # the rows the last statement inserted or changed
 
 
 class Load:

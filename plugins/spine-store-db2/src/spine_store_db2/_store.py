@@ -112,15 +112,7 @@ class Db2Store(Store):
         except LoadError as exc:
             exc.context.setdefault("table", target.table)
             raise
-        log.debug(
-            "wrote %d rows into %s (%s: %d inserted or changed) on %s in %.3fs",
-            written.rows,
-            target.table,
-            target.mode,
-            written.changed,
-            self.describe(),
-            time.perf_counter() - started,
-        )
+        written.log(log, self, target, time.perf_counter() - started)
         return written.rows
 
     def _connect(self) -> Db2Session:

@@ -9,12 +9,12 @@ and a merge can pick the last row of each key before it touches the target.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow
-from spine import LoadError, Schema, Store, Target, WriteMode, check_existing_table
+from spine import LoadError, Schema, Store, Target, WriteMode, Written, check_existing_table
 
 from ._dialect import COPY_TYPES
 
@@ -37,11 +37,6 @@ WHERE i.indrelid = %s::regclass
 """
 
 Batches = Iterable[Sequence[tuple[Any, ...]]]
-
-
-class Written(NamedTuple):
-    rows: int  # the rows given
-    changed: int  # the rows inserted or changed: a merge leaves rows that are already equal alone
 
 
 class Load:

@@ -116,15 +116,7 @@ class PostgresStore(Store):
             self._transaction(target.table) as cursor,
         ):
             written = Load(cursor, self, target, schema, staging).run(batches)
-        log.debug(
-            "wrote %d rows into %s (%s: %d inserted or changed) on %s in %.3fs",
-            written.rows,
-            target.table,
-            target.mode,
-            written.changed,
-            self.describe(),
-            time.perf_counter() - started,
-        )
+        written.log(log, self, target, time.perf_counter() - started)
         return written.rows
 
     def _connect(self) -> psycopg.Connection[TupleRow]:
