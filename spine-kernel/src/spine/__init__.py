@@ -28,7 +28,15 @@ if TYPE_CHECKING:
     from ._redact import Redactor
     from ._results import ErrorInfo, RunCounts, RunInfo, RunResult, RunStatus
     from ._runner import RunContext
-    from ._schema import Field, Schema, check_identifier, infer_type, normalize_identifier, text_parser
+    from ._schema import (
+        Field,
+        Schema,
+        check_identifier,
+        infer_type,
+        normalize_identifier,
+        text_parser,
+        text_rows,
+    )
     from ._settings import Settings, SpineSettings
     from ._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
     from ._stores import Dialect, Session, Store, Target, WriteMode, Written, check_existing_table
@@ -53,7 +61,15 @@ _EXPORTS = {
     "._redact": ["Redactor"],
     "._results": ["ErrorInfo", "RunCounts", "RunInfo", "RunResult", "RunStatus"],
     "._runner": ["RunContext"],
-    "._schema": ["Field", "Schema", "check_identifier", "infer_type", "normalize_identifier", "text_parser"],
+    "._schema": [
+        "Field",
+        "Schema",
+        "check_identifier",
+        "infer_type",
+        "normalize_identifier",
+        "text_parser",
+        "text_rows",
+    ],
     "._settings": ["Settings", "SpineSettings"],
     "._sources": ["DEFAULT_BATCH_SIZE", "Batch", "Reject", "Source"],
     "._stores": ["Dialect", "Session", "Store", "Target", "WriteMode", "Written", "check_existing_table"],
@@ -120,4 +136,5 @@ __all__ = [
     "infer_type",
     "normalize_identifier",
     "text_parser",
+    "text_rows",
 ]

@@ -16,7 +16,7 @@ For every type but string, an empty text field is NULL (None).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -198,6 +198,89 @@ def text_parser(field: Field) -> Callable[[str], Any]:
         raise ValueError(f"column {field.name}: a value is required")
 
     return convert
+
+
+Rows = list[tuple[Any, ...]]
+Failures = dict[int, tuple[int, str]]  # record number -> (column number, reason)
+
+
+def text_rows(schema: Schema) -> Callable[[Sequence[Sequence[str | None]]], tuple[Rows, Failures]]:
+    """A function turning records of text values (one per field, None for a missing
+    value, which stays None) into typed rows, and saying which records failed.
+
+    It returns a row for every record, and for each record that failed the first
+    column that did and why (as `text_parser` words it); the caller drops those rows.
+    Conversion goes column by column: each column is first parsed whole at C speed,
+    and only a column holding a bad, blank or missing value is gone over value by value.
+    """
+    typed = [
+        (index, text_parser(field), _whole_column_parser(field))
+        for index, field in enumerate(schema.fields)
+        if field.type != "string" or field.length is not None
+    ]
+
+    def convert(records: Sequence[Sequence[str | None]]) -> tuple[Rows, Failures]:
+        if not typed or not records:
+            return [tuple(record) for record in records], {}
+        columns: list[Sequence[Any]] = list(zip(*records, strict=True))
+        failures: Failures = {}
+        for index, parse, parse_all in typed:
+            try:
+                columns[index] = parse_all(columns[index])
+            except (ValueError, TypeError, ArithmeticError, AttributeError):
+                columns[index] = _one_by_one(columns[index], parse, index, failures)
+        return list(zip(*columns, strict=True)), failures
+
+    return convert
+
+
+def _one_by_one(
+    texts: Sequence[str | None], parse: Callable[[str], Any], column: int, failures: Failures
+) -> list[Any]:
+    values: list[Any] = []
+    for number, text in enumerate(texts):
+        value = None
+        if text is not None:
+            try:
+                value = parse(text)
+            except ValueError as exc:
+                failures.setdefault(number, (column, str(exc)))
+        values.append(value)
+    return values
+
+
+def _whole_column_parser(field: Field) -> Callable[[Sequence[Any]], Sequence[Any]]:
+    """Parse a whole column with the type's plain parser (or the C built-in it wraps);
+    it raises on any value that parser refuses, blank and missing ones included."""
+    if field.type == "string":
+        limit = field.length or 0
+
+        def strings(texts: Sequence[str]) -> Sequence[str]:
+            if max(map(len, texts)) > limit:
+                raise ValueError("too long")
+            return texts
+
+        return strings
+    if field.type == "integer":
+
+        def integers(texts: Sequence[str]) -> list[int]:
+            values = list(map(int, texts))
+            if min(values) < -(2**63) or max(values) >= 2**63:
+                raise ValueError("out of range")
+            return values
+
+        return integers
+    if field.type == "decimal":
+
+        def decimals(texts: Sequence[str]) -> list[Decimal]:
+            values = list(map(Decimal, texts))
+            if not all(map(Decimal.is_finite, values)):
+                raise ValueError("not finite")
+            return values
+
+        return decimals
+    parse = _PARSERS[field.type]
+    return lambda texts: list(map(parse, texts))
 
 
 def infer_type(samples: Iterable[str]) -> str:

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import spine
 
 from ._options import Column
 
 _SUFFIX_ROOM = 56  # a de-duplicated name "<base>_<n>" stays within the 63 characters stores allow
-
-Converter = Callable[[list[Any]], tuple[Any, ...]]
 
 
 def columns_from_text(texts: Sequence[str]) -> list[Column]:
@@ -66,39 +63,10 @@ def build_schema(
     return spine.Schema(tuple(fields))
 
 
-def row_converter(
-    schema: spine.Schema, columns: Sequence[Column], *, nullable_input: bool = False
-) -> Converter:
-    """A function turning one record's text values (a list it may modify) into a typed row.
-
-    It raises ValueError naming the column (and how the file names it). String columns
-    without a length limit are left as they are. With `nullable_input`, a None value (a
-    missing JSON key) stays None.
-    """
-    converting = [
-        (index, _keeping_none(parse) if nullable_input else parse)
-        for index, parse in enumerate(spine.text_parser(field) for field in schema.fields)
-        if parse is not str
-    ]
-    named = [
+def failure_labels(columns: Sequence[Column]) -> list[str]:
+    """For each column, what to add to a conversion failure: how the file names the
+    column, when that differs from its name."""
+    return [
         f" ({column.label!r} in the file)" if column.label not in ("", column.name) else ""
         for column in columns
     ]
-
-    def convert(values: list[Any]) -> tuple[Any, ...]:
-        index = 0
-        try:
-            for index, parse in converting:
-                values[index] = parse(values[index])
-        except ValueError as exc:
-            raise ValueError(f"{exc}{named[index]}") from None
-        return tuple(values)
-
-    return convert
-
-
-def _keeping_none(parse: Callable[[str], Any]) -> Callable[[str | None], Any]:
-    def convert(text: str | None) -> Any:
-        return None if text is None else parse(text)
-
-    return convert

@@ -31,8 +31,6 @@ _TOO_DEEP = "JSON nested too deeply to read"
 class JsonSource(TextSource):
     """``json``: a top-level array of objects; ``jsonl``: one object per line."""
 
-    nullable_input = True
-
     def __init__(self, ref: FileRef, options: FileOptions, format_name: str) -> None:
         super().__init__(ref, options)
         self.format_name = format_name

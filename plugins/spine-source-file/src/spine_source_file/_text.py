@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import spine
 
-from ._columns import build_schema, row_converter
+from ._columns import build_schema, failure_labels
 from ._files import FileRef, TextFile
 from ._options import Column, FileOptions, check_batch_size
 
@@ -50,7 +50,6 @@ class TextSource(spine.Source):
     """A source over a text file; subclasses say how records and column names are read."""
 
     format_name = "text"
-    nullable_input = False  # whether readers hand over None for missing values
 
     def __init__(self, ref: FileRef, options: FileOptions) -> None:
         self.ref = ref
@@ -99,10 +98,12 @@ class TextSource(spine.Source):
 
     def _batches(self, batch_size: int) -> Iterator[spine.Batch]:
         opened, self._pending = self._pending or self._open(), None
-        # The hot loop: one pass per record, no per-row dicts, conversion prebuilt per column.
+        # The hot loop works a block of records at a time and converts column by column
+        # (see spine.text_rows): no per-record Python work on the usual, clean path.
         origin = self.ref.path
         width = len(opened.schema.fields)
-        convert = row_converter(opened.schema, opened.columns, nullable_input=self.nullable_input)
+        convert = spine.text_rows(opened.schema)
+        labels = failure_labels(opened.columns)
         rows: list[tuple[Any, ...]] = []
         positions: list[int] = []
         texts: list[str] = []
@@ -110,26 +111,45 @@ class TextSource(spine.Source):
         try:
             for block in opened.blocks:
                 rejects.extend(block.rejects)
-                for values, start, text in zip(block.records, block.starts, block.texts, strict=True):
-                    if len(values) != width:
-                        reason = f"expected {width} fields, found {len(values)}"
-                        rejects.append(spine.Reject(origin, start, text, reason))
-                        continue
-                    try:
-                        row = convert(values)
-                    except ValueError as exc:
-                        rejects.append(spine.Reject(origin, start, text, str(exc)))
-                        continue
-                    rows.append(row)
-                    positions.append(start)
-                    texts.append(text)
-                    if len(rows) == batch_size:
-                        yield spine.Batch(rows, positions, origin, _in_order(rejects), texts)
-                        rows, positions, texts, rejects = [], [], [], []
+                records, starts, lines = block.records, block.starts, block.texts
+                if any(map(width.__ne__, map(len, records))):
+                    kept = []
+                    for number, values in enumerate(records):
+                        if len(values) == width:
+                            kept.append(number)
+                        else:
+                            reason = f"expected {width} fields, found {len(values)}"
+                            rejects.append(spine.Reject(origin, starts[number], lines[number], reason))
+                    records, starts, lines = _pick(kept, records, starts, lines)
+                converted, failures = convert(records)
+                if failures:
+                    for number, (column, reason) in failures.items():
+                        rejects.append(
+                            spine.Reject(origin, starts[number], lines[number], reason + labels[column])
+                        )
+                    kept = [number for number in range(len(records)) if number not in failures]
+                    converted, starts, lines = _pick(kept, converted, starts, lines)
+                rows.extend(converted)
+                positions.extend(starts)
+                texts.extend(lines)
+                while len(rows) >= batch_size:
+                    # A batch's stretch ends at its last row: later rejects wait for the next one.
+                    last = positions[batch_size - 1]
+                    ours = [reject for reject in rejects if (reject.position or 0) <= last]
+                    rejects = [reject for reject in rejects if (reject.position or 0) > last]
+                    yield spine.Batch(
+                        rows[:batch_size], positions[:batch_size], origin, _in_order(ours), texts[:batch_size]
+                    )
+                    del rows[:batch_size], positions[:batch_size], texts[:batch_size]
             if rows or rejects:
                 yield spine.Batch(rows, positions, origin, _in_order(rejects), texts)
         finally:
             opened.file.close()
+
+
+def _pick(numbers: list[int], *sequences: Sequence[Any]) -> list[list[Any]]:
+    """The items at `numbers` of each sequence."""
+    return [[sequence[number] for number in numbers] for sequence in sequences]
 
 
 def _in_order(rejects: list[spine.Reject]) -> list[spine.Reject]:
