@@ -166,6 +166,36 @@ def test_the_last_row_of_a_key_wins_in_an_empty_table_created_beforehand(store, 
     assert rows_of(db, "m") == [("a", 2, "last")]
 
 
+def test_the_last_row_of_a_key_wins_across_many_pages_of_a_new_table(store, db, logs):
+    # 30,000 rows fill hundreds of pages: the newest row of each key is far from its first.
+    rows = [(f"key{number % 1000}", number, "x" * (number % 50)) for number in range(30_000)]
+    batches = [rows[start : start + 7_000] for start in range(0, len(rows), 7_000)]
+    assert store.write(Target("m", WriteMode.MERGE, ("k",)), KEYED, batches) == 30_000
+    assert _changed(logs) == 1000
+    assert rows_of(db, "m") == sorted(rows[-1000:])
+
+
+def test_a_new_table_gets_its_key_as_primary_key_not_null(store, db):
+    store.write(Target("m", WriteMode.MERGE, ("k", "n")), KEYED, [[("a", 1, "x")]])
+    (definition,) = db.execute(
+        "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'm'::regclass AND contype = 'p'"
+    ).fetchone()
+    assert definition == "PRIMARY KEY (k, n)"
+    not_null = db.execute(
+        "SELECT attname, attnotnull FROM pg_attribute WHERE attrelid = 'm'::regclass AND attnum > 0"
+        " ORDER BY attnum"
+    ).fetchall()
+    assert not_null == [("k", True), ("n", True), ("v", False)]
+
+
+@pytest.mark.parametrize("mode", [WriteMode.APPEND, WriteMode.REPLACE])
+def test_a_key_given_twice_to_a_new_table_fails_an_append_or_replace(store, db, mode):
+    with pytest.raises(LoadError, match=r"Key \(k\)=\(a\) is duplicated") as failure:
+        store.write(Target("t", mode, ("k",)), KEYED, [[("a", 1, "x"), ("b", 2, "y")], [("a", 3, "z")]])
+    assert failure.value.context["sqlstate"] == "23505"
+    assert db.execute("SELECT to_regclass('t')").fetchone() == (None,)
+
+
 def test_merge_on_key_columns_only(store, db, logs):
     schema = Schema((Field("k", "string"), Field("n", "integer")))
     target = Target("keys_only", WriteMode.MERGE, ("k", "n"))

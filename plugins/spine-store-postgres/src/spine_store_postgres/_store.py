@@ -100,13 +100,16 @@ class PostgresStore(Store):
         """Write `batches` into `target` in one transaction; return the rows given.
 
         The transaction holds the advisory lock named after the table (as
-        ``transaction(lock=target.table)`` does), creates the table when missing,
-        COPYs the rows into a temporary staging table and then runs one statement:
-        append ``INSERT ... SELECT``; replace ``TRUNCATE`` and ``INSERT ... SELECT``
-        (views, grants and indexes on the table survive); merge ``INSERT ... SELECT
-        DISTINCT ON (keys) ... ON CONFLICT (keys) DO UPDATE`` of the rows that differ,
-        the last row of a key in the load winning. The debug log also says how many
-        rows were inserted or changed: a merge leaves rows that are already equal alone.
+        ``transaction(lock=target.table)`` does). A missing table is created and the
+        rows COPYed straight into it; its primary key (the keys) is added at the end,
+        a merge first keeping the last row of each key. Into an existing table the rows
+        are COPYed into a temporary staging table and one statement follows: append
+        ``INSERT ... SELECT``; replace ``TRUNCATE`` and ``INSERT ... SELECT`` (views,
+        grants and indexes on the table survive); merge ``INSERT ... SELECT ... ON
+        CONFLICT (keys) DO UPDATE`` of the rows that differ, with ``DISTINCT ON
+        (keys)`` added when a key comes twice so that the last row of a key wins. The
+        debug log also says how many rows were inserted or changed: a merge leaves
+        rows that are already equal alone.
         """
         target.check(schema)
         started = time.perf_counter()
