@@ -56,6 +56,28 @@ def test_decimals_are_numbers_in_sql_and_dates_sort_as_text(tmp_path):
     store.close()
 
 
+def test_columns_mixing_none_and_other_python_types_are_stored_value_by_value(tmp_path):
+    from datetime import date, datetime
+
+    store = SQLiteStore(f"sqlite:///{tmp_path}/t.db")
+    schema = Schema((Field("n", "integer"), Field("amount", "decimal"), Field("at", "timestamp")))
+    rows = [
+        (1, Decimal("1.5"), datetime(2026, 1, 2, 3, 4, 5)),
+        (2, None, None),
+        (3, 7, date(2026, 1, 2)),  # from code: an int for a decimal, a date for a timestamp
+    ]
+    store.write(Target("t"), schema, [rows[:1], rows])
+    with store.transaction() as session:
+        assert session.query('SELECT "amount", "at" FROM "t" WHERE "n" > 1 ORDER BY "n"') == [
+            (None, None),
+            (7, "2026-01-02"),
+        ]
+        assert session.query('SELECT DISTINCT "amount", "at" FROM "t" WHERE "n" = 1') == [
+            (1.5, "2026-01-02 03:04:05.000000")
+        ]
+    store.close()
+
+
 def test_readers_are_not_blocked_by_a_load_in_progress(tmp_path):
     url = f"sqlite:///{tmp_path}/wal.db"
     writer, reader = SQLiteStore(url), SQLiteStore(url)

@@ -54,16 +54,18 @@ def _timestamp_text(value: datetime) -> str:
     return value.isoformat(sep=" ", timespec="microseconds")
 
 
+# Called on each value of a column; they raise TypeError or AttributeError on None and
+# on a value of another type, and the column then goes value by value through _to_sqlite.
 _TEXT_OF: dict[str, Callable[[Any], Any]] = {
-    "decimal": str,
+    "decimal": Decimal.__str__,
     "date": date.isoformat,
     "timestamp": _timestamp_text,
 }
 
 
 def _batch_adapter(schema: Schema) -> Callable[[Sequence[tuple[Any, ...]]], Iterable[Sequence[Any]]] | None:
-    """Adapt a whole batch column by column (C-speed transposes, one comprehension per
-    column that needs it) rather than row by row; None when no column needs it."""
+    """Adapt a whole batch column by column (C-speed transposes and maps) rather than
+    row by row; None when no column needs it."""
     needing = [
         (index, _TEXT_OF[field.type]) for index, field in enumerate(schema.fields) if field.type in _TEXT_OF
     ]
@@ -75,11 +77,10 @@ def _batch_adapter(schema: Schema) -> Callable[[Sequence[tuple[Any, ...]]], Iter
             return batch
         columns = list(zip(*batch, strict=True))
         for index, text in needing:
-            column = columns[index]
-            if None in column:
-                columns[index] = tuple(None if value is None else text(value) for value in column)
-            else:
-                columns[index] = tuple(map(text, column))
+            try:
+                columns[index] = tuple(map(text, columns[index]))
+            except (TypeError, AttributeError):
+                columns[index] = tuple(map(_to_sqlite, columns[index]))
         return zip(*columns, strict=True)
 
     return adapt
