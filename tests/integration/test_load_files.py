@@ -158,6 +158,34 @@ def test_malformed_input_fails_with_the_file_and_line(spine, tmp_path, name, mak
         assert part in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        (["-o", "delimeter=;"], "file source option 'delimeter'"),
+        (["-o", "header=perhaps"], "file source option 'header': expected"),
+        (["-o", "sheet=2"], "'sheet'"),
+    ],
+)
+def test_a_bad_source_option_exits_2_before_any_run(spine, tmp_path, options, expected):
+    data = write(tmp_path / "otc.psv", finra_lines(2))
+    store = f"sqlite:///{tmp_path}/it.db"
+    result = spine("load", str(data), "--table", "otc", *options, "--store", store)
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+    assert json.loads(spine("runs", "list", "--store", store, "--json").stdout) == []
+
+
+def test_a_missing_file_is_a_recorded_failed_run(spine, tmp_path):
+    store = f"sqlite:///{tmp_path}/it.db"
+    result = spine("load", str(tmp_path / "absent.psv"), "--table", "otc", "--store", store)
+    assert result.returncode == 1
+    assert "absent.psv: no such file" in result.stderr
+    (run,) = json.loads(spine("runs", "list", "--store", store, "--json").stdout)
+    assert run["status"] == "failed"
+    assert "no such file" in run["error"]["message"]
+
+
 def test_names_from_input_cannot_inject_sql(spine, store, tmp_path):
     url, rows = store
     data = tmp_path / "evil.csv"

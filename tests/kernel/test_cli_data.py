@@ -94,11 +94,12 @@ def test_max_rejects_from_the_command_line(spine_cli, store):
     assert "max rejects: expected a count (250) or a percentage (2.5%), got 'lots'" in bad.stderr
 
 
-def test_load_without_a_source_plugin_fails_with_what_to_install(spine_cli, store, tmp_path):
+def test_load_without_a_source_plugin_exits_2_with_what_to_install(spine_cli, store, tmp_path):
     (tmp_path / "data.csv").write_text("a,b\n1,2\n")
     result = spine_cli("--no-plugins", "load", str(tmp_path / "data.csv"), "--table", "t", "--store", store)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "install spine-source-file" in result.stderr
+    assert json.loads(spine_cli("runs", "list", "--store", store, "--json").stdout) == []
 
 
 def test_load_usage_errors_exit_2(spine_cli, store):

@@ -122,11 +122,19 @@ class Spine:
 
         A run of the built-in ``load`` pipeline: recorded like any other. `options`
         go to the source; `run_options` are those of `run`. An invalid table name,
-        key or mode raises `ConfigError` before the run starts.
+        key or mode, a source option the source refuses, or a location no installed
+        source reads raises before the run starts; a source that cannot be read (a
+        missing file) is a failed run.
         """
         from ._stores import Target
 
         Target(table, mode, tuple(keys))
+        try:
+            self.open_source(source, **(options or {})).close()
+        except (ConfigError, PluginError):
+            raise
+        except Exception:  # the run meets it again, and records it
+            pass
         params = {"source": source, "table": table, "mode": mode, "key": ",".join(keys)}
         params.update({f"option.{name}": value for name, value in (options or {}).items()})
         return self.run("load", params, **run_options)
