@@ -105,10 +105,8 @@ def test_too_many_bad_rows_fail_the_load_and_keep_the_table(spine, store, tmp_pa
         tmp_path / "bad.psv",
         [line.rsplit("|", 2)[0] for line in finra_lines(10, 100)],  # ragged, whatever the types
     )
-    # Declared: with every row bad there is nothing to infer the types from (the table's own
-    # types should govern a load into it; see the closing note on type reconciliation).
-    types = "total_weekly_share_quantity:decimal,total_weekly_trade_count:integer,last_update_date:date"
-    load = ["load", str(bad), "--table", "otc", "--mode", "merge", "--key", KEYS, "-o", f"types={types}"]
+    # Nothing to infer the types from, every row being bad: the table's own types govern.
+    load = ["load", str(bad), "--table", "otc", "--mode", "merge", "--key", KEYS]
     result = spine(*load, "--store", url)
     assert result.returncode == 1
     assert "10 of 10 rows rejected" in result.stderr
@@ -156,6 +154,52 @@ def test_malformed_input_fails_with_the_file_and_line(spine, tmp_path, name, mak
     assert "Traceback" not in result.stderr
     for part in expected:
         assert part in result.stderr
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_file_is_read_as_the_existing_table_stores_it(spine, request, tmp_path, kind):
+    ddl = 'CREATE TABLE "codes" ("code" {text}, "amount" {decimal}, "seen" DATE, "note" {text})'
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path}/it.db"
+        with sqlite3.connect(f"{tmp_path}/it.db") as connection:
+            connection.execute(ddl.format(text="TEXT", decimal="NUMERIC"))
+
+        def rows():
+            with sqlite3.connect(f"{tmp_path}/it.db") as connection:
+                return connection.execute('SELECT * FROM "codes" ORDER BY "code"').fetchall()
+    else:
+        url, look = request.getfixturevalue("postgres")
+        look.execute(ddl.format(text="varchar(10)", decimal="numeric(12, 2)"))
+
+        def rows():
+            return [
+                (code, float(amount) if amount is not None else None, str(seen), note)
+                for code, amount, seen, note in look.execute('SELECT * FROM "codes" ORDER BY "code"')
+            ]
+
+    # Read alone, "code" would be integers (00123 -> 123) and "amount" text, which
+    # the table cannot take; the table's types say how to read them.
+    data = tmp_path / "codes.csv"
+    data.write_text(
+        "code,amount,seen,note\n00123,5,2026-11-23,12\n00456,abc,2026-11-24,x\n07000,1.25,2026-11-25,\n"
+    )
+    result = spine("load", str(data), "--table", "codes", "--store", url, "--max-rejects", "1", "--json")
+    assert result.returncode == 0, result.stderr
+    envelope = json.loads(result.stdout)
+    assert (envelope["status"], envelope["rows_written"], envelope["rows_rejected"]) == ("partial", 2, 1)
+    (reject,) = json.loads(spine("runs", "show", envelope["run_id"], "--store", url, "--json").stdout)[
+        "rejects"
+    ]
+    assert (reject["position"], reject["reason"]) == (
+        3,
+        "column amount: expected a decimal number, got 'abc'",
+    )
+    assert rows() == [("00123", 5, "2026-11-23", "12"), ("07000", 1.25, "2026-11-25", "")]
+    # An explicit type still wins over the table's.
+    replace = ["--mode", "replace", "--max-rejects", "1", "-o", "types=code:integer"]
+    declared = spine("load", str(data), "--table", "codes", "--store", url, *replace)
+    assert declared.returncode == 0, declared.stderr
+    assert [row[0] for row in rows()] == ["123", "7000"]
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import sqlite3
 from decimal import Decimal
 
 import pytest
-from spine import ConfigError, Field, Schema, Target, WriteMode
+from spine import ConfigError, Field, Schema, Target, WriteMode, logical_type
 from spine._sqlite import SQLiteStore, path_from_url
 from spine.testing import StoreContract
 
@@ -112,4 +112,45 @@ def test_a_locked_database_is_a_retryable_load_error(tmp_path, monkeypatch):
     assert caught.value.retryable
     assert "locked" in str(caught.value)
     holder.execute("ROLLBACK")
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("sql_type", "logical"),
+    [
+        ("VARCHAR(20)", "string"),
+        ("character varying", "string"),
+        ("CHARACTER", "string"),
+        ("text", "string"),
+        ("INTEGER", "integer"),
+        ("int8", "integer"),
+        ("BIGINT", "integer"),
+        ("numeric(12, 2)", "decimal"),
+        ("DECIMAL(31,8)", "decimal"),
+        ("double precision", "float"),
+        ("DOUBLE", "float"),
+        ("REAL", "float"),
+        ("boolean", "boolean"),
+        ("DATE", "date"),
+        ("timestamp without time zone", "timestamp"),
+        ("TIMESTAMP", "timestamp"),
+        ("DATETIME", "timestamp"),
+        ("timestamp with time zone", None),  # spine's timestamps are naive UTC: left to inference
+        ("TIMESTAMPTZ", None),
+        ("jsonb", None),
+        ("BLOB", None),
+        ("POINT", None),
+        ("INTERVAL", None),
+        ("", None),
+    ],
+)
+def test_logical_types_of_sql_types(sql_type, logical):
+    assert logical_type(sql_type) == logical
+
+
+def test_column_types_of_a_table_made_by_hand(tmp_path):
+    store = SQLiteStore(f"sqlite:///{tmp_path}/t.db")
+    with store.transaction() as session:
+        session.execute('CREATE TABLE "Hand" ("Code" VARCHAR(5), "n" INT, "blob" BLOB, "untyped")')
+    assert store.column_types("Hand") == {"code": "string", "n": "integer"}
     store.close()

@@ -98,9 +98,9 @@ def test_the_command_lists_the_plugin_and_reports_errors_in_one_line(tmp_path):
         text=True,
         env=env,
     )
-    assert bad_option.returncode == 1  # the kernel opens sources inside the run: a failed run
+    assert bad_option.returncode == 2  # a usage error, found before the run starts
     assert (
-        "error [config]: unknown file source option 'delimeter' (did you mean 'delimiter'?)"
+        "spine: error: unknown file source option 'delimeter' (did you mean 'delimiter'?)"
         in bad_option.stderr
     )
     assert "Traceback" not in bad_option.stderr

@@ -52,6 +52,33 @@ class Db2Behaviours:
         assert store.columns("CamelTable") == ["Mixed_Case", "lower"]
         assert store.columns("cameltable") is None
 
+    def test_column_types_are_the_logical_types_of_the_tables_columns(self, store):
+        schema = Schema(
+            (
+                Field("Symbol", "string", length=12),
+                Field("trades", "integer"),
+                Field("price", "decimal", precision=18, scale=6),
+                Field("ratio", "float"),
+                Field("ats", "boolean"),
+                Field("week", "date"),
+                Field("updated_at", "timestamp"),
+            )
+        )
+        store.write(
+            Target("typed"), schema, [[("BRK.B", 3, Decimal("1.25"), 0.5, True, date(2026, 1, 5), None)]]
+        )
+        assert store.column_types("typed") == {
+            "symbol": "string",
+            "trades": "integer",
+            "price": "decimal",
+            "ratio": "float",
+            "ats": "boolean",
+            "week": "date",
+            "updated_at": "timestamp",
+        }
+        assert store.column_types("TYPED") == {}
+        assert store.column_types("missing") == {}
+
     def test_merge_into_an_existing_table_needs_a_unique_key_on_exactly_the_keys(self, store):
         store.write(Target("u"), KEYED, [[("a", 1, "x")]])
         with pytest.raises(LoadError, match=r"no primary key or unique index on \(k\)"):
@@ -194,6 +221,8 @@ class Db2Behaviours:
         for table in ('m"; DROP TABLE "m', "m; --", "sp ace"):
             with pytest.raises(ConfigError):
                 store.columns(table)
+            with pytest.raises(ConfigError):
+                store.column_types(table)
         with pytest.raises(ConfigError):
             Target("m", WriteMode.MERGE, ('k" = 1 OR "1',))
 

@@ -99,7 +99,16 @@ def to_postgres(sql: str) -> str:
 _SYSCAT_VIEWS = """
 CREATE TEMP VIEW syscat_columns AS
 SELECT table_schema::varchar AS tabschema, table_name::varchar AS tabname,
-       column_name::varchar AS colname, (ordinal_position - 1)::int AS colno
+       column_name::varchar AS colname, (ordinal_position - 1)::int AS colno,
+       (CASE data_type
+          WHEN 'text' THEN 'VARCHAR' WHEN 'character varying' THEN 'VARCHAR'
+          WHEN 'character' THEN 'CHARACTER' WHEN 'bigint' THEN 'BIGINT'
+          WHEN 'integer' THEN 'INTEGER' WHEN 'smallint' THEN 'SMALLINT'
+          WHEN 'numeric' THEN 'DECIMAL' WHEN 'double precision' THEN 'DOUBLE'
+          WHEN 'real' THEN 'REAL' WHEN 'boolean' THEN 'BOOLEAN' WHEN 'date' THEN 'DATE'
+          WHEN 'timestamp without time zone' THEN 'TIMESTAMP'
+          ELSE upper(data_type)
+        END)::varchar AS typename
 FROM information_schema.columns;
 CREATE TEMP VIEW syscat_indexes AS
 SELECT n.nspname::varchar AS indschema, ic.relname::varchar AS indname,

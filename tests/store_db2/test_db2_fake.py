@@ -120,6 +120,30 @@ def test_columns_outside_a_transaction_ends_its_unit_of_work(store, fake):
     assert fake.calls[-1].function == "commit"
 
 
+def test_column_types_leave_out_the_columns_of_types_without_a_logical_match(store):
+    with store.transaction() as session:
+        session.execute(
+            'CREATE TABLE "by_hand" ("id" INTEGER, "small" SMALLINT, "code" CHAR(3), "note" TEXT, '
+            '"r" REAL, "payload" BYTEA, "doc" JSONB)'
+        )
+    assert store.columns("by_hand") == ["id", "small", "code", "note", "r", "payload", "doc"]
+    assert store.column_types("by_hand") == {
+        "id": "integer",
+        "small": "integer",
+        "code": "string",
+        "note": "string",
+        "r": "float",
+    }
+
+
+def test_column_types_inside_a_transaction_read_through_its_unit_of_work(store, fake):
+    with store.transaction() as session:
+        session.execute('CREATE TABLE "uncommitted" ("k" VARCHAR(5), "n" BIGINT)')
+        fake.calls.clear()
+        assert store.column_types("uncommitted") == {"k": "string", "n": "integer"}
+        assert [call.function for call in fake.calls if call.function in ("commit", "rollback")] == []
+
+
 # -- batches ----------------------------------------------------------------------------------
 
 

@@ -115,3 +115,20 @@ def test_a_wrong_password_is_not_retryable_and_not_shown():
         store.columns("t")
     assert not caught.value.retryable
     assert wrong not in f"{caught.value} {caught.value.context}"
+
+
+def test_column_types_of_a_table_made_by_hand_leave_out_types_without_a_logical_match(store):
+    with store.transaction() as session:
+        session.execute(
+            'CREATE TABLE "by_hand" ("id" INTEGER, "small" SMALLINT, "code" CHAR(3), "note" CLOB(1K), '
+            '"r" REAL, "amount" DECFLOAT, "payload" BLOB(1K))'
+        )
+    assert store.columns("by_hand") == ["id", "small", "code", "note", "r", "amount", "payload"]
+    assert store.column_types("by_hand") == {
+        "id": "integer",
+        "small": "integer",
+        "code": "string",
+        "note": "string",
+        "r": "float",
+        "amount": "decimal",
+    }

@@ -39,7 +39,16 @@ if TYPE_CHECKING:
     )
     from ._settings import Settings, SpineSettings
     from ._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
-    from ._stores import Dialect, Session, Store, Target, WriteMode, Written, check_existing_table
+    from ._stores import (
+        Dialect,
+        Session,
+        Store,
+        Target,
+        WriteMode,
+        Written,
+        check_existing_table,
+        logical_type,
+    )
 
 # The public names are loaded on first use (PEP 562): `spine plugins list` must stay
 # fast, and a plugin module that only needs `spine.hookimpl` should not pay for pydantic.
@@ -72,7 +81,16 @@ _EXPORTS = {
     ],
     "._settings": ["Settings", "SpineSettings"],
     "._sources": ["DEFAULT_BATCH_SIZE", "Batch", "Reject", "Source"],
-    "._stores": ["Dialect", "Session", "Store", "Target", "WriteMode", "Written", "check_existing_table"],
+    "._stores": [
+        "Dialect",
+        "Session",
+        "Store",
+        "Target",
+        "WriteMode",
+        "Written",
+        "check_existing_table",
+        "logical_type",
+    ],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -134,6 +152,7 @@ __all__ = [
     "check_identifier",
     "hookimpl",
     "infer_type",
+    "logical_type",
     "normalize_identifier",
     "text_parser",
     "text_rows",

@@ -65,6 +65,7 @@ class RunContext:
         (see `RejectThreshold`) raise `CheckError` before anything is committed.
         """
         with source:
+            source.prefer_types(self.store.column_types(target.table))
             schema = source.schema()
             for transform in transforms:
                 schema = transform.schema(schema)

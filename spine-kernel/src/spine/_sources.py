@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from ._schema import Schema
@@ -54,6 +54,14 @@ class Source(ABC):
     @abstractmethod
     def batches(self, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Batch]:
         """Yield batches of at most `batch_size` rows (plus that stretch's rejects)."""
+
+    def prefer_types(self, types: Mapping[str, str]) -> None:  # noqa: B027 - optional
+        """Read the columns named in `types` (lower-case names) as those logical types,
+        unless told otherwise by the source's own options.
+
+        A load calls it before `schema` with the types of the table it goes into.
+        Sources whose input carries its own types (Parquet, a typed API) ignore it.
+        """
 
     def describe(self) -> str:
         """Where the data comes from, for messages and run records (no secrets)."""

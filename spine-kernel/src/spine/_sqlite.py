@@ -23,7 +23,7 @@ from typing import Any
 
 from ._errors import ConfigError, LoadError
 from ._schema import Field, Schema
-from ._stores import Dialect, Store, Target, WriteMode, check_existing_table
+from ._stores import Dialect, Store, Target, WriteMode, check_existing_table, logical_type
 
 BUSY_TIMEOUT_SECONDS = 60
 
@@ -163,8 +163,16 @@ class SQLiteStore(Store):
             connection.execute("COMMIT")
 
     def columns(self, table: str) -> list[str] | None:
+        return [name for name, _ in self._declared(table)] or None
+
+    def column_types(self, table: str) -> dict[str, str]:
+        declared = ((name.lower(), logical_type(sql_type)) for name, sql_type in self._declared(table))
+        return {name: type_name for name, type_name in declared if type_name}
+
+    def _declared(self, table: str) -> list[tuple[str, str]]:
+        """Each column's name and declared type."""
         rows = self._connect().execute(f"PRAGMA table_info({self.dialect.quote(table)})").fetchall()
-        return [row[1] for row in rows] or None
+        return [(row[1], row[2]) for row in rows]
 
     def write(self, target: Target, schema: Schema, batches: Iterable[Sequence[tuple[Any, ...]]]) -> int:
         target.check(schema)

@@ -132,6 +132,16 @@ class Store(ABC):
     def columns(self, table: str) -> list[str] | None:
         """The column names of `table`, or None when it does not exist."""
 
+    def column_types(self, table: str) -> dict[str, str]:
+        """The logical type of each column of `table` that has one (see `logical_type`),
+        by lower-case column name; empty when the table does not exist.
+
+        A load gives them to its source (`Source.prefer_types`), so that a file loaded
+        into an existing table is read as the table stores it. Stores that cannot tell
+        keep this default and the source infers its types.
+        """
+        return {}
+
     def describe(self) -> str:
         """The store's URL without secrets, for messages and records."""
         return self.dialect.name
@@ -144,6 +154,29 @@ class Store(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_LOGICAL_TYPES = {
+    "integer": ("SMALLINT", "INTEGER", "INT", "BIGINT", "INT2", "INT4", "INT8", "TINYINT", "MEDIUMINT"),
+    "decimal": ("NUMERIC", "DECIMAL", "DEC", "DECFLOAT"),
+    "float": ("REAL", "FLOAT", "FLOAT4", "FLOAT8", "DOUBLE", "DOUBLE PRECISION"),
+    "boolean": ("BOOLEAN", "BOOL"),
+    "date": ("DATE",),
+    "timestamp": ("TIMESTAMP", "DATETIME", "TIMESTAMP WITHOUT TIME ZONE"),
+    "string": (
+        *("TEXT", "VARCHAR", "CHAR", "CHARACTER", "CHARACTER VARYING", "BPCHAR", "CLOB", "CITEXT"),
+        *("NCHAR", "NVARCHAR", "LONG VARCHAR", "GRAPHIC", "VARGRAPHIC", "NAME"),
+    ),
+}
+_LOGICAL_TYPE_OF = {name: logical for logical, names in _LOGICAL_TYPES.items() for name in names}
+
+
+def logical_type(sql_type: str) -> str | None:
+    """spine's logical type for a column of SQL type `sql_type`, as SQLite, PostgreSQL
+    or Db2 name it (``VARCHAR(20)``, ``int8``, ``numeric(12, 2)``, ``DOUBLE``); None for a
+    type with no match (JSON, UUID, binary, time zones...), which sources then infer."""
+    name = " ".join(sql_type.split("(", 1)[0].upper().split())
+    return _LOGICAL_TYPE_OF.get(name)
 
 
 def missing_columns(store: Store, table: str, schema: Schema) -> list[str] | None:

@@ -195,6 +195,11 @@ class StoreContract:
         assert [name.lower() for name in store.columns("all_types") or []] == _ALL_TYPES.names
         assert self.rows(store, "all_types", _ALL_TYPES, "id") == self.expected(_ALL_TYPES, _ALL_TYPES_ROWS)
 
+    def test_column_types_give_back_the_types_a_table_was_created_with(self, store: Store) -> None:
+        assert store.column_types("no_such_table") == {}
+        store.write(Target("all_types"), _ALL_TYPES, [])
+        assert store.column_types("all_types") == {field.name: field.type for field in _ALL_TYPES.fields}
+
     def test_an_empty_load_still_creates_the_table(self, store: Store) -> None:
         assert store.write(Target("empty"), _KEYED, []) == 0
         assert self.rows(store, "empty", _KEYED, "k") == []

@@ -36,11 +36,12 @@ def build_schema(
     columns: Sequence[Column],
     types: Mapping[str, str] | None,
     samples: Sequence[Sequence[str | None]],
+    preferred: Mapping[str, str] | None = None,
 ) -> spine.Schema:
-    """Fields in column order: a type from `types`, else the declared one, else inferred.
-
-    Inference looks at the samples (value lists as long as `columns`); missing
-    values (None) are skipped.
+    """Fields in column order. Each column's type is, first found: from `types` (the
+    option), declared with the column, `preferred` (by lower-case name: the types of the
+    table a load goes into), or inferred from the samples (value lists as long as
+    `columns`; missing values, None, are skipped).
     """
     pending = dict(types or {})
     fields: list[spine.Field] = []
@@ -50,6 +51,8 @@ def build_schema(
             field = dataclasses.replace(column.field or spine.Field(column.name), type=type_name)
         elif column.field is not None:
             field = column.field
+        elif preferred and column.name.lower() in preferred:
+            field = spine.Field(column.name, preferred[column.name.lower()])
         else:
             values = (sample[index] for sample in samples)
             field = spine.Field(column.name, spine.infer_type(v for v in values if v is not None))

@@ -5,7 +5,7 @@ rest, and cuts them into batches with their rejects."""
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from itertools import chain, islice
 from typing import Any, NamedTuple
 
@@ -57,10 +57,14 @@ class TextSource(spine.Source):
         self._schema: spine.Schema | None = None
         self._pending: _Opened | None = None  # opened by schema(), read by the first batches()
         self._files: list[TextFile] = []
+        self._preferred: Mapping[str, str] = {}
 
     @abstractmethod
     def _read(self, file: TextFile) -> tuple[Sequence[Column], Iterator[Block]]:
         """The columns (from options, a header or the first records) and the remaining records."""
+
+    def prefer_types(self, types: Mapping[str, str]) -> None:
+        self._preferred = types
 
     def schema(self) -> spine.Schema:
         if self._schema is None:
@@ -90,7 +94,8 @@ class TextSource(spine.Source):
             sample = first_blocks(blocks, self.options.infer_rows)
             width = len(columns)
             records = (record for block in sample for record in block.records if len(record) == width)
-            schema = build_schema(columns, self.options.types, list(islice(records, self.options.infer_rows)))
+            samples = list(islice(records, self.options.infer_rows))
+            schema = build_schema(columns, self.options.types, samples, self._preferred)
         except BaseException:
             file.close()
             raise

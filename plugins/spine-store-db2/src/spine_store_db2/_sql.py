@@ -39,7 +39,7 @@ ADD_LOCK = (
 # Tables are created unqualified, so in the CURRENT SCHEMA, and named with quotes,
 # so SYSCAT holds their names exactly as given.
 COLUMNS = (
-    "SELECT COLNAME FROM SYSCAT.COLUMNS "
+    "SELECT COLNAME, TYPENAME FROM SYSCAT.COLUMNS "
     "WHERE TABSCHEMA = CURRENT SCHEMA AND TABNAME = CAST(? AS VARCHAR(128)) ORDER BY COLNO"
 )
 UNIQUE_KEYS = (

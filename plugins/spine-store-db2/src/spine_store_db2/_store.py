@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from spine import ConfigError, LoadError, Redactor, Schema, Store, Target, check_identifier
+from spine import ConfigError, LoadError, Redactor, Schema, Store, Target, check_identifier, logical_type
 
 from ._dialect import Db2Dialect
 from ._errors import connection_lost, sqlstate
@@ -89,13 +89,21 @@ class Db2Store(Store):
             self._in_transaction = False
 
     def columns(self, table: str) -> list[str] | None:
+        return [name for name, _ in self._declared(table)] or None
+
+    def column_types(self, table: str) -> dict[str, str]:
+        declared = ((name.lower(), logical_type(type_name)) for name, type_name in self._declared(table))
+        return {name: logical for name, logical in declared if logical}
+
+    def _declared(self, table: str) -> list[tuple[str, str]]:
+        """Each column's name and SYSCAT type name (``VARCHAR``, ``BIGINT``, ``DECIMAL``)."""
         check_identifier(table, "table name")
         if self._in_transaction and self._connection is not None:  # inside write, or a caller's
             rows = self._connection.query(COLUMNS, (table,))
         else:
             with self.transaction() as session:
                 rows = session.query(COLUMNS, (table,))
-        return [name for (name,) in rows] or None
+        return [(name, type_name) for name, type_name in rows]
 
     def write(self, target: Target, schema: Schema, batches: Batches) -> int:
         """Write `batches` into `target` in one transaction; return the rows given.

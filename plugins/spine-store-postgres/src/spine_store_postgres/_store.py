@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import TupleRow
-from spine import ConfigError, LoadError, Redactor, Schema, Store, Target
+from spine import ConfigError, LoadError, Redactor, Schema, Store, Target, logical_type
 
 from ._dialect import PostgresDialect
 from ._errors import load_error, one_line
@@ -24,7 +24,7 @@ from ._session import PostgresSession
 log = logging.getLogger("spine.store.postgres")
 
 _COLUMNS = """
-SELECT a.attname
+SELECT a.attname, pg_catalog.format_type(a.atttypid, NULL)
 FROM pg_catalog.pg_attribute a
 JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -92,9 +92,17 @@ class PostgresStore(Store):
             yield PostgresSession(cursor)
 
     def columns(self, table: str) -> list[str] | None:
+        return [name for name, _ in self._declared(table)] or None
+
+    def column_types(self, table: str) -> dict[str, str]:
+        declared = ((name.lower(), logical_type(sql_type)) for name, sql_type in self._declared(table))
+        return {name: type_name for name, type_name in declared if type_name}
+
+    def _declared(self, table: str) -> list[tuple[str, str]]:
+        """Each column's name and type (``character varying``, ``bigint``, ``numeric``)."""
         with self._errors(f"cannot read the columns of {table!r}", table):
             rows = self._connect().execute(_COLUMNS, (table,)).fetchall()
-        return [name for (name,) in rows] or None
+        return [(name, sql_type) for name, sql_type in rows]
 
     def write(self, target: Target, schema: Schema, batches: Iterable[Sequence[tuple[Any, ...]]]) -> int:
         """Write `batches` into `target` in one transaction; return the rows given.
