@@ -23,7 +23,7 @@ from typing import Any
 
 from ._errors import ConfigError, LoadError
 from ._schema import Field, Schema
-from ._stores import Dialect, Store, Target, WriteMode, check_existing_table, logical_type
+from ._stores import Dialect, Store, Target, WriteMode, check_existing_table
 
 BUSY_TIMEOUT_SECONDS = 60
 
@@ -162,15 +162,7 @@ class SQLiteStore(Store):
         with self._errors():
             connection.execute("COMMIT")
 
-    def columns(self, table: str) -> list[str] | None:
-        return [name for name, _ in self._declared(table)] or None
-
-    def column_types(self, table: str) -> dict[str, str]:
-        declared = ((name.lower(), logical_type(sql_type)) for name, sql_type in self._declared(table))
-        return {name: type_name for name, type_name in declared if type_name}
-
-    def _declared(self, table: str) -> list[tuple[str, str]]:
-        """Each column's name and declared type."""
+    def declared_columns(self, table: str) -> list[tuple[str, str]]:
         rows = self._connect().execute(f"PRAGMA table_info({self.dialect.quote(table)})").fetchall()
         return [(row[1], row[2]) for row in rows]
 

@@ -129,18 +129,23 @@ class Store(ABC):
         """
 
     @abstractmethod
+    def declared_columns(self, table: str) -> list[tuple[str, str]]:
+        """Each column of `table` in order: its name and its type as the database names
+        it (``VARCHAR(20)``, ``bigint``); empty when the table does not exist."""
+
     def columns(self, table: str) -> list[str] | None:
         """The column names of `table`, or None when it does not exist."""
+        return [name for name, _ in self.declared_columns(table)] or None
 
     def column_types(self, table: str) -> dict[str, str]:
         """The logical type of each column of `table` that has one (see `logical_type`),
         by lower-case column name; empty when the table does not exist.
 
         A load gives them to its source (`Source.prefer_types`), so that a file loaded
-        into an existing table is read as the table stores it. Stores that cannot tell
-        keep this default and the source infers its types.
+        into an existing table is read as the table stores it.
         """
-        return {}
+        declared = ((name.lower(), logical_type(sql_type)) for name, sql_type in self.declared_columns(table))
+        return {name: type_name for name, type_name in declared if type_name}
 
     def describe(self) -> str:
         """The store's URL without secrets, for messages and records."""

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
-from spine import ConfigError, LoadError, Redactor, Schema, Store, Target, check_identifier, logical_type
+from spine import ConfigError, LoadError, Redactor, Schema, Store, Target, check_identifier
 
 from ._dialect import Db2Dialect
 from ._errors import connection_lost, sqlstate
@@ -88,14 +88,7 @@ class Db2Store(Store):
         finally:
             self._in_transaction = False
 
-    def columns(self, table: str) -> list[str] | None:
-        return [name for name, _ in self._declared(table)] or None
-
-    def column_types(self, table: str) -> dict[str, str]:
-        declared = ((name.lower(), logical_type(type_name)) for name, type_name in self._declared(table))
-        return {name: logical for name, logical in declared if logical}
-
-    def _declared(self, table: str) -> list[tuple[str, str]]:
+    def declared_columns(self, table: str) -> list[tuple[str, str]]:
         """Each column's name and SYSCAT type name (``VARCHAR``, ``BIGINT``, ``DECIMAL``)."""
         check_identifier(table, "table name")
         if self._in_transaction and self._connection is not None:  # inside write, or a caller's

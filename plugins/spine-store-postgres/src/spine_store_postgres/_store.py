@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import TupleRow
-from spine import ConfigError, LoadError, Redactor, Schema, Store, Target, logical_type
+from spine import ConfigError, LoadError, Redactor, Schema, Store, Target
 
 from ._dialect import PostgresDialect
 from ._errors import load_error, one_line
@@ -91,14 +91,7 @@ class PostgresStore(Store):
         with self._errors("a statement failed"), self._transaction(lock) as cursor:
             yield PostgresSession(cursor)
 
-    def columns(self, table: str) -> list[str] | None:
-        return [name for name, _ in self._declared(table)] or None
-
-    def column_types(self, table: str) -> dict[str, str]:
-        declared = ((name.lower(), logical_type(sql_type)) for name, sql_type in self._declared(table))
-        return {name: type_name for name, type_name in declared if type_name}
-
-    def _declared(self, table: str) -> list[tuple[str, str]]:
+    def declared_columns(self, table: str) -> list[tuple[str, str]]:
         """Each column's name and type (``character varying``, ``bigint``, ``numeric``)."""
         with self._errors(f"cannot read the columns of {table!r}", table):
             rows = self._connect().execute(_COLUMNS, (table,)).fetchall()
