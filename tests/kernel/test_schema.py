@@ -48,7 +48,7 @@ def test_whole_columns_convert_exactly_as_value_by_value(field: spine.Field) -> 
     columns.append([text for text in texts if reference(field, text)[1] is None and text is not None])
     convert = spine.text_rows(spine.Schema((spine.Field("id", "integer"), field)))
     for column in columns:
-        rows, failures = convert([[str(number), text] for number, text in enumerate(column)])
+        rows, failures = convert([[str(number) for number in range(len(column))], column])
         assert len(rows) == len(column)
         for number, text in enumerate(column):
             value, reason = reference(field, text)
@@ -62,7 +62,7 @@ def test_whole_columns_convert_exactly_as_value_by_value(field: spine.Field) -> 
 
 def test_the_first_failing_column_is_the_reason() -> None:
     convert = spine.text_rows(spine.Schema.of(("a", "integer"), ("b", "date"), ("c", "decimal")))
-    rows, failures = convert([["1", "2026-01-01", "x"], ["y", "nope", "z"], ["3", "2026-01-02", "4.5"]])
+    rows, failures = convert([["1", "y", "3"], ["2026-01-01", "nope", "2026-01-02"], ["x", "z", "4.5"]])
     assert failures == {
         0: (2, "column c: expected a decimal number, got 'x'"),
         1: (0, "column a: expected an integer, got 'y'"),
@@ -72,17 +72,17 @@ def test_the_first_failing_column_is_the_reason() -> None:
 
 def test_clean_records_become_typed_tuples() -> None:
     schema = spine.Schema.of(("s", "string"), ("n", "integer"), ("t", "timestamp"), ("b", "boolean"))
-    rows, failures = spine.text_rows(schema)([["x", "5", "2026-11-23T10:00:00+02:00", "y"]])
+    rows, failures = spine.text_rows(schema)([["x"], ["5"], ["2026-11-23T10:00:00+02:00"], ["y"]])
     assert failures == {}
     assert rows == [("x", 5, datetime(2026, 11, 23, 8, 0), True)]
 
 
 def test_strings_only_and_no_records() -> None:
     convert = spine.text_rows(spine.Schema.of(("a", "string"), ("b", "string")))
-    assert convert([["x", ""], ["y", None]]) == ([("x", ""), ("y", None)], {})
-    assert convert([]) == ([], {})
+    assert convert([["x", "y"], ["", None]]) == ([("x", ""), ("y", None)], {})
+    assert convert([[], []]) == ([], {})
 
 
-def test_records_of_the_wrong_width_are_a_caller_error() -> None:
+def test_columns_of_different_lengths_are_a_caller_error() -> None:
     with pytest.raises(ValueError):
-        spine.text_rows(spine.Schema.of(("a", "integer"), ("b", "string")))([["1", "x"], ["2"]])
+        spine.text_rows(spine.Schema.of(("a", "integer"), ("b", "string")))([["1", "2"], ["x"]])

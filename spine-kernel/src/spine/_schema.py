@@ -205,13 +205,14 @@ Failures = dict[int, tuple[int, str]]  # record number -> (column number, reason
 
 
 def text_rows(schema: Schema) -> Callable[[Sequence[Sequence[str | None]]], tuple[Rows, Failures]]:
-    """A function turning records of text values (one per field, None for a missing
-    value, which stays None) into typed rows, and saying which records failed.
+    """A function turning records of text, given column by column (one sequence of
+    values per field, None for a missing value, which stays None), into typed rows,
+    and saying which records failed.
 
     It returns a row for every record, and for each record that failed the first
     column that did and why (as `text_parser` words it); the caller drops those rows.
-    Conversion goes column by column: each column is first parsed whole at C speed,
-    and only a column holding a bad, blank or missing value is gone over value by value.
+    Each column is first parsed whole at C speed; only a column holding a bad, blank
+    or missing value is gone over value by value.
     """
     typed = [
         (index, text_parser(field), _whole_column_parser(field))
@@ -219,17 +220,17 @@ def text_rows(schema: Schema) -> Callable[[Sequence[Sequence[str | None]]], tupl
         if field.type != "string" or field.length is not None
     ]
 
-    def convert(records: Sequence[Sequence[str | None]]) -> tuple[Rows, Failures]:
-        if not typed or not records:
-            return [tuple(record) for record in records], {}
-        columns: list[Sequence[Any]] = list(zip(*records, strict=True))
+    def convert(columns: Sequence[Sequence[str | None]]) -> tuple[Rows, Failures]:
+        if not columns or not columns[0]:
+            return [], {}
+        values: list[Sequence[Any]] = list(columns)
         failures: Failures = {}
         for index, parse, parse_all in typed:
             try:
-                columns[index] = parse_all(columns[index])
+                values[index] = parse_all(values[index])
             except (ValueError, TypeError, ArithmeticError, AttributeError):
-                columns[index] = _one_by_one(columns[index], parse, index, failures)
-        return list(zip(*columns, strict=True)), failures
+                values[index] = _one_by_one(values[index], parse, index, failures)
+        return list(zip(*values, strict=True)), failures
 
     return convert
 

@@ -40,8 +40,8 @@ def build_schema(
 ) -> spine.Schema:
     """Fields in column order. Each column's type is, first found: from `types` (the
     option), declared with the column, `preferred` (by lower-case name: the types of the
-    table a load goes into), or inferred from the samples (value lists as long as
-    `columns`; missing values, None, are skipped).
+    table a load goes into), or inferred from `samples` (for each column, a list of its
+    first values; missing values, None, are skipped).
     """
     pending = dict(types or {})
     fields: list[spine.Field] = []
@@ -54,8 +54,8 @@ def build_schema(
         elif preferred and column.name.lower() in preferred:
             field = spine.Field(column.name, preferred[column.name.lower()])
         else:
-            values = (sample[index] for sample in samples)
-            field = spine.Field(column.name, spine.infer_type(v for v in values if v is not None))
+            values = (value for value in samples[index] if value is not None)
+            field = spine.Field(column.name, spine.infer_type(values))
         fields.append(field)
     if pending:
         raise spine.ConfigError(

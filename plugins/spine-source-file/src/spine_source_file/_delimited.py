@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator, Sequence
-from itertools import chain, islice
+from itertools import chain, islice, repeat
+from typing import NamedTuple
 
 import spine
 
 from ._columns import columns_from_text, same_column
 from ._files import FileRef, TextFile
 from ._options import Column, FileOptions
-from ._text import Block, TextSource
+from ._text import Block, TextSource, columnar
 
 DELIMITERS = {"csv": ",", "tsv": "\t", "psv": "|"}
 _SNIFF_CHARACTERS = 64 * 1024
@@ -19,6 +20,52 @@ _SNIFF_LINES = 50
 _CANDIDATES = ",\t|;"
 _QUOTED_BLOCK = 1000  # records per block when parsing quoted text
 _TOO_LONG_HINT = "raise field_size_limit if that is expected (an unclosed quote also makes a field run on)"
+
+
+class _Records(NamedTuple):
+    """Records parsed by the csv module, as lists of values, with where each starts and its text."""
+
+    records: list[list[str]]
+    starts: Sequence[int]
+    texts: Sequence[str]
+
+    def values(self) -> Sequence[Sequence[str]]:
+        return self.records
+
+    def first_values(self) -> Sequence[str]:
+        return self.records[0]
+
+    def rest(self) -> _Records:
+        return _Records(self.records[1:], self.starts[1:], self.texts[1:])
+
+    def block(self, width: int, origin: str) -> Block:
+        return columnar(self.records, self.starts, self.texts, width, origin)
+
+
+class _Lines(NamedTuple):
+    """Unquoted records, one per line, not yet split on the delimiter."""
+
+    texts: Sequence[str]
+    starts: Sequence[int]
+    delimiter: str
+
+    def values(self) -> Sequence[Sequence[str]]:
+        return [text.split(self.delimiter) for text in self.texts]
+
+    def first_values(self) -> Sequence[str]:
+        return self.texts[0].split(self.delimiter)
+
+    def rest(self) -> _Lines:
+        return _Lines(self.texts[1:], self.starts[1:], self.delimiter)
+
+    def block(self, width: int, origin: str) -> Block:
+        # When every line holds width - 1 delimiters (the usual case), the lines are
+        # split in one go and each column cut out with a strided slice: no list per record.
+        texts, delimiter = self.texts, self.delimiter
+        if texts and not any(map((width - 1).__ne__, map(str.count, texts, repeat(delimiter)))):
+            fields = delimiter.join(texts).split(delimiter)
+            return Block([fields[column::width] for column in range(width)], self.starts, texts)
+        return columnar(self.values(), self.starts, texts, width, origin)
 
 
 class DelimitedSource(TextSource):
@@ -40,44 +87,45 @@ class DelimitedSource(TextSource):
         return [*super()._details(), f"delimiter {self.delimiter!r}", quoting]
 
     def _read(self, file: TextFile) -> tuple[Sequence[Column], Iterator[Block]]:
-        blocks = self._checking_field_size(self._tokenize(file))
-        first = next((block for block in blocks if block.records), None)
+        chunks = self._checking_field_size(self._tokenize(file))
+        first = next((chunk for chunk in chunks if chunk.starts), None)
         if first is None:
             raise self.ref.error("no records, only blank lines" if file.lines_read else "the file is empty")
         declared = self.options.columns
+        values = first.first_values()
         if not self.options.header:
-            width = len(first.records[0])
-            columns = declared or [Column(f"column_{n}", None) for n in range(1, width + 1)]
-            return columns, chain([first], blocks)
-        header, line = first.records[0], first.starts[0]
-        if declared is None:
-            columns = columns_from_text(header)
-        elif len(header) != len(declared) or not all(map(same_column, header, [c.name for c in declared])):
+            columns = declared or [Column(f"column_{n}", None) for n in range(1, len(values) + 1)]
+            rest = chain([first], chunks)
+        elif declared is None:
+            columns = columns_from_text(values)
+            rest = chain([first.rest()], chunks)
+        elif len(values) != len(declared) or not all(map(same_column, values, [c.name for c in declared])):
             raise self.ref.error(
                 "the header does not match the declared columns; "
                 f"expected {len(declared)}: {', '.join(column.name for column in declared)}; "
-                f"found {len(header)}: {', '.join(header)}",
-                line,
+                f"found {len(values)}: {', '.join(values)}",
+                first.starts[0],
             )
         else:
-            columns = [column._replace(label=text) for column, text in zip(declared, header, strict=True)]
-        rest = Block(first.records[1:], first.starts[1:], first.texts[1:])
-        return columns, chain([rest], blocks)
+            columns = [column._replace(label=text) for column, text in zip(declared, values, strict=True)]
+            rest = chain([first.rest()], chunks)
+        width, origin = len(columns), self.ref.path
+        return columns, (chunk.block(width, origin) for chunk in rest)
 
-    def _tokenize(self, file: TextFile) -> Iterator[Block]:
+    def _tokenize(self, file: TextFile) -> Iterator[_Records | _Lines]:
         if self.quote is None:
-            return _unquoted_blocks(file, self.delimiter)
+            return _unquoted_lines(file, self.delimiter)
         # The csv module's field limit is process-wide: raise it to ours when lower, never
         # lower it; `_checking_field_size` applies this source's own limit exactly.
         csv.field_size_limit(max(csv.field_size_limit(), self.options.field_size_limit))
-        return _quoted_blocks(file, self.delimiter, self.quote)
+        return _quoted_records(file, self.delimiter, self.quote)
 
-    def _checking_field_size(self, blocks: Iterator[Block]) -> Iterator[Block]:
+    def _checking_field_size(self, chunks: Iterator[_Records | _Lines]) -> Iterator[_Records | _Lines]:
         limit = self.options.field_size_limit
-        for block in blocks:
-            # A field can only be too long inside a record whose text is: one C-speed check per block.
-            if block.texts and max(map(len, block.texts)) > limit:
-                for values, start in zip(block.records, block.starts, strict=True):
+        for chunk in chunks:
+            # A field can only be too long inside a record whose text is: one C-speed check per chunk.
+            if chunk.texts and max(map(len, chunk.texts)) > limit:
+                for values, start in zip(chunk.values(), chunk.starts, strict=True):
                     longest = max(map(len, values), default=0)
                     if longest > limit:
                         raise self.ref.error(
@@ -85,23 +133,23 @@ class DelimitedSource(TextSource):
                             f"({limit}); {_TOO_LONG_HINT}",
                             start,
                         )
-            yield block
+            yield chunk
 
 
-def _unquoted_blocks(file: TextFile, delimiter: str) -> Iterator[Block]:
-    """One record per line, split on the delimiter: the fast path (pipe files, quote=none)."""
+def _unquoted_lines(file: TextFile, delimiter: str) -> Iterator[_Lines]:
+    """One record per line: the fast path (pipe files, quote=none)."""
     line = 1
     for chunk in file.line_chunks():
-        texts = [text.rstrip("\r\n") for text in chunk]
+        texts = list(map(str.rstrip, chunk, repeat("\r\n")))
         starts: Sequence[int] = range(line, line + len(chunk))
         line += len(chunk)
         if "" in texts:  # blank lines are no records
             kept = [index for index, text in enumerate(texts) if text]
             texts, starts = [texts[index] for index in kept], [starts[index] for index in kept]
-        yield Block([text.split(delimiter) for text in texts], starts, texts)
+        yield _Lines(texts, starts, delimiter)
 
 
-def _quoted_blocks(file: TextFile, delimiter: str, quote: str) -> Iterator[Block]:
+def _quoted_records(file: TextFile, delimiter: str, quote: str) -> Iterator[_Records]:
     """Records parsed by the csv module; a quoted field may hold delimiters and line breaks.
 
     The reader's ``line_num`` tells on which line each record ends; the lines it has
@@ -137,7 +185,7 @@ def _quoted_blocks(file: TextFile, delimiter: str, quote: str) -> Iterator[Block
             raise file.ref.error(f"{exc}; {_TOO_LONG_HINT}", start) from None
         if start == first:
             return
-        yield Block(records, starts, texts)
+        yield _Records(records, starts, texts)
         del window[: start - first]
         first = start
 

@@ -12,20 +12,29 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from itertools import chain, islice
-from typing import Any
+from typing import Any, NamedTuple
 
 import spine
 
 from ._columns import columns_from_text, same_column
 from ._files import FileRef, TextFile
 from ._options import Column, FileOptions
-from ._text import Block, TextSource, first_blocks
+from ._text import Block, TextSource, columnar, first_blocks
 
 _CHUNK = 64 * 1024  # characters read at a time from a JSON array
 _MAX_ELEMENT = 16 * 1024 * 1024  # an array element longer than this means the array is broken
 _OBJECTS_PER_BLOCK = 500
 _NOT_SPACE = re.compile(r"[^ \t\n\r]")
 _TOO_DEEP = "JSON nested too deeply to read"
+
+
+class _Objects(NamedTuple):
+    """Consecutive JSON objects as read, with the line each starts on and its text."""
+
+    objects: list[dict[str, Any]]
+    starts: list[int]
+    texts: list[str]
+    rejects: list[spine.Reject]
 
 
 class JsonSource(TextSource):
@@ -45,7 +54,7 @@ class JsonSource(TextSource):
         # Without declared columns, the keys of the first records, in order of appearance, are the columns.
         wanted = max(self.options.infer_rows, 1)
         sample = first_blocks(blocks, wanted)
-        objects = islice((found for block in sample for found in block.records), wanted)
+        objects = islice((found for block in sample for found in block.objects), wanted)
         keys = list(dict.fromkeys(chain.from_iterable(objects)))
         columns = columns_from_text(keys)
         unknown = (
@@ -58,7 +67,7 @@ class JsonSource(TextSource):
 
 
 class _Mapping:
-    """Turns a block of objects into a block of value lists in column order.
+    """Turns a block of objects into a block of values in column order.
 
     `index_of` gives a key's column, -1 to ignore the key, or None to reject the record
     with the `unknown` reason.
@@ -72,12 +81,12 @@ class _Mapping:
         self.index_of = index_of
         self.unknown = unknown
 
-    def __call__(self, block: Block) -> Block:
+    def __call__(self, block: _Objects) -> Block:
         records: list[list[str | None]] = []
         starts: list[int] = []
         texts: list[str] = []
         rejects = list(block.rejects)
-        for found, start, text in zip(block.records, block.starts, block.texts, strict=True):
+        for found, start, text in zip(block.objects, block.starts, block.texts, strict=True):
             values: list[str | None] = [None] * self.width
             for key, value in found.items():
                 index = self.index_of(key)
@@ -90,7 +99,7 @@ class _Mapping:
                 records.append(values)
                 starts.append(start)
                 texts.append(text)
-        return Block(records, starts, texts, rejects)
+        return columnar(records, starts, texts, self.width, self.origin, rejects)
 
 
 def _declared_index(columns: Sequence[Column]) -> Callable[[str], int]:
@@ -126,7 +135,7 @@ def _kind(value: Any) -> str:
     return "a number"
 
 
-def _lines(file: TextFile, decoder: json.JSONDecoder) -> Iterator[Block]:
+def _lines(file: TextFile, decoder: json.JSONDecoder) -> Iterator[_Objects]:
     """JSON Lines: a line that is not a JSON object is rejected; blank lines are skipped."""
     origin = file.ref.path
     first_line = 1
@@ -157,10 +166,10 @@ def _lines(file: TextFile, decoder: json.JSONDecoder) -> Iterator[Block]:
                     spine.Reject(origin, line, text, f"expected a JSON object, found {_kind(found)}")
                 )
         first_line += len(chunk)
-        yield Block(objects, starts, texts, rejects)
+        yield _Objects(objects, starts, texts, rejects)
 
 
-def _array(file: TextFile, decoder: json.JSONDecoder) -> Iterator[Block]:
+def _array(file: TextFile, decoder: json.JSONDecoder) -> Iterator[_Objects]:
     """The elements of a top-level array, decoded one at a time: memory holds one element, not the file."""
     scanner = _Scanner(file)
     opening = scanner.peek()
@@ -186,7 +195,7 @@ def _array(file: TextFile, decoder: json.JSONDecoder) -> Iterator[Block]:
                 reason = f"expected a JSON object, found {_kind(element)}"
                 rejects.append(spine.Reject(file.ref.path, line, text, reason))
             closed = scanner.separator(line)
-        yield Block(objects, starts, texts, rejects)
+        yield _Objects(objects, starts, texts, rejects)
     trailing = scanner.peek()
     if trailing:
         raise file.ref.error(f"unexpected {trailing!r} after the end of the JSON array", scanner.line)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import chain, islice
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 import spine
 
@@ -17,25 +17,61 @@ from ._options import Column, FileOptions, check_batch_size
 
 
 class Block(NamedTuple):
-    """Consecutive records as read, where each starts and its text.
+    """Consecutive records as read, column by column, with where each starts and its text.
 
-    A record is a list of text values (None when missing) in column order; JSON
-    readers first hand over objects, which `_json` maps to such lists.
+    ``columns`` holds a sequence per column with one text value per record (None when
+    missing); a record of another width than the columns' is already among the rejects.
     """
 
-    records: list[Any]
+    columns: Sequence[Sequence[str | None]]
     starts: Sequence[int]  # the line on which each record starts
     texts: Sequence[str]  # each record as written in the file, without its line ending
-    rejects: Sequence[spine.Reject] = ()  # records the reader itself could not read
+    rejects: Sequence[spine.Reject] = ()  # records the reader could not read
 
 
-def first_blocks(blocks: Iterator[Block], records: int) -> list[Block]:
+def columnar(
+    records: Sequence[Sequence[str | None]],
+    starts: Sequence[int],
+    texts: Sequence[str],
+    width: int,
+    origin: str,
+    rejects: Sequence[spine.Reject] = (),
+) -> Block:
+    """A block of `records` (lists of values); those without `width` values are rejected."""
+    if any(map(width.__ne__, map(len, records))):
+        rejects = list(rejects)
+        kept = []
+        for number, values in enumerate(records):
+            if len(values) == width:
+                kept.append(number)
+            else:
+                reason = f"expected {width} fields, found {len(values)}"
+                rejects.append(spine.Reject(origin, starts[number], texts[number], reason))
+        records, starts, texts = pick(kept, records, starts, texts)
+    columns = list(zip(*records, strict=True)) if records else [()] * width
+    return Block(columns, starts, texts, rejects)
+
+
+def pick(numbers: list[int], *sequences: Sequence[Any]) -> list[list[Any]]:
+    """The items at `numbers` of each sequence."""
+    return [[sequence[number] for number in numbers] for sequence in sequences]
+
+
+class _Starts(Protocol):
+    @property
+    def starts(self) -> Sequence[int]: ...
+
+
+_Stretch = TypeVar("_Stretch", bound=_Starts)  # a block of records, read or not yet in columns
+
+
+def first_blocks(blocks: Iterator[_Stretch], records: int) -> list[_Stretch]:
     """Blocks from the start until they hold `records` records (or the records run out)."""
-    taken: list[Block] = []
+    taken: list[_Stretch] = []
     held = 0
     while held < records and (block := next(blocks, None)) is not None:
         taken.append(block)
-        held += len(block.records)
+        held += len(block.starts)
     return taken
 
 
@@ -92,9 +128,14 @@ class TextSource(spine.Source):
         try:
             columns, blocks = self._read(file)
             sample = first_blocks(blocks, self.options.infer_rows)
-            width = len(columns)
-            records = (record for block in sample for record in block.records if len(record) == width)
-            samples = list(islice(records, self.options.infer_rows))
+            samples = [
+                list(
+                    islice(
+                        chain.from_iterable(block.columns[index] for block in sample), self.options.infer_rows
+                    )
+                )
+                for index in range(len(columns))
+            ]
             schema = build_schema(columns, self.options.types, samples, self._preferred)
         except BaseException:
             file.close()
@@ -106,7 +147,6 @@ class TextSource(spine.Source):
         # The hot loop works a block of records at a time and converts column by column
         # (see spine.text_rows): no per-record Python work on the usual, clean path.
         origin = self.ref.path
-        width = len(opened.schema.fields)
         convert = spine.text_rows(opened.schema)
         labels = failure_labels(opened.columns)
         rows: list[tuple[Any, ...]] = []
@@ -116,24 +156,15 @@ class TextSource(spine.Source):
         try:
             for block in opened.blocks:
                 rejects.extend(block.rejects)
-                records, starts, lines = block.records, block.starts, block.texts
-                if any(map(width.__ne__, map(len, records))):
-                    kept = []
-                    for number, values in enumerate(records):
-                        if len(values) == width:
-                            kept.append(number)
-                        else:
-                            reason = f"expected {width} fields, found {len(values)}"
-                            rejects.append(spine.Reject(origin, starts[number], lines[number], reason))
-                    records, starts, lines = _pick(kept, records, starts, lines)
-                converted, failures = convert(records)
+                starts, lines = block.starts, block.texts
+                converted, failures = convert(block.columns)
                 if failures:
                     for number, (column, reason) in failures.items():
                         rejects.append(
                             spine.Reject(origin, starts[number], lines[number], reason + labels[column])
                         )
-                    kept = [number for number in range(len(records)) if number not in failures]
-                    converted, starts, lines = _pick(kept, converted, starts, lines)
+                    kept = [number for number in range(len(starts)) if number not in failures]
+                    converted, starts, lines = pick(kept, converted, starts, lines)
                 rows.extend(converted)
                 positions.extend(starts)
                 texts.extend(lines)
@@ -150,11 +181,6 @@ class TextSource(spine.Source):
                 yield spine.Batch(rows, positions, origin, _in_order(rejects), texts)
         finally:
             opened.file.close()
-
-
-def _pick(numbers: list[int], *sequences: Sequence[Any]) -> list[list[Any]]:
-    """The items at `numbers` of each sequence."""
-    return [[sequence[number] for number in numbers] for sequence in sequences]
 
 
 def _in_order(rejects: list[spine.Reject]) -> list[spine.Reject]:
