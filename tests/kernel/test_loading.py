@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -284,3 +285,34 @@ def test_the_default_store_is_a_file_in_the_data_home(tmp_path):
     kernel.run("demo", {"rows": "5"})
     assert (tmp_path / "spine" / "spine.db").exists()
     kernel.close()
+
+
+class ThresholdWatchingSource(ListSource):
+    """Notes the collector's threshold while its batches are read."""
+
+    def batches(self, batch_size=10_000):
+        for batch in super().batches(batch_size):
+            self.seen = gc.get_threshold()[0]
+            yield batch
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_collector_runs_rarely_during_a_load_and_as_before_after_it(kernel, loads, fails):
+    before = gc.get_threshold()
+    loads.source = ThresholdWatchingSource([rows_batch(0, 5), *([RuntimeError("broken")] if fails else [])])
+    result = kernel.run("job")
+    assert result.status == ("failed" if fails else "succeeded")
+    assert loads.source.seen > before[0]
+    assert gc.get_threshold() == before
+
+
+def test_overlapping_loads_restore_the_threshold_only_when_the_last_one_ends():
+    from spine._runner import _rare_collections
+
+    before = gc.get_threshold()
+    with _rare_collections:
+        raised = gc.get_threshold()
+        with _rare_collections:
+            pass
+        assert gc.get_threshold() == raised != before
+    assert gc.get_threshold() == before
