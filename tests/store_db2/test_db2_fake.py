@@ -13,6 +13,7 @@ from urllib.parse import quote
 import pytest
 from spine import Field, LoadError, Schema, Target, WriteMode
 from spine.testing import StoreContract
+from spine_store_db2 import _load
 from spine_store_db2._sql import ADD_LOCK, CREATE_LOCKS
 from spine_store_db2._store import Db2Store
 
@@ -147,13 +148,14 @@ def test_column_types_inside_a_transaction_read_through_its_unit_of_work(store, 
 # -- batches ----------------------------------------------------------------------------------
 
 
-def test_each_batch_is_one_execute_many_of_numbered_checked_rows(store, fake):
+def test_rows_are_staged_numbered_and_checked_in_execute_many_calls_across_batches(store, fake, monkeypatch):
+    monkeypatch.setattr(_load, "STAGE_ROWS", 2)
     schema = Schema((Field("k", "string"), Field("ratio", "float"), Field("at", "timestamp")))
     aware = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
     store.write(
         Target("b", WriteMode.MERGE, ("k",)),
         schema,
-        [[("a", 1, aware), ("b", 2.5, None)], [], [("a", 3, None)]],
+        [[("a", 1, aware)], [], [("b", 2.5, None), ("a", 3, None)]],
     )
     assert fake.batches() == [
         ((1, "a", 1.0, datetime(2026, 1, 5, 12, 0)), (2, "b", 2.5, None)),
@@ -162,7 +164,7 @@ def test_each_batch_is_one_execute_many_of_numbered_checked_rows(store, fake):
     staging_inserts = [
         sql for sql in fake.statements() if sql.startswith('INSERT INTO SESSION."spine:staging"')
     ]
-    assert len(staging_inserts) == 1, "prepared once for every batch"
+    assert len(staging_inserts) == 1, "prepared once for every execute_many"
     assert rows(store, "b") == [("a", 3.0, None), ("b", 2.5, None)]
 
 

@@ -1,6 +1,6 @@
 """One load: ``execute_many`` into a staging table, then one set-based statement into the target.
 
-Staging keeps Db2's fast path (array inserts, one round trip per batch) apart from
+Staging keeps Db2's fast path (array inserts, one round trip per STAGE_ROWS rows) apart from
 the target: the target is locked only for the statement that moves the rows, and a
 merge can pick the last row of each key before it touches the target.
 """
@@ -8,15 +8,17 @@ merge can pick the last row of each key before it touches the target.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import chain, islice
 from typing import Any
 
 from spine import LoadError, Schema, Store, Target, WriteMode, Written, check_existing_table
 
 from ._dialect import Db2Dialect, converter
-from ._session import Db2Session, Rows
+from ._session import Db2Session
 from ._sql import UNIQUE_KEYS, load_sql
 
 Batches = Iterable[Sequence[tuple[Any, ...]]]
+STAGE_ROWS = 10_000  # rows per execute_many
 
 
 class Load:
@@ -62,12 +64,14 @@ class Load:
             )
 
     def _stage(self, session: Db2Session, batches: Batches) -> int:
+        # Rows are gathered across batches: a round trip per batch would cost more than
+        # the insert itself when batches are small (the kernel keeps them cache-sized).
         insert = session.prepare(self.sql.insert_staging)
+        numbered = (
+            self._row(row, number) for number, row in enumerate(chain.from_iterable(batches), start=1)
+        )
         staged = 0
-        for batch in batches:
-            rows: Rows = tuple(self._row(row, staged + offset) for offset, row in enumerate(batch, start=1))
-            if not rows:
-                continue
+        while rows := tuple(islice(numbered, STAGE_ROWS)):
             inserted = insert(rows)
             if inserted != len(rows):
                 raise LoadError(
