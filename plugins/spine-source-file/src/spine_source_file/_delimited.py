@@ -18,7 +18,7 @@ DELIMITERS = {"csv": ",", "tsv": "\t", "psv": "|"}
 _SNIFF_CHARACTERS = 64 * 1024
 _SNIFF_LINES = 50
 _CANDIDATES = ",\t|;"
-_QUOTED_BLOCK = 1000  # records per block when parsing quoted text
+_QUOTED_BLOCK = 250  # records per block when parsing quoted text
 _TOO_LONG_HINT = "raise field_size_limit if that is expected (an unclosed quote also makes a field run on)"
 
 
