@@ -31,7 +31,8 @@ _EXTENSIONS = {
     ".parquet": "parquet",
     ".pq": "parquet",
 }
-_LINES_HINT = 16 * 1024  # characters per read: enough to amortise the per-read work, and few enough to stay in cache
+# Characters per read: enough to amortise the per-read work, few enough to stay in cache.
+_LINES_HINT = 16 * 1024
 _SNIFF_BYTES = 4096
 _READ_ERRORS = (EOFError, OSError, zlib.error)  # what reading (gzip) data raises, besides decoding
 
