@@ -47,12 +47,12 @@ def columnar(
             else:
                 reason = f"expected {width} fields, found {len(values)}"
                 rejects.append(spine.Reject(origin, starts[number], texts[number], reason))
-        records, starts, texts = pick(kept, records, starts, texts)
+        records, starts, texts = _pick(kept, records, starts, texts)
     columns = list(zip(*records, strict=True)) if records else [()] * width
     return Block(columns, starts, texts, rejects)
 
 
-def pick(numbers: list[int], *sequences: Sequence[Any]) -> list[list[Any]]:
+def _pick(numbers: list[int], *sequences: Sequence[Any]) -> list[list[Any]]:
     """The items at `numbers` of each sequence."""
     return [[sequence[number] for number in numbers] for sequence in sequences]
 
@@ -128,12 +128,9 @@ class TextSource(spine.Source):
         try:
             columns, blocks = self._read(file)
             sample = first_blocks(blocks, self.options.infer_rows)
+            count = self.options.infer_rows
             samples = [
-                list(
-                    islice(
-                        chain.from_iterable(block.columns[index] for block in sample), self.options.infer_rows
-                    )
-                )
+                list(islice(chain.from_iterable(block.columns[index] for block in sample), count))
                 for index in range(len(columns))
             ]
             schema = build_schema(columns, self.options.types, samples, self._preferred)
@@ -164,7 +161,7 @@ class TextSource(spine.Source):
                             spine.Reject(origin, starts[number], lines[number], reason + labels[column])
                         )
                     kept = [number for number in range(len(starts)) if number not in failures]
-                    converted, starts, lines = pick(kept, converted, starts, lines)
+                    converted, starts, lines = _pick(kept, converted, starts, lines)
                 rows.extend(converted)
                 positions.extend(starts)
                 texts.extend(lines)
