@@ -95,10 +95,9 @@ class DelimitedSource(TextSource):
         values = first.first_values()
         if not self.options.header:
             columns = declared or [Column(f"column_{n}", None) for n in range(1, len(values) + 1)]
-            rest = chain([first], chunks)
-        elif declared is None:
+            return columns, self._blocks(columns, chain([first], chunks))
+        if declared is None:
             columns = columns_from_text(values)
-            rest = chain([first.rest()], chunks)
         elif len(values) != len(declared) or not all(map(same_column, values, [c.name for c in declared])):
             raise self.ref.error(
                 "the header does not match the declared columns; "
@@ -108,9 +107,11 @@ class DelimitedSource(TextSource):
             )
         else:
             columns = [column._replace(label=text) for column, text in zip(declared, values, strict=True)]
-            rest = chain([first.rest()], chunks)
+        return columns, self._blocks(columns, chain([first.rest()], chunks))
+
+    def _blocks(self, columns: Sequence[Column], chunks: Iterator[_Records | _Lines]) -> Iterator[Block]:
         width, origin = len(columns), self.ref.path
-        return columns, (chunk.block(width, origin) for chunk in rest)
+        return (chunk.block(width, origin) for chunk in chunks)
 
     def _tokenize(self, file: TextFile) -> Iterator[_Records | _Lines]:
         if self.quote is None:

@@ -127,8 +127,8 @@ class TextSource(spine.Source):
         self._files.append(file)
         try:
             columns, blocks = self._read(file)
-            sample = first_blocks(blocks, self.options.infer_rows)
             count = self.options.infer_rows
+            sample = first_blocks(blocks, count)
             samples = [
                 list(islice(chain.from_iterable(block.columns[index] for block in sample), count))
                 for index in range(len(columns))
