@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -335,6 +335,60 @@ def test_a_value_of_the_wrong_type_is_a_load_error_naming_the_row(store, db):
     ):
         store.write(Target("t"), KEYED, [[("b", 2, "x"), ("c", 3, "y")], [("d", "four", "z")]])
     assert rows_of(db, "t") == [("a", 1, "kept")]
+
+
+@pytest.mark.parametrize(
+    ("bad", "why"),
+    [
+        (("c", 2**70, "y"), 'value "1180591620717411303424" is out of range for type bigint'),  # the server's
+        (("c", 3, "y\x00"), r"PostgreSQL text fields cannot contain NUL \(0x00\) bytes"),  # psycopg's
+    ],
+)
+def test_a_value_postgres_cannot_hold_is_a_load_error_naming_its_row(store, db, bad, why):
+    store.write(Target("t"), KEYED, [[("a", 1, "kept")]])
+    with pytest.raises(LoadError, match=f"row 2 of the load into 't' does not fit .*: {why}$"):
+        store.write(Target("t"), KEYED, [[("b", 2, "x"), bad], [("d", 4, "z"), ("e", 5, "z")]])
+    assert rows_of(db, "t") == [("a", 1, "kept")]
+
+
+@pytest.mark.parametrize(
+    ("kind", "right", "wrong", "why"),
+    [
+        (
+            "timestamp",
+            datetime(2026, 1, 1, 3),
+            datetime(2026, 1, 1, 5, tzinfo=timezone(timedelta(hours=2))),
+            "has a time zone",
+        ),
+        ("timestamp", datetime(2026, 1, 1, 3), date(2026, 1, 1), "expected a datetime, got date"),
+        (
+            "date",
+            date(2026, 1, 1),
+            "2026-01-02",
+            "'isoformat' for 'datetime.date' objects doesn't apply to a 'str'",
+        ),
+    ],
+)
+def test_a_date_or_timestamp_of_the_wrong_kind_is_refused_not_guessed(store, db, kind, right, wrong, why):
+    schema = Schema((Field("k", "string"), Field("at", kind)))
+    store.write(Target("t"), schema, [[("a", right)]])
+    with pytest.raises(LoadError, match=f"row 2 of the load into 't' does not fit .*{why}"):
+        store.write(Target("t"), schema, [[("b", right), ("c", wrong)]])
+    assert rows_of(db, "t") == [("a", right)]
+
+
+def test_dates_go_in_as_themselves_however_many_distinct_ones_there_are(store, db):
+    from spine_store_postgres._copy_text import _DATES, _DateTexts
+
+    days = [date(2000, 1, 1) + timedelta(days=n) for n in range(_DateTexts.LIMIT + 50)]
+    rows = [(str(n), day) for n, day in enumerate(days)] + [
+        ("x", datetime(2026, 1, 2, 23, 59)),
+        ("y", days[0]),
+    ]
+    store.write(Target("t"), Schema((Field("k", "string"), Field("day", "date"))), [rows[:100], rows[100:]])
+    written = dict(db.execute('SELECT "k", "day" FROM "t"').fetchall())
+    assert written == {str(n): day for n, day in enumerate(days)} | {"x": date(2026, 1, 2), "y": days[0]}
+    assert 0 < len(_DATES) <= _DateTexts.LIMIT
 
 
 def test_a_row_with_too_few_values_is_a_load_error(store, db):

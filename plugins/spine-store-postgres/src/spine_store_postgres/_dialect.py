@@ -16,9 +16,9 @@ _TYPES = {
     "timestamp": "timestamp",
 }
 
-# The types that binary COPY sends, and so the columns of the staging table: binary
-# COPY applies no cast, and unconstrained types leave lengths and scales to be
-# checked (and rounded) by the target table's own column types.
+# The types COPY sends, and so the columns of the staging table: unconstrained, so
+# that lengths and scales are checked (and rounded) by the target table's own column
+# types when the staged rows go in.
 COPY_TYPES = {
     "string": "text",
     "integer": "int8",

@@ -23,7 +23,7 @@ def one_line(error: Exception) -> str:
     return " ".join(str(error).split())
 
 
-def _reason(error: psycopg.Error) -> str:
+def reason(error: psycopg.Error) -> str:
     # The server's own parts, without the statement excerpt ("LINE 1: ...") it quotes.
     diag = error.diag
     if diag.message_primary is None:  # raised by libpq or psycopg, not by the server
@@ -35,8 +35,9 @@ def load_error(
     error: psycopg.Error, doing: str, *, store: str, redactor: Redactor, table: str | None = None
 ) -> LoadError:
     """A `LoadError` saying what failed (`doing`) and the server's reason, on one line."""
-    reason = redactor.text(_reason(error))
     context: dict[str, object] = {"store": store, "sqlstate": error.sqlstate}
     if table is not None:
         context["table"] = table
-    return LoadError(f"{doing} ({store}): {reason}", context=context, retryable=is_retryable(error))
+    return LoadError(
+        f"{doing} ({store}): {redactor.text(reason(error))}", context=context, retryable=is_retryable(error)
+    )
