@@ -103,6 +103,14 @@ def test_columns_mixing_none_and_other_python_types_are_stored_value_by_value(tm
     store.close()
 
 
+def test_the_connection_caches_16_mib_of_pages_so_a_large_load_does_not_spill_to_the_wal(tmp_path):
+    store = SQLiteStore(f"sqlite:///{tmp_path}/t.db")
+    store.write(Target("t"), Schema.of(("a", "integer")), [[(1,)]])
+    with store.transaction() as session:
+        assert session.query("PRAGMA cache_size") == [(-16 * 1024,)]
+    store.close()
+
+
 def test_readers_are_not_blocked_by_a_load_in_progress(tmp_path):
     url = f"sqlite:///{tmp_path}/wal.db"
     writer, reader = SQLiteStore(url), SQLiteStore(url)

@@ -3,7 +3,8 @@
 URLs: ``sqlite:///relative/path.db``, ``sqlite:////absolute/path.db``,
 ``sqlite:///:memory:``. The file and its folder are created when missing. The
 database runs in WAL mode, so readers (``spine runs list``) are not blocked by a
-load; writers take turns, waiting up to 60 seconds for each other.
+load; writers take turns, waiting up to 60 seconds for each other. Each connection
+caches up to 16 MiB of pages.
 
 SQLite has no decimal, date or timestamp type. Decimals are stored with NUMERIC
 affinity (exact for integers and for up to 15 significant digits, and summable in
@@ -26,6 +27,11 @@ from ._schema import Field, Schema
 from ._stores import Dialect, Store, Target, WriteMode, check_existing_table
 
 BUSY_TIMEOUT_SECONDS = 60
+# SQLite's default page cache is 2 MiB. During a large load the pages a write keeps
+# coming back to (the upper levels of the table and of the key's index) then spill to
+# the WAL and are written again and again: 4M FINRA rows wrote 1.5 GB for a 550 MB
+# file. With 16 MiB they stay cached and the load writes 1.1 GB.
+CACHE_KIB = 16 * 1024
 
 _TYPES = {
     "string": "TEXT",
@@ -154,6 +160,7 @@ class SQLiteStore(Store):
                 connection = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute("PRAGMA synchronous=NORMAL")  # durable across crashes in WAL mode
+                connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             self._connection = connection
         return self._connection
 

@@ -5,7 +5,8 @@ Staging keeps the fast path fast and the target's rules in force: COPY fills col
 of the unconstrained types spine sends, the target's own column types (lengths,
 scales, NOT NULL, other columns' defaults) apply when the staged rows are inserted,
 and a merge can pick the last row of each key before it touches the target. A table
-the load creates has exactly the types COPY sends and needs none of that.
+the load creates has exactly the types COPY sends and needs none of that, except for
+the chunks of a merge that repeat a key.
 """
 
 from __future__ import annotations
