@@ -101,16 +101,14 @@ class PostgresStore(Store):
         """Write `batches` into `target` in one transaction; return the rows given.
 
         The transaction holds the advisory lock named after the table (as
-        ``transaction(lock=target.table)`` does). A missing table is created, with its
-        primary key on the keys, and the rows COPYed straight into it; a merge COPYs
-        20,000 rows at a time under a savepoint, and merges a chunk that repeats a key
-        through staging instead, so that the last row of a key wins. Into an existing
-        table the rows are COPYed into a temporary staging table and one statement
-        follows: append ``INSERT ... SELECT``; replace ``TRUNCATE`` and ``INSERT ...
-        SELECT`` (views, grants and indexes on the table survive); merge ``INSERT ...
-        SELECT ... ON CONFLICT (keys) DO UPDATE`` of the rows that differ, with
-        ``DISTINCT ON (keys)`` added when a key comes twice so that the last row of a
-        key wins. The
+        ``transaction(lock=target.table)`` does). A missing table is created and the
+        rows COPYed straight into it; its primary key (the keys) is added at the end,
+        a merge first keeping the last row of each key. Into an existing table the rows
+        are COPYed into a temporary staging table and one statement follows: append
+        ``INSERT ... SELECT``; replace ``TRUNCATE`` and ``INSERT ... SELECT`` (views,
+        grants and indexes on the table survive); merge ``INSERT ... SELECT ... ON
+        CONFLICT (keys) DO UPDATE`` of the rows that differ, with ``DISTINCT ON
+        (keys)`` added when a key comes twice so that the last row of a key wins. The
         debug log also says how many rows were inserted or changed: a merge leaves
         rows that are already equal alone.
         """
