@@ -189,18 +189,17 @@ class Load:
                             raise
                         raise self._misfit(loaded + 1, str(exc)) from exc
         except psycopg.Error as exc:
-            # A value the server refused (a number out of range, a NUL in a text).
+            # A value the server refused (a bigint out of range, say).
             found = _COPY_LINE.match(exc.diag.context or "")
             if found is None:
                 raise
             raise self._misfit(int(found[1]), reason(exc)) from exc
         return loaded
 
-    def _misfit(self, row: int, reason: str) -> LoadError:
+    def _misfit(self, row: int, why: str) -> LoadError:
         columns = ", ".join(f"{field.name} {field.type}" for field in self.schema.fields)
         return LoadError(
-            f"row {row} of the load into {self.target.table!r} does not fit its columns ({columns}): "
-            + reason,
+            f"row {row} of the load into {self.target.table!r} does not fit its columns ({columns}): {why}",
             context={"store": self.store.describe(), "table": self.target.table, "row": row},
         )
 
