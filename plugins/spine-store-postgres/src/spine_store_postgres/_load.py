@@ -182,11 +182,9 @@ class Load:
                         for row in batch:
                             write_row(row)
                             loaded += 1
-                    # psycopg's own DataError is a row of the wrong length or type, found
-                    # before sending; the server's (it has a SQLSTATE) is named below.
+                    # psycopg's DataError here is a row of the wrong length or type, found
+                    # before sending: the server's own errors come when the COPY ends.
                     except (TypeError, ValueError, OverflowError, psycopg.DataError) as exc:
-                        if isinstance(exc, psycopg.Error) and exc.sqlstate is not None:
-                            raise
                         raise self._misfit(loaded + 1, str(exc)) from exc
         except psycopg.Error as exc:
             # A value the server refused (a bigint out of range, say).
