@@ -14,6 +14,7 @@ SQL); dates and timestamps as ISO 8601 text (``2026-11-23``, ``2026-11-23
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -60,26 +61,16 @@ def _timestamp_text(value: datetime) -> str:
     return value.isoformat(sep=" ", timespec="microseconds")
 
 
-class _DateTexts(dict[date, str]):
-    """The ISO text of dates, remembered. A load's dates repeat (the same week or day
-    on row after row) and ``date.isoformat`` costs close to a tenth of a row's whole
-    write; a lookup costs a fourteenth of it. Bounded, so unique dates cannot grow it."""
-
-    LIMIT = 4096
-
-    def __missing__(self, day: date) -> str:
-        text = date.isoformat(day)  # raises on None and non-dates, as _TEXT_OF's functions must
-        if len(self) >= self.LIMIT:
-            self.clear()
-        self[day] = text
-        return text
+# The ISO text of dates, remembered. A load's dates repeat (the same week or day on
+# row after row) and date.isoformat costs close to a tenth of a row's whole write.
+_date_text = functools.lru_cache(maxsize=4096)(date.isoformat)
 
 
 # Called on each value of a column; they raise TypeError or AttributeError on None and
 # on a value of another type, and the column then goes value by value through _to_sqlite.
 _TEXT_OF: dict[str, Callable[[Any], Any]] = {
     "decimal": Decimal.__str__,
-    "date": _DateTexts().__getitem__,
+    "date": _date_text,
     "timestamp": _timestamp_text,
 }
 
