@@ -203,6 +203,57 @@ def test_state_survives_between_runs(kernel, loads):
     assert kernel.runlog().state("incremental", "cursor") == "2"
 
 
+class MarkingSource(ListSource):
+    """Resumes from its saved mark and moves it to the highest n it yielded."""
+
+    def __init__(self, batches):
+        super().__init__(batches)
+        self.resumed_from = "not called"
+        self.highest = None
+
+    def state_key(self):
+        return "mem:n"
+
+    def resume(self, saved):
+        self.resumed_from = saved
+
+    def batches(self, batch_size=10_000):
+        for batch in super().batches(batch_size):
+            self.highest = max(n for _, n in batch.rows)
+            yield batch
+
+    def checkpoint(self):
+        return None if self.highest is None else str(self.highest)
+
+
+def test_a_sources_mark_is_kept_per_pipeline_once_its_load_commits(kernel, loads):
+    loads.source = first = MarkingSource([rows_batch(0, 5)])
+    kernel.run("job")
+    loads.source = second = MarkingSource([rows_batch(5, 3), ValueError("the API went away")])
+    assert kernel.run("job").status == "failed"
+    loads.source = third = MarkingSource([])
+    kernel.run("job")
+    assert (first.resumed_from, second.resumed_from, third.resumed_from) == (None, "4", "4")
+    assert kernel.runlog().state("job", "mem:n") == "4"  # neither the failed load nor the empty one moved it
+
+
+def test_a_sources_secrets_are_masked_in_what_the_kernel_logs_and_records(tmp_path, caplog):
+    class Secretive(ListSource):
+        def secrets(self):
+            return ["s3cr3t-value"]
+
+    class Opens:
+        @spine.hookimpl
+        def register_sources(self, register):
+            register(spine.SourceSpec("secretive", lambda location: Secretive([]), schemes=("sec",)))
+
+    with Spine(
+        entry_points=False, environ={"SPINE_STORE_URL": f"sqlite:///{tmp_path}/s.db"}, plugins=[Opens()]
+    ) as kernel:
+        kernel.open_source("sec://host/path?key=s3cr3t-value")
+        assert kernel.redactor.text("GET sec://host/path?key=s3cr3t-value") == "GET sec://host/path?key=***"
+
+
 def test_a_run_is_recorded_as_running_while_it_runs(kernel):
     class Peek:
         seen = None

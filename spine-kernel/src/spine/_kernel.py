@@ -144,7 +144,10 @@ class Spine:
         scheme = _scheme(location) or "file"
         spec = self.plugins.claiming("source", scheme)
         if spec is not None:
-            return spec.load()(location, **options)  # type: ignore[no-any-return]
+            source: Source = spec.load()(location, **options)
+            for secret in source.secrets():
+                self.redactor.add(secret)
+            return source
         hint = (
             "spine-source-file" if scheme == "file" else "a source plugin for it (spine-source-http for http)"
         )

@@ -67,6 +67,9 @@ class RunContext:
         (see `RejectThreshold`) raise `CheckError` before anything is committed.
         """
         with source:
+            state_key = source.state_key()
+            if state_key is not None:
+                source.resume(self.state(state_key))
             source.prefer_types(self.store.column_types(target.table))
             schema = source.schema()
             for transform in transforms:
@@ -88,6 +91,10 @@ class RunContext:
                     written = self.store.write(target, schema, rows)
             finally:
                 self.rows_read += rows.read
+            # Kept only now that the rows have committed: a failed load resumes from
+            # the same place next time.
+            if state_key is not None and (reached := source.checkpoint()) is not None:
+                self.set_state(state_key, reached)
         self.rows_written += written
         return written
 

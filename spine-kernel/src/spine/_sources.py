@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from ._schema import Schema
@@ -69,6 +69,24 @@ class Source(ABC):
     def describe(self) -> str:
         """Where the data comes from, for messages and run records (no secrets)."""
         return type(self).__name__
+
+    def secrets(self) -> Iterable[str]:
+        """Values this source was given that must never be shown (tokens, passwords):
+        the kernel that opens it masks them in everything it logs, records or returns."""
+        return ()
+
+    def state_key(self) -> str | None:
+        """The name under which this source keeps a value between loads (a cursor, a
+        high-water mark), or None when it keeps none. A load keys it by pipeline too."""
+        return None
+
+    def resume(self, saved: str | None) -> None:  # noqa: B027 - optional, with state_key
+        """Take the value `checkpoint` gave at the end of the last committed load (None
+        on the first); called before `schema` and `batches`."""
+
+    def checkpoint(self) -> str | None:
+        """The value to keep once this load has committed (None: keep the saved one)."""
+        return None
 
     def close(self) -> None:  # noqa: B027 - optional for sources that hold nothing open
         """Release files or connections; called once the run is done with the source."""
