@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import subprocess
 import sys
 
 import pytest
 import spine
+from spine._logging import configure
+from spine._redact import Redactor
 
 from .conftest import SPINE, outcome, run_on_terminal
 
@@ -243,3 +247,20 @@ def test_doctor_checks_the_store(spine_cli, tmp_path):
     assert broken.returncode == 1
     assert "error  store: no installed store handles mysql URLs" in broken.stdout
     assert "pa55word-x" not in broken.stdout + broken.stderr
+
+
+@pytest.mark.parametrize("level", ["info", "debug"])
+def test_libraries_info_lines_show_only_at_debug(level):
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    stream = io.StringIO()
+    try:
+        configure(log_format="json", level=level, stream=stream, redactor=Redactor())
+        logging.getLogger("httpx").info("HTTP Request: GET http://example.com/")
+        logging.getLogger("httpx").warning("connection pool is full")
+        logging.getLogger("spine.source.http").info("page 3")
+    finally:
+        root.handlers[:], root.level = saved
+    events = [json.loads(line)["event"] for line in stream.getvalue().splitlines()]
+    library_info = ["HTTP Request: GET http://example.com/"] if level == "debug" else []
+    assert events == [*library_info, "connection pool is full", "page 3"]

@@ -53,11 +53,19 @@ class _Handler(logging.StreamHandler):  # type: ignore[type-arg]
         )
 
 
+def _spine_or_warning(record: logging.LogRecord) -> bool:
+    # Libraries' own info lines (httpx logs every request) are noise next to spine's:
+    # they show with --log-level debug.
+    return record.name.startswith("spine") or record.levelno >= logging.WARNING
+
+
 def configure(*, log_format: str, level: str, stream: IO[str], redactor: Redactor) -> _Handler:
     """Send every log record to `stream`: console lines on a terminal (or when asked),
     JSON lines otherwise (or with ``log_format="json"``), secrets masked."""
     as_json = log_format == "json" or (log_format == "auto" and not stream.isatty())
     handler = _Handler(stream, as_json, redactor)
+    if level.upper() != "DEBUG":
+        handler.addFilter(_spine_or_warning)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
