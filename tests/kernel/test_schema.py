@@ -86,3 +86,31 @@ def test_strings_only_and_no_records() -> None:
 def test_columns_of_different_lengths_are_a_caller_error() -> None:
     with pytest.raises(ValueError):
         spine.text_rows(spine.Schema.of(("a", "integer"), ("b", "string")))([["1", "2"], ["x"]])
+
+
+def test_column_names_are_normalised_and_repeats_numbered():
+    long = "x" * 70
+    assert spine.column_names(["tradeDate", "Trade Date", "TRADE_DATE", "id", long, long]) == [
+        "trade_date",
+        "trade_date_2",
+        "trade_date_3",
+        "id",
+        "x" * 63,
+        "x" * 56 + "_2",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (None, None),
+        ("a", "a"),
+        (True, "true"),
+        (7, "7"),
+        (Decimal("1.10"), "1.10"),
+        ({"a": [1, Decimal("2.5")]}, '{"a": [1, 2.5]}'),
+        (["ü"], '["ü"]'),
+    ],
+)
+def test_value_text_is_the_text_conversion_reads(value, text):
+    assert spine.value_text(value) == text

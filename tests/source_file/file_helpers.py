@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import gzip
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import spine
+from spine.testing import SourceRead, read_source
 from spine_source_file._source import open_file
 
 FINRA_HEADER = (
@@ -29,28 +30,9 @@ def write(path: Path, text: str, *, encoding: str = "utf-8", compress: bool = Fa
     return path
 
 
-class Read(NamedTuple):
-    schema: spine.Schema
-    rows: list[tuple[Any, ...]]
-    positions: list[int]
-    raw: list[str]
-    rejects: list[spine.Reject]
-    batches: list[spine.Batch]
-
-
-def read(path: Path | str, *, batch_size: int = 10_000, **options: Any) -> Read:
+def read(path: Path | str, *, batch_size: int = 10_000, **options: Any) -> SourceRead:
     """Everything a source yields for `path`, batches flattened."""
-    with open_file(str(path), **options) as source:
-        schema = source.schema()
-        batches = list(source.batches(batch_size))
-    return Read(
-        schema,
-        [row for batch in batches for row in batch.rows],
-        [position for batch in batches for position in batch.positions],
-        [text for batch in batches for text in batch.raw],
-        [reject for batch in batches for reject in batch.rejects],
-        batches,
-    )
+    return read_source(open_file(str(path), **options), batch_size)
 
 
 def types(schema: spine.Schema) -> dict[str, str]:

@@ -32,10 +32,12 @@ if TYPE_CHECKING:
         Field,
         Schema,
         check_identifier,
+        column_names,
         infer_type,
         normalize_identifier,
         text_parser,
         text_rows,
+        value_text,
     )
     from ._settings import Settings, SpineSettings
     from ._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
@@ -74,10 +76,12 @@ _EXPORTS = {
         "Field",
         "Schema",
         "check_identifier",
+        "column_names",
         "infer_type",
         "normalize_identifier",
         "text_parser",
         "text_rows",
+        "value_text",
     ],
     "._settings": ["Settings", "SpineSettings"],
     "._sources": ["DEFAULT_BATCH_SIZE", "Batch", "Reject", "Source"],
@@ -150,10 +154,12 @@ __all__ = [
     "__version__",
     "check_existing_table",
     "check_identifier",
+    "column_names",
     "hookimpl",
     "infer_type",
     "logical_type",
     "normalize_identifier",
     "text_parser",
     "text_rows",
+    "value_text",
 ]

@@ -15,6 +15,7 @@ For every type but string, an empty text field is NULL (None).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -57,6 +58,35 @@ def normalize_identifier(text: str) -> str:
     if name[0].isdigit():
         name = f"_{name}"
     return name[:MAX_IDENTIFIER_LENGTH]
+
+
+def column_names(texts: Sequence[str]) -> list[str]:
+    """Header texts (or JSON keys) as column names: each one normalised, and a repeat
+    suffixed ``_2``, ``_3``, ... so that every name is unique (case aside)."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for text in texts:
+        name = base = normalize_identifier(text)
+        copy = 1
+        while name.lower() in seen:
+            copy += 1
+            name = f"{base[: MAX_IDENTIFIER_LENGTH - 7]}_{copy}"
+        seen.add(name.lower())
+        names.append(name)
+    return names
+
+
+def value_text(value: Any) -> str | None:
+    """A JSON value as the text `text_rows` reads: scalars as written (a Decimal keeps
+    its digits), true/false, and nested arrays and objects as JSON text."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    # Numbers inside nested values are written as floats: JSON has no other kind.
+    return json.dumps(value, ensure_ascii=False, default=float)
 
 
 @dataclass(frozen=True)

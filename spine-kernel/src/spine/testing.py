@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -36,7 +36,7 @@ from ._errors import ConfigError, LoadError
 from ._results import RunCounts, RunResult, RunStatus
 from ._runlog import RunLog
 from ._schema import Field, Schema
-from ._sources import Reject, Source
+from ._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
 from ._stores import Store, Target, WriteMode
 
 # -- sources ---------------------------------------------------------------------------
@@ -51,6 +51,32 @@ class SourceCase:
     rows: list[tuple[Any, ...]]
 
 
+class SourceRead(NamedTuple):
+    """Everything a source yielded, batches flattened (and kept, for tests about them)."""
+
+    schema: Schema
+    rows: list[tuple[Any, ...]]
+    positions: list[int]
+    raw: list[str]
+    rejects: list[Reject]
+    batches: list[Batch]
+
+
+def read_source(source: Source, batch_size: int = DEFAULT_BATCH_SIZE) -> SourceRead:
+    """Read `source` to the end and close it."""
+    with source:
+        schema = source.schema()
+        batches = list(source.batches(batch_size))
+    return SourceRead(
+        schema,
+        [row for batch in batches for row in batch.rows],
+        [position for batch in batches for position in batch.positions],
+        [text for batch in batches for text in batch.raw],
+        [reject for batch in batches for reject in batch.rejects],
+        batches,
+    )
+
+
 class SourceContract:
     """What every source must do. Provide a `source_case` fixture with at least 3 rows."""
 
@@ -58,9 +84,8 @@ class SourceContract:
     def source_case(self) -> SourceCase:
         raise NotImplementedError("subclasses provide a source_case fixture")
 
-    def _read(self, case: SourceCase, batch_size: int) -> list[Any]:
-        with case.make() as source:
-            return list(source.batches(batch_size))
+    def _read(self, case: SourceCase, batch_size: int) -> list[Batch]:
+        return read_source(case.make(), batch_size).batches
 
     def test_schema_names_the_columns(self, source_case: SourceCase) -> None:
         with source_case.make() as source:

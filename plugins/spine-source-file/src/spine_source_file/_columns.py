@@ -9,22 +9,10 @@ import spine
 
 from ._options import Column
 
-_SUFFIX_ROOM = 56  # a de-duplicated name "<base>_<n>" stays within the 63 characters stores allow
-
 
 def columns_from_text(texts: Sequence[str]) -> list[Column]:
-    """Header texts (or JSON keys) as columns: names normalised, repeats suffixed ``_2``, ``_3``."""
-    columns: list[Column] = []
-    seen: set[str] = set()
-    for text in texts:
-        name = base = spine.normalize_identifier(text)
-        copy = 1
-        while name.lower() in seen:
-            copy += 1
-            name = f"{base[:_SUFFIX_ROOM]}_{copy}"
-        seen.add(name.lower())
-        columns.append(Column(name, None, text))
-    return columns
+    """Header texts (or JSON keys) as columns, named by `spine.column_names`."""
+    return [Column(name, None, text) for name, text in zip(spine.column_names(texts), texts, strict=True)]
 
 
 def same_column(text: str, name: str) -> bool:

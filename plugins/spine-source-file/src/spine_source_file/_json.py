@@ -94,7 +94,7 @@ class _Mapping:
                     rejects.append(spine.Reject(self.origin, start, text, self.unknown.format(key)))
                     break
                 if index >= 0:
-                    values[index] = _as_text(value)
+                    values[index] = spine.value_text(value)
             else:
                 records.append(values)
                 starts.append(start)
@@ -112,17 +112,6 @@ def _declared_index(columns: Sequence[Column]) -> Callable[[str], int]:
         return found[key]
 
     return index_of
-
-
-def _as_text(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float | Decimal):
-        return str(value)
-    # Nested arrays and objects are kept as JSON text; numbers inside them are written as floats.
-    return json.dumps(value, ensure_ascii=False, default=float)
 
 
 def _kind(value: Any) -> str:
