@@ -1,0 +1,133 @@
+"""Sending one page's request: retries with backoff, Retry-After, a budget, a rate, and clear failures."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+import spine
+
+from ._auth import TokenUnavailable, make_auth
+from ._options import HttpOptions
+
+sleep = time.sleep  # every wait goes through here (tests replace it)
+log = logging.getLogger("spine.source.http")
+
+_EXCERPT = 300
+# Failures that another try may not meet: the server was busy, or the network was.
+_TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError, TokenUnavailable)
+
+
+class Fetcher:
+    """Sends requests on one keep-alive client, retrying what is worth retrying."""
+
+    def __init__(self, options: HttpOptions, client: httpx.Client, redactor: spine.Redactor) -> None:
+        self.options = options
+        self.client = client
+        self.auth = make_auth(options)
+        self.redactor = redactor
+        self.waited = 0.0  # seconds of the retry budget spent
+        self._last_start: float | None = None
+
+    def send(self, request: httpx.Request, where: str) -> httpx.Response:
+        """The answer to `request` (2xx or 3xx), or a `SourceError` naming `where` (URL and page)."""
+        attempt = 0
+        while True:
+            self._keep_rate()
+            try:
+                response = self.client.send(request, auth=self.auth or httpx.USE_CLIENT_DEFAULT)
+            except _TRANSIENT as exc:
+                failure, wait = self.redactor.text(_describe(exc)), self._backoff(attempt)
+            else:
+                if response.status_code < 400:
+                    return response
+                if response.status_code != 429 and response.status_code < 500:
+                    raise self._refused(response, where)
+                failure = f"HTTP {response.status_code} {response.reason_phrase}"
+                asked = _retry_after(response)
+                wait = self._backoff(attempt) if asked is None else asked
+            attempt += 1
+            if attempt > self.options.retries:
+                raise spine.SourceError(
+                    f"{where}: {failure}, still after {self.options.retries} retries",
+                    retryable=True,
+                    context={"attempts": attempt},
+                )
+            left = self.options.retry_budget - self.waited
+            if wait > left:
+                raise spine.SourceError(
+                    f"{where}: {failure}; the next try would be in {wait:g}s, more than the {left:g}s "
+                    f"left of retry_budget ({self.options.retry_budget:g}s)",
+                    retryable=True,
+                    context={"attempts": attempt},
+                )
+            self.waited += wait
+            log.warning(
+                "%s: %s; trying again in %.1fs (retry %d of %d)",
+                where,
+                failure,
+                wait,
+                attempt,
+                self.options.retries,
+            )
+            sleep(wait)
+
+    def _backoff(self, attempt: int) -> float:
+        # Full jitter: clients that failed together do not retry together.
+        return random.uniform(0, min(self.options.backoff_max, self.options.backoff * 2**attempt))
+
+    def _keep_rate(self) -> None:
+        if self.options.rate_limit is None:
+            return
+        now = time.monotonic()
+        if self._last_start is not None:
+            wait = self._last_start + 1 / self.options.rate_limit - now
+            if wait > 0:
+                sleep(wait)
+                now += wait
+        self._last_start = now
+
+    def _refused(self, response: httpx.Response, where: str) -> spine.SourceError:
+        status = response.status_code
+        excerpt = self.redactor.text(" ".join(response.text[:_EXCERPT].split()))
+        message = f"{where}: HTTP {status} {response.reason_phrase}"
+        if status in (401, 403) and self.auth is None:
+            message += " (the API wants credentials: see the auth options)"
+        elif status == 401:
+            message += " (the credentials were refused)"
+        return spine.SourceError(
+            message + (f"; the answer began: {excerpt}" if excerpt else ""),
+            context={"status": status},
+        )
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds to wait as the server asks: `Retry-After` in seconds or as an HTTP date."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    when = when if when.tzinfo else when.replace(tzinfo=UTC)  # HTTP dates are in GMT
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _describe(exc: Exception) -> str:
+    kinds: dict[type[Exception], str] = {
+        httpx.ConnectTimeout: "connect timeout",
+        httpx.ReadTimeout: "read timeout",
+        httpx.WriteTimeout: "write timeout",
+        httpx.PoolTimeout: "pool timeout",
+    }
+    kind = kinds.get(type(exc), type(exc).__name__)
+    return f"{kind} ({exc})" if str(exc) else kind

@@ -1,0 +1,171 @@
+"""From a page's records to typed rows: the columns, their types, and the records that do not fit.
+
+Work goes a column at a time. A JSON column whose values already are of the column's
+Python type (str, int, Decimal, bool) is taken as it is; any other goes through text
+and `spine.text_rows`, like a file's fields.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+import spine
+
+from ._records import Records
+
+_NATIVE: dict[str, type] = {"string": str, "integer": int, "decimal": Decimal, "boolean": bool}
+_BIGINT = (-(2**63), 2**63 - 1)
+_NONE = type(None)
+
+
+class Rows(NamedTuple):
+    rows: list[tuple[Any, ...]]
+    positions: list[int]
+    texts: list[str]
+    rejects: list[spine.Reject]
+
+
+class RowMaker:
+    """The columns found on the first page, and how every page's records become rows."""
+
+    def __init__(
+        self, first: Records, types: Mapping[str, str], preferred: Mapping[str, str], where: str
+    ) -> None:
+        keys = (
+            first.header
+            if first.header is not None
+            else list(dict.fromkeys(k for r in first.items for k in r))
+        )
+        found = {spine.normalize_identifier(key) for key in keys}
+        keys = keys + [name for name in types if name not in found]  # declared, absent from the first page
+        if not keys and preferred:
+            keys = list(preferred)  # an empty first page: the table's columns
+        if not keys:
+            raise spine.SourceError(
+                f"{where}: no records, so no columns to load into; "
+                "declare them with the types option (types=id:integer,name:string)"
+            )
+        self.keys = keys
+        self.names = spine.column_names(keys)
+        self._known = frozenset(keys)
+        self._getters = list(map(operator.itemgetter, keys))
+        samples = [[spine.value_text(value) for value in column] for column in self._columns(first)]
+        self.schema = spine.Schema(
+            tuple(
+                spine.Field(
+                    name,
+                    types.get(name)
+                    or preferred.get(name.lower())
+                    or spine.infer_type(text for text in column if text is not None),
+                )
+                for name, column in zip(self.names, samples, strict=True)
+            )
+        )
+
+    def column_of(self, key: str) -> int:
+        """The index of the column a key (or its normalised name) reads into."""
+        for index, (name, original) in enumerate(zip(self.names, self.keys, strict=True)):
+            if key in (name, original):
+                return index
+        raise spine.ConfigError(
+            f"http source option 'incremental_field': {key!r} is not among the columns: "
+            + ", ".join(self.names),
+            context={"option": "incremental_field"},
+        )
+
+    def rows(self, records: Records, origin: str) -> Rows:
+        rejects = [reject._replace(origin=origin) for reject in records.rejects]
+        fits = self._fits(records)
+        if fits is not None:
+            for index, fit in enumerate(fits):
+                if not fit:
+                    reason = self._misfit(records.items[index])
+                    rejects.append(
+                        spine.Reject(origin, records.positions[index], records.text(index), reason)
+                    )
+            records = _pick(records, [index for index, fit in enumerate(fits) if fit])
+        rows, failures = self._convert(self._columns(records))
+        for number, (column, reason) in failures.items():
+            label = (
+                f" ({self.keys[column]!r} in the answer)" if self.keys[column] != self.names[column] else ""
+            )
+            rejects.append(
+                spine.Reject(origin, records.positions[number], records.text(number), reason + label)
+            )
+        if failures:
+            kept = [number for number in range(len(rows)) if number not in failures]
+            rows = [rows[number] for number in kept]
+            records = _pick(records, kept)
+        rejects.sort(key=lambda reject: reject.position or 0)
+        return Rows(rows, records.positions, records.texts or [], rejects)
+
+    def _fits(self, records: Records) -> list[bool] | None:
+        """Which records can be rows (of the header's width, or with only known keys);
+        None when all of them can."""
+        if records.header is not None:
+            fits = [len(item) == len(self.keys) for item in records.items]
+        else:
+            fits = list(map(self._known.issuperset, records.items))
+        return None if all(fits) else fits
+
+    def _misfit(self, item: Any) -> str:
+        if isinstance(item, list):
+            return f"expected {len(self.keys)} fields, found {len(item)}"
+        unknown = next(key for key in item if key not in self._known)
+        return (
+            f"key {unknown!r} is not among the columns of the first page; "
+            "declare it with the types option to read it"
+        )
+
+    def _columns(self, records: Records) -> list[Sequence[Any]]:
+        if not records.items:
+            return [[] for _ in self.keys]
+        if records.header is not None:
+            return list(zip(*records.items, strict=True))
+        try:  # every key in every record, the usual case: a C-speed map a column
+            return [list(map(getter, records.items)) for getter in self._getters]
+        except KeyError:
+            return [[item.get(key) for item in records.items] for key in self.keys]
+
+    def _convert(
+        self, columns: list[Sequence[Any]]
+    ) -> tuple[list[tuple[Any, ...]], dict[int, tuple[int, str]]]:
+        """Rows, and the records that failed, as `spine.text_rows` gives them."""
+        if not columns or not columns[0]:
+            return [], {}
+        fields = list(self.schema.fields)
+        texts: list[Sequence[Any]] = []
+        for index, (column, field) in enumerate(zip(columns, self.schema.fields, strict=True)):
+            if _native(column, field):
+                fields[index] = spine.Field(field.name, "string")  # taken as it is
+                texts.append(column)
+            elif set(map(type, column)) <= {str, _NONE}:
+                texts.append(column)
+            else:
+                texts.append([spine.value_text(value) for value in column])
+        return spine.text_rows(spine.Schema(tuple(fields)))(texts)
+
+
+def _pick(records: Records, indexes: list[int]) -> Records:
+    texts = records.texts
+    return records._replace(
+        items=[records.items[index] for index in indexes],
+        positions=[records.positions[index] for index in indexes],
+        texts=None if texts is None else [texts[index] for index in indexes],
+    )
+
+
+def _native(column: Sequence[Any], field: spine.Field) -> bool:
+    """Whether a column's values are already what `field` holds (None aside)."""
+    native = _NATIVE.get(field.type)
+    if native is None or (field.type == "string" and field.length is not None):
+        return False
+    if not set(map(type, column)) <= {native, _NONE}:
+        return False
+    if field.type != "integer":
+        return True
+    present = [value for value in column if value is not None]
+    return not present or (_BIGINT[0] <= min(present) and max(present) <= _BIGINT[1])

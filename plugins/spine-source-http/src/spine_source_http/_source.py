@@ -1,0 +1,224 @@
+"""The http source: pages fetched one at a time, their records typed and cut into batches."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+from collections.abc import Iterator, Mapping
+from datetime import date
+from typing import Any
+
+import httpx
+import spine
+
+from ._fetch import Fetcher
+from ._options import HttpOptions, parse_options, secret_header
+from ._paging import Page, PageRequest, paging, set_at
+from ._records import ACCEPT, Records, no_records, read_page
+from ._rows import RowMaker
+
+
+def open_http(location: str, **options: Any) -> HttpSource:
+    """The factory registered as the ``http`` source: options are validated, nothing is fetched yet."""
+    return HttpSource(location, parse_options(options))
+
+
+class HttpSource(spine.Source):
+    """Records of a REST API, page by page; see the plugin's README for the options."""
+
+    def __init__(self, location: str, options: HttpOptions) -> None:
+        url = httpx.URL(location)
+        if url.scheme not in ("http", "https") or not url.host:
+            raise spine.ConfigError(f"http source: expected an http:// or https:// URL, got {location!r}")
+        self.url = url
+        self.options = options
+        self.redactor = spine.Redactor(options.secrets())
+        self.shown = self.redactor.text(location)
+        self._since = options.since_initial
+        self._preferred: Mapping[str, str] = {}
+        self._maker: RowMaker | None = None  # made from the first page, by schema()
+        self._marked: int | None = None  # the column of incremental_field
+        self._pages: Iterator[tuple[Page, Records]] | None = None
+        self._first: tuple[Page, Records] | None = None
+        self._client: httpx.Client | None = None
+        self._stopped_at: int | None = None  # the page max_pages stopped at, when there were more
+        self._highest: Any = None
+        self._masking = _Masking(self.redactor)
+        # Where credentials may go: the API's host, and the token URL's for OAuth2.
+        self._homes = {_origin(url), *([_origin(httpx.URL(options.token_url))] if options.token_url else [])}
+        self.key_header = options.key_name.lower() if options.auth == "api_key" else None
+
+    # -- spine.Source --------------------------------------------------------------------
+
+    def schema(self) -> spine.Schema:
+        if self._maker is None:
+            self._pages = self._fetch_pages()
+            self._first = next(self._pages, None)
+            records = self._first[1] if self._first is not None else no_records()
+            self._maker = RowMaker(records, self.options.types, self._preferred, self._where(1))
+            field = self.options.incremental_field
+            self._marked = None if field is None else self._maker.column_of(field)
+        return self._maker.schema
+
+    def batches(self, batch_size: int = spine.DEFAULT_BATCH_SIZE) -> Iterator[spine.Batch]:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise spine.ConfigError(f"batch size: expected a whole number >= 1, got {batch_size!r}")
+        self.schema()
+        pages, first, self._pages, self._first = self._pages, self._first, None, None
+        if pages is None:  # a second reading fetches again
+            pages = self._fetch_pages()
+            first = next(pages, None)
+        if first is None:
+            return
+        yield from self._page_batches(*first, batch_size)
+        for page, records in pages:
+            yield from self._page_batches(page, records, batch_size)
+        if self._stopped_at is not None:
+            reason = (
+                f"stopped after max_pages={self.options.max_pages}: the API had more pages; "
+                "raise max_pages or narrow the request"
+            )
+            yield spine.Batch(
+                [], [], self._where(self._stopped_at), [spine.Reject(self.shown, None, "", reason)]
+            )
+
+    def prefer_types(self, types: Mapping[str, str]) -> None:
+        self._preferred = types
+
+    def describe(self) -> str:
+        return f"{self.shown} ({self.options.paginate} paging, {self.options.format} format)"
+
+    def secrets(self) -> list[str]:
+        return self.options.secrets()
+
+    def state_key(self) -> str | None:
+        field = self.options.incremental_field
+        return None if field is None else f"http:{self.url.host}{self.url.path}:{field}"
+
+    def resume(self, saved: str | None) -> None:
+        self._since = saved if saved is not None else self.options.since_initial
+
+    def checkpoint(self) -> str | None:
+        highest = self._highest
+        if highest is None:
+            return None
+        return highest.isoformat() if isinstance(highest, date) else str(highest)
+
+    def close(self) -> None:
+        self._pages = self._first = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+            _HTTPX_LOG.removeFilter(self._masking)
+
+    # -- fetching ------------------------------------------------------------------------
+
+    def _fetch_pages(self) -> Iterator[tuple[Page, Records]]:
+        """Each page with its records, fetched when the one before has been used."""
+        options = self.options
+        if self._client is None:
+            _HTTPX_LOG.addFilter(self._masking)
+            self._client = httpx.Client(
+                timeout=options.timeout,
+                verify=options.verify,
+                follow_redirects=True,
+                headers={"User-Agent": _user_agent(), "Accept": ACCEPT[options.format], **options.headers},
+                event_hooks={"request": [self._keep_credentials_home]},
+            )
+        fetcher = Fetcher(options, self._client, self.redactor)
+        strategy = paging(options)
+        request: PageRequest | None = strategy.first(self._first_request())
+        number = 0
+        while request is not None:
+            number += 1
+            where = self._where(number)
+            self._refuse_other_hosts(request.url, where)
+            # Merged into the URL's own query: httpx's params= would replace it.
+            url = request.url.copy_merge_params(request.params) if request.params else request.url
+            sent = self._client.build_request(options.method, url, json=request.body)
+            response = fetcher.send(sent, where)
+            empty = response.status_code == 204 or not response.content.strip()
+            records = no_records() if empty else read_page(options, response, where)
+            page = Page(number, request, response, records.document, records.held)
+            yield page, records
+            if page.held == 0:
+                return
+            request = strategy.next(page)
+            if request is not None and number >= options.max_pages:
+                self._stopped_at = number
+                return
+
+    def _first_request(self) -> PageRequest:
+        params = dict(self.options.params)
+        body = dict(self.options.body) if self.options.body is not None else None
+        if self._since is not None:
+            if self.options.since_param:
+                params[self.options.since_param] = self._since
+            if self.options.since_body:
+                body = set_at(body or {}, self.options.since_body, self._since)
+        return PageRequest(self.url, params, body)
+
+    def _refuse_other_hosts(self, target: httpx.URL, where: str) -> None:
+        if _origin(target) != _origin(self.url) and self.options.secrets():
+            raise spine.SourceError(
+                f"{where}: the next page is on {target.scheme}://{target.host}, not on the host of "
+                f"{self.shown}; spine does not send credentials to a host you did not name"
+            )
+
+    def _keep_credentials_home(self, request: httpx.Request) -> None:
+        """Strip credentials from a request to a host we did not name (a redirect
+        elsewhere): httpx itself strips only Authorization."""
+        if _origin(request.url) not in self._homes:
+            for name in [name for name in request.headers if secret_header(name) or name == self.key_header]:
+                del request.headers[name]
+
+    def _where(self, number: int) -> str:
+        return f"{self.shown} page {number}"
+
+    def _page_batches(self, page: Page, records: Records, batch_size: int) -> Iterator[spine.Batch]:
+        assert self._maker is not None, "schema() made it"
+        origin = self._where(page.number)
+        rows, positions, texts, rejects = self._maker.rows(records, origin)
+        if self._marked is not None and rows:
+            self._mark([row[self._marked] for row in rows])
+        for start in range(0, max(len(rows), 1), batch_size):
+            end = start + batch_size
+            # A batch's stretch ends at its last row: later rejects wait for the next one.
+            last = positions[end - 1] if end < len(positions) else None
+            ours = [reject for reject in rejects if last is None or (reject.position or 0) <= last]
+            rejects = rejects[len(ours) :]
+            yield spine.Batch(rows[start:end], positions[start:end], origin, ours, texts[start:end])
+
+    def _mark(self, values: list[Any]) -> None:
+        present = [value for value in values if value is not None]
+        if present:
+            highest = max(present)
+            self._highest = highest if self._highest is None else max(self._highest, highest)
+
+
+# httpx logs every request's URL, an API key in the query included, on its own logger.
+_HTTPX_LOG = logging.getLogger("httpx")
+
+
+class _Masking(logging.Filter):
+    """Masks a source's secrets in httpx's log records while the source is open."""
+
+    def __init__(self, redactor: spine.Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self.redactor.text(record.getMessage()), None
+        return True
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return url.scheme, url.host, url.port
+
+
+def _user_agent() -> str:
+    try:
+        version = importlib.metadata.version("spine-source-http")
+    except importlib.metadata.PackageNotFoundError:
+        version = "unknown"
+    return f"spine/{spine.__version__} spine-source-http/{version}"

@@ -1,0 +1,243 @@
+"""What an answer may hold (JSON at a path, arrays, JSON Lines, CSV, PSV, TSV), how records become
+typed rows, what becomes a reject, and what every request says about itself."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from decimal import Decimal
+from importlib.metadata import version
+
+import pytest
+import spine
+from spine_source_http._source import open_http
+
+from .http_helpers import items, linked_pages, pages_read, read, rows_of, types
+
+ITEMS = items(3)
+CSV = {"Content-Type": "text/csv; charset=utf-8"}
+
+
+# -- where the records are -------------------------------------------------------------------------
+
+
+def test_records_names_the_dotted_path_to_the_list(server):
+    body = {"status": "ok", "data": {"count": 3, "items": ITEMS, "more": [{"other": 1}]}}
+    url = server.route("GET", "/items", lambda request: (200, {}, body))
+    result = read(url, records="data.items")
+    assert result.schema.names == ["id", "name"]
+    assert result.rows == rows_of(ITEMS)
+
+
+def test_a_top_level_array_needs_no_option(server):
+    url = server.route("GET", "/items", lambda request: (200, {}, ITEMS))
+    assert read(url).rows == rows_of(ITEMS)
+
+
+def test_the_one_member_that_is_an_array_of_objects_is_found_without_records(server):
+    body = {"meta": {"page": 1}, "warnings": ["slow query"], "count": 3, "results": ITEMS}
+    url = server.route("GET", "/items", lambda request: (200, {}, body))
+    assert read(url).rows == rows_of(ITEMS)
+
+
+def test_an_object_with_two_arrays_of_objects_is_a_source_error_asking_for_records(server):
+    body = {"results": ITEMS, "included": [{"type": "user", "id": 9}]}
+    url = server.route("GET", "/items", lambda request: (200, {}, body))
+    with pytest.raises(spine.SourceError, match="records"):
+        read(url)
+
+
+def test_a_records_path_that_is_not_in_the_answer_is_a_source_error(server):
+    url = server.route("GET", "/items", lambda request: (200, {}, {"data": {"rows": ITEMS}}))
+    with pytest.raises(spine.SourceError, match=r"data\.items"):
+        read(url, records="data.items")
+
+
+# -- formats ---------------------------------------------------------------------------------------
+
+
+def _jsonl(records):
+    return "".join(json.dumps(record) + "\n" for record in records)
+
+
+def test_json_lines_with_format_jsonl(server):
+    url = server.route("GET", "/items", lambda request: (200, {"Content-Type": "text/plain"}, _jsonl(ITEMS)))
+    assert read(url, format="jsonl").rows == rows_of(ITEMS)
+
+
+def test_json_lines_are_recognised_by_their_content_type(server):
+    url = linked_pages(
+        server,
+        "/items",
+        [_jsonl(ITEMS[:2]), _jsonl(ITEMS[2:])],
+        headers={"Content-Type": "application/x-ndjson"},
+    )
+    result = read(url)
+    assert result.rows == rows_of(ITEMS)
+    assert pages_read(result) == [("page 1", [1, 2]), ("page 2", [1])]
+
+
+def test_a_json_line_that_does_not_parse_is_a_reject_naming_the_page_and_the_line(server):
+    text = '{"id": 3, "name": "item 3"}\n{"id": 4, "name": \n{"id": 5, "name": "item 5"}\n'
+    url = linked_pages(
+        server, "/items", [_jsonl(ITEMS[:2]), text], headers={"Content-Type": "application/x-ndjson"}
+    )
+    result = read(url)
+    assert result.rows == [*rows_of(ITEMS[:2]), (3, "item 3"), (5, "item 5")]
+    (reject,) = result.rejects
+    assert reject.origin.endswith("page 2")
+    assert (reject.position, reject.raw) == (2, '{"id": 4, "name": ')
+    assert pages_read(result) == [("page 1", [1, 2]), ("page 2", [1, 3])]
+
+
+def test_json_is_recognised_by_its_first_character_without_a_content_type(server):
+    url = server.route("GET", "/items", lambda request: (200, {}, json.dumps(ITEMS).encode()))
+    assert read(url).rows == rows_of(ITEMS)
+
+
+def test_csv_is_recognised_by_its_content_type_and_paged_with_link_headers(server):
+    pages = ["Id,Name\n1,item 1\n2,item 2\n", "Id,Name\n3,item 3\n"]
+    url = linked_pages(server, "/items.csv", pages, headers=CSV)
+    result = read(url)
+    assert types(result.schema) == {"id": "integer", "name": "string"}
+    assert result.rows == rows_of(ITEMS)
+    assert pages_read(result) == [("page 1", [1, 2]), ("page 2", [1])]
+
+
+def test_csv_with_a_delimiter(server):
+    text = 'id;name\n1;"item 1"\n2;item 2\n3;item 3\n'
+    url = server.route("GET", "/items", lambda request: (200, {"Content-Type": "text/plain"}, text))
+    assert read(url, format="csv", delimiter=";").rows == rows_of(ITEMS)
+
+
+def test_pipe_delimited_text_with_format_psv(server):
+    text = 'id|name|note\n1|item 1|a, b\n2|item 2|\n3|item 3|"quoted"\n'
+    url = server.route("GET", "/items", lambda request: (200, {"Content-Type": "text/plain"}, text))
+    result = read(url, format="psv")
+    assert result.rows == [(1, "item 1", "a, b"), (2, "item 2", ""), (3, "item 3", '"quoted"')]
+
+
+def test_tab_separated_text_with_format_tsv(server):
+    text = "id\tname\n1\titem 1\n2\titem 2\n3\titem 3\n"
+    url = server.route("GET", "/items", lambda request: (200, {"Content-Type": "text/plain"}, text))
+    assert read(url, format="tsv").rows == rows_of(ITEMS)
+
+
+# -- records to rows -------------------------------------------------------------------------------
+
+
+def test_keys_are_normalised_and_nested_values_become_json_text(server):
+    body = [
+        {"tradeDate": "2026-11-16", "Trade ID": 1, "tags": ["a", "b"], "extra": {"venue": "XNAS", "n": 2}},
+        {"tradeDate": "2026-11-17", "Trade ID": 2, "tags": [], "extra": None},
+    ]
+    url = server.route("GET", "/trades", lambda request: (200, {}, body))
+    result = read(url)
+    assert result.schema.names == ["trade_date", "trade_id", "tags", "extra"]
+    first, second = result.rows
+    assert first[:2] == (date(2026, 11, 16), 1)
+    assert json.loads(first[2]) == ["a", "b"]
+    assert json.loads(first[3]) == {"venue": "XNAS", "n": 2}
+    assert (json.loads(second[2]), second[3]) == ([], None)
+
+
+def test_types_are_inferred_from_the_first_page(server):
+    body = [
+        {"id": 1, "symbol": "AAPL", "price": 10.25, "day": "2026-11-16", "active": True},
+        {"id": 2, "symbol": "BRK.B", "price": 0.5, "day": "2026-11-17", "active": False},
+    ]
+    url = server.route("GET", "/trades", lambda request: (200, {}, body))
+    result = read(url)
+    assert types(result.schema) == {
+        "id": "integer",
+        "symbol": "string",
+        "price": "decimal",
+        "day": "date",
+        "active": "boolean",
+    }
+    assert result.rows[0] == (1, "AAPL", Decimal("10.25"), date(2026, 11, 16), True)
+
+
+@pytest.mark.parametrize("given", ["id:string, price:decimal", {"id": "string", "price": "decimal"}])
+def test_the_types_option_sets_column_types(server, given):
+    body = [{"id": 1, "price": "10.25"}, {"id": 2, "price": 3}]
+    url = server.route("GET", "/trades", lambda request: (200, {}, body))
+    result = read(url, types=given)
+    assert types(result.schema) == {"id": "string", "price": "decimal"}
+    assert result.rows == [("1", Decimal("10.25")), ("2", Decimal("3"))]
+
+
+def test_the_target_tables_types_are_used_unless_types_says_otherwise(server):
+    body = [{"id": 1, "code": 7, "price": "10.25"}]
+    url = server.route("GET", "/trades", lambda request: (200, {}, body))
+    with open_http(url, types="code:integer") as source:
+        source.prefer_types({"id": "string", "code": "string", "price": "decimal"})
+        schema = source.schema()
+        rows = [row for batch in source.batches() for row in batch.rows]
+    assert types(schema) == {"id": "string", "code": "integer", "price": "decimal"}
+    assert rows == [("1", 7, Decimal("10.25"))]
+
+
+def test_a_value_that_does_not_fit_its_type_is_a_reject_naming_the_page_and_the_record(server):
+    pages = [
+        [{"id": 1, "amount": "1.5"}, {"id": 2, "amount": "2"}],
+        [{"id": 3, "amount": "3"}, {"id": 4, "amount": "lots"}, {"id": 5, "amount": "5"}],
+    ]
+    url = linked_pages(server, "/items", pages)
+    result = read(url, types="amount:decimal")
+    assert [row[0] for row in result.rows] == [1, 2, 3, 5]
+    (reject,) = result.rejects
+    assert reject.origin.startswith(url) and reject.origin.endswith("page 2")
+    assert reject.position == 2
+    assert "amount" in reject.reason
+    assert "lots" in reject.raw
+    assert pages_read(result) == [("page 1", [1, 2]), ("page 2", [1, 3])]
+
+
+def test_a_value_that_does_not_fit_the_inferred_type_is_a_reject(server):
+    pages = [[{"id": 1, "name": "a"}], [{"id": "seven", "name": "b"}, {"id": 8, "name": "c"}]]
+    url = linked_pages(server, "/items", pages)
+    result = read(url)
+    assert result.rows == [(1, "a"), (8, "c")]
+    (reject,) = result.rejects
+    assert (reject.origin[-6:], reject.position) == ("page 2", 1)
+    assert "id" in reject.reason
+
+
+def test_a_key_the_first_page_did_not_have_is_a_reject(server):
+    pages = [ITEMS[:2], [{"id": 3, "name": "item 3", "colour": "red"}, {"id": 4, "name": "item 4"}]]
+    url = linked_pages(server, "/items", pages)
+    result = read(url)
+    assert result.rows == [*rows_of(ITEMS[:2]), (4, "item 4")]
+    (reject,) = result.rejects
+    assert (reject.origin[-6:], reject.position) == ("page 2", 1)
+    assert "colour" in reject.reason
+
+
+def test_a_key_declared_in_types_is_read_although_the_first_page_did_not_have_it(server):
+    pages = [ITEMS[:2], [{"id": 3, "name": "item 3", "colour": "red"}]]
+    url = linked_pages(server, "/items", pages)
+    result = read(url, types="colour:string")
+    assert result.rejects == []
+    colour = result.schema.index("colour")
+    assert [row[colour] for row in result.rows] == [None, None, "red"]
+
+
+# -- what every request says -----------------------------------------------------------------------
+
+
+def test_every_request_names_spine_and_the_source_in_its_user_agent(server):
+    url = linked_pages(server, "/items", [ITEMS[:2], ITEMS[2:]])
+    read(url)
+    expected = f"spine/{spine.__version__} spine-source-http/{version('spine-source-http')}"
+    assert [request.headers.get("user-agent") for request in server.requests] == [expected] * 2
+
+
+def test_accept_names_the_formats_read_or_only_the_chosen_one(server):
+    url = server.route("GET", "/items", lambda request: (200, CSV, "id,name\n1,item 1\n"))
+    read(url)
+    assert "application/json" in server.requests[-1].headers["accept"]
+    read(url, format="csv")
+    accept = server.requests[-1].headers["accept"]
+    assert "text/csv" in accept
+    assert "json" not in accept
