@@ -1,0 +1,49 @@
+"""The plugin as the kernel sees it: its entry point, a light entry module, and the URLs it claims."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from importlib.metadata import distribution
+
+import pytest
+import spine
+import spine_source_http
+from packaging.requirements import Requirement
+from spine_source_http._source import HttpSource
+
+
+def test_the_distribution_declares_its_entry_point_and_dependencies():
+    dist = distribution("spine-source-http")
+    (entry,) = [ep for ep in dist.entry_points if ep.group == "spine.plugins"]
+    assert (entry.name, entry.value) == ("http", "spine_source_http")
+    requires = {str(Requirement(text)) for text in dist.requires or []}
+    assert requires == {"spine-kernel<0.2,>=0.1.1", "httpx<1,>=0.27"}
+
+
+def test_the_entry_module_imports_neither_httpx_nor_pydantic():
+    code = (
+        "import sys, spine\n"
+        "spine.hookimpl, spine.SourceSpec\n"
+        "before = set(sys.modules)\n"
+        "import spine_source_http\n"
+        "spine_source_http.register_sources(lambda spec: None)\n"
+        "print(sorted(set(sys.modules) - before))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['spine_source_http']"
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/items", "https://api.example.com/v1/items?x=1"])
+def test_the_kernel_opens_http_and_https_urls_with_it_and_fetches_nothing_yet(tmp_path, url):
+    with spine.Spine(
+        entry_points=False, environ={"HOME": str(tmp_path)}, plugins=[spine_source_http]
+    ) as kernel:
+        source = kernel.open_source(url)  # port 9 is closed: a fetch would fail
+        assert isinstance(source, HttpSource)
+        source.close()
+
+
+def test_a_url_without_a_host_is_a_config_error():
+    with pytest.raises(spine.ConfigError, match="expected an http:// or https:// URL"):
+        spine_source_http._source.open_http("http:///items")
