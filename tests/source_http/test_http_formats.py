@@ -214,6 +214,29 @@ def test_a_key_the_first_page_did_not_have_is_a_reject(server):
     assert "colour" in reject.reason
 
 
+def test_a_missing_key_reads_as_null_while_an_unknown_one_on_the_same_page_is_a_reject(server):
+    # One record short of a key and one with a key too many: as many keys in all as if none were.
+    pages = [
+        ITEMS[:2],
+        [{"id": 3}, {"id": 4, "name": "item 4", "colour": "red"}, {"id": 5, "name": "item 5"}],
+    ]
+    result = read(linked_pages(server, "/items", pages))
+    assert result.rows == [*rows_of(ITEMS[:2]), (3, None), (5, "item 5")]
+    (reject,) = result.rejects
+    assert (reject.position, "colour" in reject.reason) == (2, True)
+
+
+def test_a_csv_row_with_too_many_or_too_few_fields_is_a_reject(server):
+    text = "id,name\n1,item 1\n2,item 2,extra\n3\n4,item 4\n"
+    url = server.route("GET", "/items", lambda request: (200, {"Content-Type": "text/csv"}, text))
+    result = read(url)
+    assert result.rows == [(1, "item 1"), (4, "item 4")]
+    assert [(reject.position, reject.raw, reject.reason) for reject in result.rejects] == [
+        (2, "2,item 2,extra", "expected 2 fields, found 3"),
+        (3, "3", "expected 2 fields, found 1"),
+    ]
+
+
 def test_a_key_declared_in_types_is_read_although_the_first_page_did_not_have_it(server):
     pages = [ITEMS[:2], [{"id": 3, "name": "item 3", "colour": "red"}]]
     url = linked_pages(server, "/items", pages)

@@ -52,7 +52,8 @@ class RowMaker:
         self.names = spine.column_names(keys)
         self._known = frozenset(keys)
         self._getters = list(map(operator.itemgetter, keys))
-        samples = [[spine.value_text(value) for value in column] for column in self._columns(first)]
+        fitting = _pick(first, [index for index, fit in enumerate(self._fits(first)) if fit])
+        samples = [[spine.value_text(value) for value in column] for column in self._columns(fitting)]
         self.schema = spine.Schema(
             tuple(
                 spine.Field(
@@ -78,8 +79,9 @@ class RowMaker:
 
     def rows(self, records: Records, origin: str) -> Rows:
         rejects = [reject._replace(origin=origin) for reject in records.rejects]
-        fits = self._fits(records)
-        if fits is not None:
+        columns = self._whole_columns(records)
+        if columns is None:
+            fits = self._fits(records)
             for index, fit in enumerate(fits):
                 if not fit:
                     reason = self._misfit(records.items[index])
@@ -87,7 +89,8 @@ class RowMaker:
                         spine.Reject(origin, records.positions[index], records.text(index), reason)
                     )
             records = _pick(records, [index for index, fit in enumerate(fits) if fit])
-        rows, failures = self._convert(self._columns(records))
+            columns = self._columns(records)
+        rows, failures = self._convert(columns)
         for number, (column, reason) in failures.items():
             label = (
                 f" ({self.keys[column]!r} in the answer)" if self.keys[column] != self.names[column] else ""
@@ -102,14 +105,26 @@ class RowMaker:
         rejects.sort(key=lambda reject: reject.position or 0)
         return Rows(rows, records.positions, records.texts or [], rejects)
 
-    def _fits(self, records: Records) -> list[bool] | None:
-        """Which records can be rows (of the header's width, or with only known keys);
-        None when all of them can."""
+    def _whole_columns(self, records: Records) -> list[Sequence[Any]] | None:
+        """The columns when every record has exactly the columns' keys (or the header's
+        width): the usual page, taken at C speed. None otherwise."""
+        items, width = records.items, len(self.keys)
+        if not items:
+            return [[] for _ in self.keys]
         if records.header is not None:
-            fits = [len(item) == len(self.keys) for item in records.items]
-        else:
-            fits = list(map(self._known.issuperset, records.items))
-        return None if all(fits) else fits
+            return list(zip(*items, strict=True)) if set(map(len, items)) == {width} else None
+        if sum(map(len, items)) != len(items) * width:  # a record with more or fewer keys
+            return None
+        try:  # with every key present, the total says that no record has another
+            return [list(map(getter, items)) for getter in self._getters]
+        except KeyError:
+            return None
+
+    def _fits(self, records: Records) -> list[bool]:
+        """Which records can be rows: of the header's width, or with only known keys."""
+        if records.header is not None:
+            return [len(item) == len(self.keys) for item in records.items]
+        return list(map(self._known.issuperset, records.items))
 
     def _misfit(self, item: Any) -> str:
         if isinstance(item, list):
@@ -121,14 +136,12 @@ class RowMaker:
         )
 
     def _columns(self, records: Records) -> list[Sequence[Any]]:
+        """The columns of records that fit, a missing key read as None."""
         if not records.items:
             return [[] for _ in self.keys]
         if records.header is not None:
             return list(zip(*records.items, strict=True))
-        try:  # every key in every record, the usual case: a C-speed map a column
-            return [list(map(getter, records.items)) for getter in self._getters]
-        except KeyError:
-            return [[item.get(key) for item in records.items] for key in self.keys]
+        return [[item.get(key) for item in records.items] for key in self.keys]
 
     def _convert(
         self, columns: list[Sequence[Any]]
