@@ -120,6 +120,7 @@ def test_when_retries_run_out_the_error_names_the_status_and_the_url(server, wai
         read(url, retries=2)
     assert "503" in str(caught.value)
     assert "/items" in str(caught.value)
+    assert (caught.value.context["status"], caught.value.retryable) == (503, True)
     assert len(server.requests) == 3
     assert len(waits) == 2
 

@@ -42,12 +42,14 @@ class Fetcher:
                 response = self.client.send(request, auth=self.auth or httpx.USE_CLIENT_DEFAULT)
             except _TRANSIENT as exc:
                 failure, wait = self.redactor.text(_describe(exc)), self._backoff(attempt)
+                context: dict[str, object] = {}
             else:
                 if response.status_code < 400:
                     return response
                 if response.status_code != 429 and response.status_code < 500:
                     raise self._refused(response, where)
                 failure = f"HTTP {response.status_code} {response.reason_phrase}"
+                context = {"status": response.status_code}
                 asked = _retry_after(response)
                 wait = self._backoff(attempt) if asked is None else asked
             attempt += 1
@@ -55,7 +57,7 @@ class Fetcher:
                 raise spine.SourceError(
                     f"{where}: {failure}, still after {self.options.retries} retries",
                     retryable=True,
-                    context={"attempts": attempt},
+                    context={**context, "attempts": attempt},
                 )
             left = self.options.retry_budget - self.waited
             if wait > left:
@@ -63,7 +65,7 @@ class Fetcher:
                     f"{where}: {failure}; the next try would be in {wait:g}s, more than the {left:g}s "
                     f"left of retry_budget ({self.options.retry_budget:g}s)",
                     retryable=True,
-                    context={"attempts": attempt},
+                    context={**context, "attempts": attempt},
                 )
             self.waited += wait
             log.warning(

@@ -46,7 +46,7 @@ class HttpSource(spine.Source):
         self._masking = _Masking(self.redactor)
         # Where credentials may go: the API's host, and the token URL's for OAuth2.
         self._homes = {_origin(url), *([_origin(httpx.URL(options.token_url))] if options.token_url else [])}
-        self.key_header = options.key_name.lower() if options.auth == "api_key" else None
+        self._key_header = options.key_name.lower() if options.auth == "api_key" else None
 
     # -- spine.Source --------------------------------------------------------------------
 
@@ -78,9 +78,8 @@ class HttpSource(spine.Source):
                 f"stopped after max_pages={self.options.max_pages}: the API had more pages; "
                 "raise max_pages or narrow the request"
             )
-            yield spine.Batch(
-                [], [], self._where(self._stopped_at), [spine.Reject(self.shown, None, "", reason)]
-            )
+            where = self._where(self._stopped_at)
+            yield spine.Batch([], [], where, [spine.Reject(where, None, "", reason)])
 
     def prefer_types(self, types: Mapping[str, str]) -> None:
         self._preferred = types
@@ -125,6 +124,7 @@ class HttpSource(spine.Source):
                 headers={"User-Agent": _user_agent(), "Accept": ACCEPT[options.format], **options.headers},
                 event_hooks={"request": [self._keep_credentials_home]},
             )
+        self._stopped_at = None
         fetcher = Fetcher(options, self._client, self.redactor)
         strategy = paging(options)
         request: PageRequest | None = strategy.first(self._first_request())
@@ -169,7 +169,7 @@ class HttpSource(spine.Source):
         """Strip credentials from a request to a host we did not name (a redirect
         elsewhere): httpx itself strips only Authorization."""
         if _origin(request.url) not in self._homes:
-            for name in [name for name in request.headers if secret_header(name) or name == self.key_header]:
+            for name in [name for name in request.headers if secret_header(name) or name == self._key_header]:
                 del request.headers[name]
 
     def _where(self, number: int) -> str:
