@@ -226,6 +226,29 @@ def test_a_missing_key_reads_as_null_while_an_unknown_one_on_the_same_page_is_a_
     assert (reject.position, "colour" in reject.reason) == (2, True)
 
 
+def test_later_csv_pages_may_repeat_the_header_or_leave_it_out(server):
+    pages = ["id,name\n1,item 1\n", "id,name\n2,item 2\n", "3,item 3\n"]
+    url = server.route("GET", "/items", _csv_pages(server, pages))
+    result = read(url)
+    assert result.rows == rows_of(ITEMS)
+    assert result.positions == [1, 1, 1]
+
+
+def test_types_naming_a_column_the_csv_header_lacks_is_a_config_error(server):
+    url = server.route("GET", "/items", lambda request: (200, {"Content-Type": "text/csv"}, "id,name\n1,a\n"))
+    with pytest.raises(spine.ConfigError, match="no column named colour; the header has id, name"):
+        read(url, types="colour:string")
+
+
+def _csv_pages(server, pages):
+    def handle(request):
+        number = int(request.query.get("page", 1))
+        more = {"Link": f'</items?page={number + 1}>; rel="next"'} if number < len(pages) else {}
+        return 200, {"Content-Type": "text/csv", **more}, pages[number - 1]
+
+    return handle
+
+
 def test_a_csv_row_with_too_many_or_too_few_fields_is_a_reject(server):
     text = "id,name\n1,item 1\n2,item 2,extra\n3\n4,item 4\n"
     url = server.route("GET", "/items", lambda request: (200, {"Content-Type": "text/csv"}, text))

@@ -60,7 +60,11 @@ def no_records() -> Records:
     return Records(None, [], [], [], None, [])
 
 
-def read_page(options: HttpOptions, response: httpx.Response, where: str) -> Records:
+def read_page(
+    options: HttpOptions, response: httpx.Response, where: str, header: list[str] | None = None
+) -> Records:
+    """A page's records. `header`: the first page's, which later pages of delimited text
+    may repeat or leave out."""
     kind = _format(options, response)
     if kind == "json":
         document = _json(response.content, where)
@@ -68,7 +72,7 @@ def read_page(options: HttpOptions, response: httpx.Response, where: str) -> Rec
             return _objects(_records_at(document, options.records, where), document)
     if kind in ("json", "jsonl"):
         return _lines(response.text)
-    return _delimited(response.text, options.delimiter or DELIMITERS.get(kind, ","), kind == "psv")
+    return _delimited(response.text, options.delimiter or DELIMITERS.get(kind, ","), kind == "psv", header)
 
 
 def _format(options: HttpOptions, response: httpx.Response) -> str:
@@ -159,13 +163,15 @@ def _keep(found: Records, index: int, item: Any, text: str | None) -> None:
         found.rejects.append(spine.Reject("", index, shown, reason))
 
 
-def _delimited(text: str, delimiter: str, unquoted: bool) -> Records:
+def _delimited(text: str, delimiter: str, unquoted: bool, header: list[str] | None) -> Records:
     reader = csv.reader(
         io.StringIO(text), delimiter=delimiter, quoting=csv.QUOTE_NONE if unquoted else csv.QUOTE_MINIMAL
     )
     rows = [row for row in reader if row]
     if not rows:
         return no_records()
-    header, records = rows[0], rows[1:]
+    # A later page without the header starts with a record, which must not be lost.
+    records = rows if header is not None and rows[0] != header else rows[1:]
+    header = header or rows[0]
     positions = list(range(1, len(records) + 1))
     return Records(header, records, positions, [delimiter.join(row) for row in records], None, [])

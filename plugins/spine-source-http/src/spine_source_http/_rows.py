@@ -40,7 +40,15 @@ class RowMaker:
             else list(dict.fromkeys(k for r in first.items for k in r))
         )
         found = {spine.normalize_identifier(key) for key in keys}
-        keys = keys + [name for name in types if name not in found]  # declared, absent from the first page
+        absent = [name for name in types if name not in found]
+        if absent and first.header:
+            raise spine.ConfigError(
+                f"http source option 'types': no column named {', '.join(absent)}; "
+                f"the header has {', '.join(first.header)}",
+                context={"option": "types"},
+            )
+        keys = keys + absent  # JSON keys the first page did not have
+        self.header = first.header
         if not keys and preferred:
             keys = list(preferred)  # an empty first page: the table's columns
         if not keys:

@@ -138,7 +138,8 @@ class HttpSource(spine.Source):
             sent = self._client.build_request(options.method, url, json=request.body)
             response = fetcher.send(sent, where)
             empty = response.status_code == 204 or not response.content.strip()
-            records = no_records() if empty else read_page(options, response, where)
+            header = self._maker.header if self._maker is not None and number > 1 else None
+            records = no_records() if empty else read_page(options, response, where, header)
             page = Page(number, request, response, records.document, records.held)
             yield page, records
             if page.held == 0:
