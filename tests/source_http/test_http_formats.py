@@ -226,6 +226,35 @@ def test_a_missing_key_reads_as_null_while_an_unknown_one_on_the_same_page_is_a_
     assert (reject.position, "colour" in reject.reason) == (2, True)
 
 
+def test_json_numbers_keep_every_digit(server):
+    body = (
+        '[{"id": 9223372036854775807, "big": 12345678901234567890123,'
+        ' "amount": 12345678901234567890.123456789012, "tiny": 1e-30}]'
+    )
+    url = server.route("GET", "/items", lambda request: (200, {"Content-Type": "application/json"}, body))
+    result = read(url)
+    # An integer a bigint cannot hold is read as a decimal, whole.
+    assert types(result.schema) == {"id": "integer", "big": "decimal", "amount": "decimal", "tiny": "decimal"}
+    assert result.rows == [
+        (
+            9223372036854775807,
+            Decimal("12345678901234567890123"),
+            Decimal("12345678901234567890.123456789012"),
+            Decimal("1E-30"),
+        )
+    ]
+
+
+def test_types_are_inferred_from_the_first_1000_records_and_a_later_misfit_is_a_reject(server):
+    records = [{"id": n, "code": str(n)} for n in range(1, 1002)] + [{"id": 1002, "code": "X-1002"}]
+    url = server.route("GET", "/items", lambda request: (200, {}, records))
+    result = read(url)
+    assert types(result.schema) == {"id": "integer", "code": "integer"}
+    assert len(result.rows) == 1001
+    (reject,) = result.rejects
+    assert (reject.position, "X-1002" in reject.raw) == (1002, True)
+
+
 def test_later_csv_pages_may_repeat_the_header_or_leave_it_out(server):
     pages = ["id,name\n1,item 1\n", "id,name\n2,item 2\n", "3,item 3\n"]
     url = server.route("GET", "/items", _csv_pages(server, pages))

@@ -16,6 +16,7 @@ import spine
 
 from ._records import Records
 
+INFER_ROWS = 1000  # the records of the first page that undeclared columns' types are inferred from
 _NATIVE: dict[str, type] = {"string": str, "integer": int, "decimal": Decimal, "boolean": bool}
 _BIGINT = (-(2**63), 2**63 - 1)
 _NONE = type(None)
@@ -60,7 +61,8 @@ class RowMaker:
         self.names = spine.column_names(keys)
         self._known = frozenset(keys)
         self._getters = list(map(operator.itemgetter, keys))
-        fitting = _pick(first, [index for index, fit in enumerate(self._fits(first)) if fit])
+        fits = self._fits(first)[:INFER_ROWS]
+        fitting = _pick(first, [index for index, fit in enumerate(fits) if fit])
         samples = [[spine.value_text(value) for value in column] for column in self._columns(fitting)]
         self.schema = spine.Schema(
             tuple(
@@ -184,9 +186,16 @@ def _native(column: Sequence[Any], field: spine.Field) -> bool:
     native = _NATIVE.get(field.type)
     if native is None or (field.type == "string" and field.length is not None):
         return False
-    if not set(map(type, column)) <= {native, _NONE}:
+    if native is str:
+        try:
+            "".join(column)  # the quickest proof that every value is a str
+            return True
+        except TypeError:
+            pass
+    kinds = set(map(type, column))
+    if not kinds <= {native, _NONE}:
         return False
     if field.type != "integer":
         return True
-    present = [value for value in column if value is not None]
+    present = [value for value in column if value is not None] if _NONE in kinds else column
     return not present or (_BIGINT[0] <= min(present) and max(present) <= _BIGINT[1])
