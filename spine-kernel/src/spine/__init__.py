@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     )
     from ._hookspecs import hookimpl
     from ._kernel import Spine
+    from ._loading import Check, Transform
     from ._plugins import PluginRecord
     from ._redact import Redactor
     from ._results import ErrorInfo, RunCounts, RunInfo, RunResult, RunStatus
@@ -68,6 +69,7 @@ _EXPORTS = {
     ],
     "._hookspecs": ["hookimpl"],
     "._kernel": ["Spine"],
+    "._loading": ["Check", "Transform"],
     "._plugins": ["PluginRecord"],
     "._redact": ["Redactor"],
     "._results": ["ErrorInfo", "RunCounts", "RunInfo", "RunResult", "RunStatus"],
@@ -120,6 +122,7 @@ __all__ = [
     "AlertError",
     "Batch",
     "Capability",
+    "Check",
     "CheckError",
     "ConfigError",
     "Dialect",
@@ -148,6 +151,7 @@ __all__ = [
     "Store",
     "StoreSpec",
     "Target",
+    "Transform",
     "TransformError",
     "WriteMode",
     "Written",
