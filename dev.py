@@ -54,9 +54,10 @@ def _install_spine() -> None:
 
 def demo() -> int:
     _install_spine()
-    return subprocess.run(
-        [str(BIN / "spine"), "run", "demo", "-p", "rows=100000", "-p", "reject_every=1000"]
-    ).returncode
+    loaded = subprocess.run([str(BIN / "spine"), "run", "finra.samples"]).returncode
+    if loaded:
+        return loaded
+    return subprocess.run([str(BIN / "python"), "-m", "spine_domain_finra.summary"]).returncode
 
 
 def test() -> int:

@@ -1,0 +1,52 @@
+"""The table ``finra_otc_weekly``: one row per row FINRA published, on every store.
+
+Key columns are NOT NULL (a merge key cannot hold NULL), so a value FINRA leaves out
+of the key (no MPID on a non-ATS row, no CRD or product type in a website file) is
+stored as the empty string.
+"""
+
+from __future__ import annotations
+
+from spine import Field, Schema
+
+TABLE = "finra_otc_weekly"
+
+# The natural key within a (week, tier) partition, as FINRA.md gives it: a symbol can
+# change tape or be reassigned within a week and then appears twice.
+KEYS = (
+    "week_start_date",
+    "tier",
+    "summary_type",
+    "symbol",
+    "mpid",
+    "firm_crd",
+    "product_type",
+    "issue_name",
+)
+
+SCHEMA = Schema(
+    (
+        Field("week_start_date", "date", nullable=False),
+        Field("tier", "string", nullable=False, length=4),
+        Field("summary_type", "string", nullable=False, length=20),
+        Field("symbol", "string", nullable=False, length=20),
+        Field("issue_name", "string", nullable=False, length=400),
+        Field("mpid", "string", nullable=False, length=8),
+        Field("firm_crd", "string", nullable=False, length=12),
+        Field("market_participant_name", "string", length=200),
+        Field("product_type", "string", nullable=False, length=10),
+        # Fractional since 2026: a decimal, never a float or an integer.
+        Field("total_weekly_share_quantity", "decimal", precision=24, scale=6),
+        Field("total_weekly_trade_count", "integer"),
+        Field("total_notional_sum", "decimal", precision=24, scale=2),
+        Field("initial_published_date", "date"),
+        Field("last_update_date", "date"),
+        Field("source", "string", length=4),
+        Field("run_id", "string", length=32),
+        Field("captured_at", "timestamp"),
+    )
+)
+
+TIERS = {"NMS Tier 1": "T1", "NMS Tier 2": "T2", "OTC": "OTCE"}
+ATS_FIRM = "ATS_W_SMBL_FIRM"
+NON_ATS_FIRM = "OTC_W_SMBL_FIRM"
