@@ -16,8 +16,7 @@ from pathlib import Path
 
 import pytest
 from spine import Spine
-
-from .http_server import Server
+from spine.testing import HttpServer
 
 SPINE = str(Path(sys.executable).with_name("spine"))
 
@@ -41,8 +40,8 @@ def time_limit() -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _serve(host: str) -> Iterator[Server]:
-    server = Server(host)
+def _serve(host: str) -> Iterator[HttpServer]:
+    server = HttpServer(host)
     try:
         yield server
     finally:
@@ -52,13 +51,13 @@ def _serve(host: str) -> Iterator[Server]:
 
 
 @pytest.fixture
-def server() -> Iterator[Server]:
+def server() -> Iterator[HttpServer]:
     """A real HTTP server on 127.0.0.1, on a free port, for this test only."""
     yield from _serve("127.0.0.1")
 
 
 @pytest.fixture
-def other_server() -> Iterator[Server]:
+def other_server() -> Iterator[HttpServer]:
     """A second server on another host name (127.0.0.2), for pages that lead elsewhere."""
     yield from _serve("127.0.0.2")
 

@@ -6,10 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 import spine
-from spine.testing import SourceRead, read_source
+from spine.testing import HttpRequest, HttpServer, Reply, SourceRead, read_source
 from spine_source_http._source import open_http
-
-from .http_server import Reply, Request, Server
 
 
 def items(count: int, start: int = 1) -> list[dict[str, Any]]:
@@ -27,7 +25,7 @@ def link(url: str, rel: str = "next") -> str:
 
 
 def linked_pages(
-    server: Server,
+    server: HttpServer,
     path: str,
     pages: list[Any],
     *,
@@ -37,7 +35,7 @@ def linked_pages(
     """Serve `pages` at `path`: page N (query ``page``, default 1) links to page N+1 with a
     ``Link: <...>; rel="next"`` header (a relative URL with `relative`). Returns the URL."""
 
-    def handle(request: Request) -> Reply:
+    def handle(request: HttpRequest) -> Reply:
         number = int(request.query.get("page", "1"))
         answer = dict(headers or {})
         if number < len(pages):
@@ -48,10 +46,10 @@ def linked_pages(
     return server.route("GET", path, handle)
 
 
-def endless_pages(server: Server, path: str, per_page: int) -> str:
+def endless_pages(server: HttpServer, path: str, per_page: int) -> str:
     """Pages linked to a next page forever; page N holds ids (N-1)*per_page+1 onwards."""
 
-    def handle(request: Request) -> Reply:
+    def handle(request: HttpRequest) -> Reply:
         number = int(request.query.get("page", "1"))
         next_url = server.to(f"{path}?page={number + 1}")
         return 200, {"Link": link(next_url)}, items(per_page, (number - 1) * per_page + 1)
@@ -67,10 +65,10 @@ def offset_api(
     envelope: Callable[[list[dict[str, Any]]], Any] | None = None,
     offset_param: str = "offset",
     limit_param: str = "limit",
-) -> Callable[[Request], Reply]:
+) -> Callable[[HttpRequest], Reply]:
     """A route answering ``offset``/``limit`` from the query; at most `cap` records when given."""
 
-    def handle(request: Request) -> Reply:
+    def handle(request: HttpRequest) -> Reply:
         offset = int(request.query[offset_param])
         limit = int(request.query[limit_param])
         page = records[offset : offset + min(limit, cap or limit)]
@@ -87,10 +85,10 @@ def page_api(
     size: int = 3,
     first: int = 1,
     envelope: Callable[[list[dict[str, Any]], int], Any] | None = None,
-) -> Callable[[Request], Reply]:
+) -> Callable[[HttpRequest], Reply]:
     """A route answering page numbers (``first`` is the first page); the size from the query or `size`."""
 
-    def handle(request: Request) -> Reply:
+    def handle(request: HttpRequest) -> Reply:
         number = int(request.query[page_param]) - first
         per_page = int(request.query.get(size_param, size))
         page = records[number * per_page : (number + 1) * per_page]

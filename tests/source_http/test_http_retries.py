@@ -9,9 +9,9 @@ from email.utils import format_datetime
 
 import pytest
 import spine
+from spine.testing import DROP, RawAnswer
 
 from .http_helpers import items, linked_pages, read, rows_of
-from .http_server import DROP, Raw
 
 ITEMS = items(4)
 
@@ -89,7 +89,9 @@ def test_a_dropped_connection_is_retried(server, waits):
 
 
 def test_an_answer_cut_short_is_retried(server, waits):
-    cut = Raw(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n[{"id": 1')
+    cut = RawAnswer(
+        b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n[{"id": 1'
+    )
     url = server.route("GET", "/items", flaky((200, {}, cut)))
     assert read(url).rows == rows_of(ITEMS)
     assert len(server.requests) == 2

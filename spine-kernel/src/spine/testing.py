@@ -33,6 +33,13 @@ from typing import Any, NamedTuple
 import pytest
 
 from ._errors import ConfigError, LoadError
+
+# A real HTTP server on 127.0.0.1, for plugins that speak HTTP (sources, alert channels).
+from ._http_server import DROP as DROP
+from ._http_server import HttpRequest as HttpRequest
+from ._http_server import HttpServer as HttpServer
+from ._http_server import RawAnswer as RawAnswer
+from ._http_server import Reply as Reply
 from ._results import RunCounts, RunResult, RunStatus
 from ._runlog import RunLog
 from ._schema import Field, Schema

@@ -1,4 +1,4 @@
-"""A real, programmable HTTP/1.1 server for the http source tests (127.0.0.1, a free port)."""
+"""A real, programmable HTTP/1.1 server for tests of plugins that speak HTTP (127.0.0.1, a free port)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ from urllib.parse import parse_qs, urlsplit
 DROP = object()
 
 
-class Raw(bytes):
+class RawAnswer(bytes):
     """A body sent as the whole answer, status line included, after which the connection
     closes: for answers no well-behaved server gives (a body shorter than announced)."""
 
 
 @dataclass
-class Request:
+class HttpRequest:
     """One request as the server received it."""
 
     method: str
@@ -33,25 +33,25 @@ class Request:
 
 
 Reply = tuple[int, dict[str, Any], Any]
-Route = Callable[[Request], Reply]
+Route = Callable[[HttpRequest], Reply]
 
 
-class Server:
+class HttpServer:
     """A threaded HTTP/1.1 server (keep-alive, exact Content-Length) answering registered routes.
 
     ``route(method, path, handler)``: ``handler(request)`` returns ``(status, headers,
-    body)``; the body is bytes, text, None, `DROP`, `Raw`, or anything JSON can encode
+    body)``; the body is bytes, text, None, `DROP`, `RawAnswer`, or anything JSON can encode
     (sent as application/json). A header value may be a list, sent as several headers.
     Every request received is kept in ``requests``, in order.
     """
 
-    # More requests than any test needs: the source is paging without end. Answered with a
+    # More requests than any test needs: the client is paging without end. Answered with a
     # 400, which fails the read at once, instead of letting the test run forever.
     MAX_REQUESTS = 300
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[tuple[str, str], Route] = {}
-        self.requests: list[Request] = []
+        self.requests: list[HttpRequest] = []
         self.errors: list[str] = []
         self.released = threading.Event()
         self._lock = threading.Lock()
@@ -73,7 +73,7 @@ class Server:
     def to(self, path: str) -> str:
         return self.url + path
 
-    def seen(self, path: str | None = None) -> list[Request]:
+    def seen(self, path: str | None = None) -> list[HttpRequest]:
         """The requests received (for `path` only, when given)."""
         with self._lock:
             return [r for r in self.requests if path is None or r.path == path]
@@ -88,7 +88,7 @@ class Server:
         self._httpd.server_close()
         self._thread.join(5)
 
-    def _record(self, request: Request) -> None:
+    def _record(self, request: HttpRequest) -> None:
         with self._lock:
             self.requests.append(request)
 
@@ -104,7 +104,7 @@ def _parse_body(data: bytes, content_type: str) -> Any:
     return text
 
 
-def _handler_class(server: Server) -> type[BaseHTTPRequestHandler]:
+def _handler_class(server: HttpServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # headers and body go out at once, not 40 ms apart
@@ -122,7 +122,7 @@ def _handler_class(server: Server) -> type[BaseHTTPRequestHandler]:
                 body = _parse_body(data, headers.get("content-type", ""))
             except ValueError:
                 body = data.decode("utf-8", "replace")
-            request = Request(
+            request = HttpRequest(
                 self.command,
                 split.path,
                 {key: values[-1] for key, values in parse_qs(split.query, keep_blank_values=True).items()},
@@ -133,12 +133,12 @@ def _handler_class(server: Server) -> type[BaseHTTPRequestHandler]:
             server._record(request)
             handler = server.routes.get((self.command, split.path))
             if len(server.requests) > server.MAX_REQUESTS:
-                message = f"more than {server.MAX_REQUESTS} requests: the source pages without end"
+                message = f"more than {server.MAX_REQUESTS} requests: the client pages without end"
                 if len(server.requests) == server.MAX_REQUESTS + 1:
                     server.errors.append(message)
                 reply: Reply = (400, {"Content-Type": "text/plain"}, message)
             elif handler is None:
-                reply: Reply = (
+                reply = (
                     404,
                     {"Content-Type": "text/plain"},
                     f"no route for {self.command} {split.path}",
@@ -155,7 +155,7 @@ def _handler_class(server: Server) -> type[BaseHTTPRequestHandler]:
             if body is DROP:
                 self.close_connection = True
                 return
-            if isinstance(body, Raw):
+            if isinstance(body, RawAnswer):
                 self.close_connection = True
                 try:
                     self.wfile.write(body)
