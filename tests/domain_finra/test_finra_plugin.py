@@ -14,7 +14,7 @@ def test_the_distribution_declares_its_entry_point_and_the_sources_it_uses():
     (entry,) = [ep for ep in dist.entry_points if ep.group == "spine.plugins"]
     assert (entry.name, entry.value) == ("finra", "spine_domain_finra")
     requires = {Requirement(text).name for text in dist.requires or []}
-    assert requires == {"spine-kernel", "spine-source-file", "spine-source-http"}
+    assert requires == {"spine-kernel", "spine-source-file", "spine-source-http", "pydantic"}
 
 
 def test_the_entry_module_imports_nothing_but_spine():

@@ -7,12 +7,11 @@ week), so the week is given with the file and written on every row.
 from __future__ import annotations
 
 import gzip
-from datetime import date, datetime
 from typing import Any
 
 import spine
 
-from ._table import ATS_FIRM, NON_ATS_FIRM, SCHEMA, TIERS
+from ._table import ATS_FIRM, NON_ATS_FIRM, TIERS, TableRows
 
 HEADER = (
     "tierDescription|issueSymbolIdentifier|issueName|marketParticipantName|MPID|"
@@ -49,57 +48,30 @@ def check_header(path: str) -> None:
         )
 
 
-class FileRows:
-    """A `spine.Transform` from the file's eight columns to the table's rows."""
+class FileRows(TableRows):
+    """The file's eight columns as the table's rows."""
 
-    def __init__(self, week: date, run_id: str, captured_at: datetime) -> None:
-        self.week, self.run_id, self.captured_at = week, run_id, captured_at
-        self.without_symbol = 0  # real FINRA rows: kept, and counted as a warning
+    source = "file"
 
-    def schema(self, schema: spine.Schema) -> spine.Schema:
-        return SCHEMA
-
-    def apply(self, batch: spine.Batch) -> spine.Batch:
-        rows, positions, raw = [], [], []
-        rejects = list(batch.rejects)
-        for index, (tier_text, symbol, name, participant, mpid, shares, trades, updated) in enumerate(
-            batch.rows
-        ):
-            tier = TIERS.get(tier_text)
-            if tier is None:
-                reason = f"tierDescription: expected one of {', '.join(TIERS)}, got {tier_text!r}"
-                rejects.append(spine.Reject(batch.origin, batch.positions[index], _raw(batch, index), reason))
-                continue
-            if not symbol:
-                self.without_symbol += 1
-            rows.append(self._row(tier, symbol, name, participant, mpid, shares, trades, updated))
-            positions.append(batch.positions[index])
-            raw.append(_raw(batch, index))
-        rejects.sort(key=lambda reject: reject.position or 0)
-        return spine.Batch(rows, positions, batch.origin, rejects, raw)
-
-    def _row(self, tier: str, *values: Any) -> tuple[Any, ...]:
-        symbol, name, participant, mpid, shares, trades, updated = values
+    def read(self, row: tuple[Any, ...]) -> tuple[Any, ...] | str:
+        tier_text, symbol, name, participant, mpid, shares, trades, updated = row
+        tier = TIERS.get(tier_text)
+        if tier is None:
+            return f"tierDescription: expected one of {', '.join(TIERS)}, got {tier_text!r}"
+        summary_type = ATS_FIRM if mpid else NON_ATS_FIRM
+        # No firm CRD, product type, notional or first publication date in a file.
         return (
-            self.week,
             tier,
-            ATS_FIRM if mpid else NON_ATS_FIRM,
-            symbol or "",
-            name or "",
-            mpid or "",
-            "",  # firm_crd: not in the file
+            summary_type,
+            symbol,
+            name,
+            mpid,
+            "",
             participant,
-            "",  # product_type: not in the file
+            "",
             shares,
             trades,
-            None,  # total_notional_sum: not in the file
-            None,  # initial_published_date: not in the file
+            None,
+            None,
             updated,
-            "file",
-            self.run_id,
-            self.captured_at,
         )
-
-
-def _raw(batch: spine.Batch, index: int) -> str:
-    return batch.raw[index] if batch.raw else "|".join("" if v is None else str(v) for v in batch.rows[index])

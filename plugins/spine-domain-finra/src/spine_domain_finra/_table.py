@@ -7,7 +7,10 @@ stored as the empty string.
 
 from __future__ import annotations
 
-from spine import Field, Schema
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from spine import Batch, Field, Reject, Schema
 
 TABLE = "finra_otc_weekly"
 
@@ -50,3 +53,54 @@ SCHEMA = Schema(
 TIERS = {"NMS Tier 1": "T1", "NMS Tier 2": "T2", "OTC": "OTCE"}
 ATS_FIRM = "ATS_W_SMBL_FIRM"
 NON_ATS_FIRM = "OTC_W_SMBL_FIRM"
+
+
+class TableRows:
+    """A `spine.Transform` to the table's rows, for one week; a subclass says how it
+    reads one input row (`read`), as the values of the table's columns from `tier`
+    to `last_update_date`, or the reason it cannot."""
+
+    source: ClassVar[str]
+
+    def __init__(self, week: date, run_id: str, captured_at: datetime) -> None:
+        self.week, self.run_id, self.captured_at = week, run_id, captured_at
+        self.without_symbol = 0  # real FINRA rows: kept, and counted as a warning
+
+    def schema(self, schema: Schema) -> Schema:
+        return SCHEMA
+
+    def read(self, row: tuple[Any, ...]) -> tuple[Any, ...] | str:
+        raise NotImplementedError
+
+    def apply(self, batch: Batch) -> Batch:
+        rows, positions, raw = [], [], []
+        rejects = list(batch.rejects)
+        for index, row in enumerate(batch.rows):
+            values = self.read(row)
+            if isinstance(values, str):
+                text = batch.raw[index] if batch.raw else "|".join("" if v is None else str(v) for v in row)
+                rejects.append(Reject(batch.origin, batch.positions[index], text, values))
+                continue
+            tier, summary_type, symbol, name, mpid, crd, participant, product, *rest = values
+            if not symbol:
+                self.without_symbol += 1
+            # Key columns hold "" where FINRA gives nothing: a merge key cannot be NULL.
+            keys = (summary_type or "", symbol or "", name or "", mpid or "", crd or "")
+            rows.append(
+                (
+                    self.week,
+                    tier,
+                    *keys,
+                    participant,
+                    product or "",
+                    *rest,
+                    self.source,
+                    self.run_id,
+                    self.captured_at,
+                )
+            )
+            positions.append(batch.positions[index])
+            if batch.raw:
+                raw.append(batch.raw[index])
+        rejects.sort(key=lambda reject: reject.position or 0)
+        return Batch(rows, positions, batch.origin, rejects, raw)

@@ -8,11 +8,12 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from spine import Check, ConfigError, RunContext, Target, WriteMode
+from spine import Check, ConfigError, RunContext, Source, SourceError, Target, WriteMode
 
 from . import _derived
+from ._api import PER_FIRM, TIERS, ApiRows, open_api
 from ._file import FileRows, open_file
-from ._table import KEYS, TABLE
+from ._table import KEYS, TABLE, TableRows
 
 CHECKS = (
     Check(
@@ -35,21 +36,33 @@ class OtcWeekly:
     """Loads one week of FINRA OTC weekly data into ``finra_otc_weekly`` (merge on the
     natural key) and rebuilds the derived tables for that week.
 
-    Params: ``file`` (a website download file) and ``week`` (the week's Monday,
-    YYYY-MM-DD: the file does not say which week it holds).
+    Params: ``week`` (the week's Monday, YYYY-MM-DD), and either ``file`` (a website
+    download file, which does not say which week it holds) or ``source=api`` with
+    ``tier`` (T1, T2 or OTCE) and ``summary_types`` (comma-separated; by default the
+    per-firm ones, ATS_W_SMBL_FIRM and OTC_W_SMBL_FIRM).
     """
 
     def run(self, context: RunContext) -> None:
         params = context.params
-        unknown = sorted(set(params) - {"file", "week"})
+        source = str(params.get("source") or "file")
+        expected = {"file": {"source", "file", "week"}, "api": {"source", "week", "tier", "summary_types"}}
+        if source not in expected:
+            raise ConfigError(f"finra.otc_weekly: param 'source': expected file or api, got {source!r}")
+        unknown = sorted(set(params) - expected[source])
         if unknown:
             raise ConfigError(
-                f"finra.otc_weekly: unknown param(s) {', '.join(unknown)}; expected file and week"
+                f"finra.otc_weekly: unknown param(s) {', '.join(unknown)} with source={source}; "
+                f"expected {', '.join(sorted(expected[source]))}"
             )
-        if not params.get("file"):
-            raise ConfigError("finra.otc_weekly: param 'file' is required (a FINRA website download file)")
         week = parse_week(params.get("week"))
-        load_file(context, str(params["file"]), week)
+        if source == "file":
+            if not params.get("file"):
+                raise ConfigError(
+                    "finra.otc_weekly: param 'file' is required (a FINRA website download file)"
+                )
+            load_file(context, str(params["file"]), week)
+        else:
+            load_api(context, week, _tier(params.get("tier")), _summary_types(params.get("summary_types")))
         _derived.rebuild(context.store, [week])
 
 
@@ -66,13 +79,50 @@ class Samples:
 
 
 def load_file(context: RunContext, path: str, week: date) -> None:
-    rows = FileRows(week, context.run_id, datetime.now(UTC).replace(tzinfo=None))
-    source = open_file(context.kernel, path)
+    _load(context, open_file(context.kernel, path), FileRows(week, context.run_id, _now()), path)
+
+
+def load_api(context: RunContext, week: date, tier: str, summary_types: list[str]) -> None:
+    source = open_api(context.kernel, week, tier, summary_types)
+    try:
+        _load(context, source, ApiRows(week, context.run_id, _now()), f"the FINRA API, {tier} {week}")
+    except SourceError as exc:
+        if exc.context.get("status") in (401, 403) and not source.secrets():
+            raise SourceError(
+                f"{exc}; FINRA wants credentials for this data: set SPINE_FINRA_CLIENT_ID and "
+                "SPINE_FINRA_CLIENT_SECRET",
+                context=exc.context,
+            ) from exc
+        raise
+
+
+def _load(context: RunContext, source: Source, rows: TableRows, where: str) -> None:
     context.load(source, Target(TABLE, WriteMode.MERGE, KEYS), transforms=[rows], checks=CHECKS)
     if rows.without_symbol:
         context.log.warning(
-            "%s: %d row(s) without a symbol, kept as FINRA published them", path, rows.without_symbol
+            "%s: %d row(s) without a symbol, kept as FINRA published them", where, rows.without_symbol
         )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)  # spine's timestamps are naive UTC
+
+
+def _tier(value: Any) -> str:
+    if value not in TIERS:
+        raise ConfigError(f"param 'tier': expected one of {', '.join(TIERS)}, got {value!r}")
+    return str(value)
+
+
+def _summary_types(value: Any) -> list[str]:
+    if value is None:
+        return list(PER_FIRM)
+    names = [name.strip() for name in str(value).split(",") if name.strip()]
+    if not names or not all(name.replace("_", "").isalnum() and name.isupper() for name in names):
+        raise ConfigError(
+            f"param 'summary_types': expected codes like ATS_W_SMBL_FIRM,OTC_W_SMBL_FIRM, got {value!r}"
+        )
+    return names
 
 
 def parse_week(value: Any, today: date | None = None) -> date:
