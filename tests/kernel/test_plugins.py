@@ -254,3 +254,11 @@ def test_strict_mode_makes_a_name_conflict_an_error():
     kernel.register_plugin(Claimant(), "one")
     with pytest.raises(PluginError, match="source 'shared' is provided by both one and two"):
         kernel.register_plugin(Claimant(), "two")
+
+
+def test_a_pipeline_carries_its_schedule_as_five_cron_fields():
+    weekly = spine.PipelineSpec("weekly", "json:loads", schedule="0 6 * * 1")
+    assert (weekly.schedule, spine.PipelineSpec("adhoc", "json:loads").schedule) == ("0 6 * * 1", None)
+    assert weekly != spine.PipelineSpec("weekly", "json:loads", schedule="0 7 * * 1")
+    with pytest.raises(spine.PluginError, match="schedule 'mondays' is not a cron expression of five fields"):
+        spine.PipelineSpec("weekly", "json:loads", schedule="mondays")

@@ -131,10 +131,27 @@ class AlertChannelSpec(Capability):
 
 
 class PipelineSpec(Capability):
-    """A pipeline: the factory returns an object with ``run(context: RunContext) -> None``."""
+    """A pipeline: the factory returns an object with ``run(context: RunContext) -> None``.
 
-    __slots__ = ()
+    `schedule` is when a scheduler should run it, as a cron expression of five fields
+    (minute, hour, day of month, month, day of week: ``"0 6 * * 1"`` is Mondays at
+    06:00 UTC); None when it runs only when asked.
+    """
+
+    __slots__ = ("schedule",)
     kind: ClassVar[str] = "pipeline"
+    schedule: str | None
+
+    def __init__(
+        self, name: str, factory: Factory, description: str = "", schedule: str | None = None
+    ) -> None:
+        object.__setattr__(self, "schedule", schedule)
+        super().__init__(name, factory, description)
+        if schedule is not None and (not isinstance(schedule, str) or len(schedule.split()) != 5):
+            raise PluginError(
+                f"pipeline {name!r}: schedule {schedule!r} is not a cron expression of five fields "
+                "(minute hour day-of-month month day-of-week)"
+            )
 
 
 CAPABILITY_KINDS: tuple[type[Capability], ...] = (
