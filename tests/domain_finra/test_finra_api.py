@@ -8,92 +8,10 @@ from decimal import Decimal
 
 import pytest
 import spine
-import spine_domain_finra
-import spine_source_file
-import spine_source_http
-from spine.testing import HttpRequest, HttpServer, Reply
+from spine.testing import HttpRequest, Reply
 
 from .conftest import query
-
-WEEK = "2026-10-05"
-PATH = "/data/group/otcMarket/name/weeklySummary"
-TOKEN_PATH = "/oauth2/access_token"
-
-
-def record(n: int, tier: str = "T1", summary: str = "ATS_W_SMBL_FIRM", week: str = WEEK) -> dict[str, object]:
-    ats = summary.startswith("ATS")
-    return {
-        "weekStartDate": week,
-        "tierIdentifier": tier,
-        "tierDescription": "NMS Tier 1",
-        "summaryTypeCode": summary,
-        "summaryStartDate": week,
-        "issueSymbolIdentifier": f"S{n:04d}",
-        "issueName": f"Issue {n}, Inc.",
-        "MPID": f"V{n % 5:03d}" if ats else None,
-        "firmCRDNumber": 1000 + n % 5,
-        "marketParticipantName": f"VENUE {n % 5}",
-        "productTypeCode": "EQUITY",
-        "totalWeeklyTradeCount": n,
-        "totalWeeklyShareQuantity": float(f"{n}.25"),
-        "totalNotionalSum": None,
-        "initialPublishedDate": "2026-10-26",
-        "lastUpdateDate": "2026-10-26",
-        "lastReportedDate": "2026-10-26",
-    }
-
-
-class FinraApi:
-    """Pages like FINRA: limit capped at `cap` whatever is asked, Record-Total, 204 when empty."""
-
-    def __init__(self, server: HttpServer, records: list[dict[str, object]], cap: int = 5000) -> None:
-        self.server, self.records, self.cap = server, records, cap
-        self.busy = 0  # answer this many requests 429 first
-        self.url = server.route("POST", PATH, self.answer)
-
-    def answer(self, request: HttpRequest) -> Reply:
-        if self.busy:
-            self.busy -= 1
-            return 429, {"Retry-After": "0"}, {"error": "too many requests"}
-        body = request.body
-        wanted = {f["fieldName"]: f["fieldValue"] for f in body["compareFilters"]}
-        types = set(body["domainFilters"][0]["values"])
-        matching = [
-            r
-            for r in self.records
-            if r["weekStartDate"] == wanted["weekStartDate"]
-            and r["tierIdentifier"] == wanted["tierIdentifier"]
-            and r["summaryTypeCode"] in types
-        ]
-        if not matching:
-            return 204, {}, None
-        offset, limit = body["offset"], min(body["limit"], self.cap)
-        page = matching[offset : offset + limit]
-        return 200, {"Record-Total": str(len(matching)), "Record-Offset": str(offset)}, page
-
-
-@pytest.fixture
-def server():
-    served = HttpServer()
-    yield served
-    served.close()
-
-
-@pytest.fixture
-def api_kernel(tmp_path, server, monkeypatch):
-    monkeypatch.setattr("spine_source_http._fetch.sleep", lambda seconds: None)
-    environ = {
-        "SPINE_STORE_URL": f"sqlite:///{tmp_path}/spine.db",
-        "HOME": str(tmp_path),
-        "SPINE_FINRA_API_URL": server.url,
-        "SPINE_FINRA_TOKEN_URL": server.to(TOKEN_PATH),
-    }
-
-    def make(**extra: str) -> spine.Spine:
-        plugins = [spine_domain_finra, spine_source_file, spine_source_http]
-        return spine.Spine(entry_points=False, environ={**environ, **extra}, plugins=plugins)
-
-    return make
+from .finra_api import PATH, TOKEN_PATH, WEEK, FinraApi, record
 
 
 def run(kernel: spine.Spine, **params: str) -> spine.RunResult:

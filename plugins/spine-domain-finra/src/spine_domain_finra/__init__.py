@@ -25,6 +25,14 @@ def register_pipelines(register: Callable[[spine.PipelineSpec], None]) -> None:
     )
     register(
         spine.PipelineSpec(
+            "finra.weekly_refresh",
+            "spine_domain_finra._refresh:WeeklyRefresh",
+            description="from the FINRA API: the published weeks not yet loaded, and the last three again",
+            schedule="0 6 * * 1",  # Mondays at 06:00 UTC: FINRA publishes on Mondays
+        )
+    )
+    register(
+        spine.PipelineSpec(
             "finra.samples",
             "spine_domain_finra._weekly:Samples",
             description="the synthetic FINRA files shipped with the plugin, loaded and summarised",
