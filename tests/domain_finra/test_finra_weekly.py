@@ -44,25 +44,41 @@ def test_a_week_goes_in_with_its_tier_summary_type_and_empty_keys_as_empty_strin
     assert (week, source, run_id, updated) == (WEEK, "file", result.run_id, "2026-10-26")
 
 
-def test_loading_the_same_week_again_leaves_the_same_rows(kernel, finra_file):
+def test_loading_the_same_week_again_changes_nothing_not_even_the_run_that_captured_it(kernel, finra_file):
     path = finra_file(*ROWS)
-    run(kernel, path)
-    before = query(kernel, f"SELECT {COLUMNS}, last_update_date FROM finra_otc_weekly ORDER BY 1, 2, 3, 4")
+    first = run(kernel, path)
+    before = query(kernel, "SELECT * FROM finra_otc_weekly ORDER BY symbol, mpid")
     second = run(kernel, path)
     assert second.status == "succeeded"
-    assert (
-        query(kernel, f"SELECT {COLUMNS}, last_update_date FROM finra_otc_weekly ORDER BY 1, 2, 3, 4")
-        == before
+    assert query(kernel, "SELECT * FROM finra_otc_weekly ORDER BY symbol, mpid") == before
+    assert query(kernel, "SELECT DISTINCT run_id FROM finra_otc_weekly") == [(first.run_id,)]
+
+
+def test_a_restated_row_replaces_the_one_loaded_before_and_names_its_run(kernel, finra_file):
+    msft = ATS.format(shares="1").replace("AAPL", "MSFT")
+    first = run(kernel, finra_file(ATS.format(shares="100"), msft))
+    restated = ATS.format(shares="120.5").replace("2026-10-26", "2026-11-02")
+    second = run(kernel, finra_file(restated, msft))
+    found = query(
+        kernel,
+        "SELECT symbol, total_weekly_share_quantity, last_update_date, run_id"
+        " FROM finra_otc_weekly ORDER BY symbol",
     )
+    assert found == [
+        ("AAPL", 120.5, "2026-11-02", second.run_id),
+        ("MSFT", 1, "2026-10-26", first.run_id),  # unchanged: still the first run's
+    ]
 
 
-def test_a_restated_row_replaces_the_one_loaded_before(kernel, finra_file):
-    run(kernel, finra_file(ATS.format(shares="100")))
+def test_an_older_file_loaded_after_a_restatement_leaves_the_newer_row(kernel, finra_file, caplog):
     restated = ATS.format(shares="120.5").replace("2026-10-26", "2026-11-02")
     run(kernel, finra_file(restated))
+    caplog.set_level(logging.INFO)
+    assert run(kernel, finra_file(ATS.format(shares="100"))).status == "succeeded"
     assert query(kernel, "SELECT total_weekly_share_quantity, last_update_date FROM finra_otc_weekly") == [
         (120.5, "2026-11-02")
     ]
+    assert any("1 row(s) left as they are" in record.getMessage() for record in caplog.records)
 
 
 def test_weeks_and_tiers_are_kept_apart(kernel, finra_file):

@@ -28,7 +28,7 @@ def test_a_week_merges_into_postgres_twice_the_same_and_its_derived_totals_add_u
         )
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["rows_written"] == 5
-    assert look.execute("SELECT COUNT(*) FROM finra_otc_weekly").fetchone() == (5,)
+    assert look.execute("SELECT COUNT(*), COUNT(DISTINCT run_id) FROM finra_otc_weekly").fetchone() == (5, 1)
     # Every digit of a fractional quantity, past what a float holds.
     assert look.execute(
         "SELECT total_weekly_share_quantity FROM finra_otc_weekly WHERE symbol = 'XYZ'"

@@ -8,9 +8,10 @@ stored as the empty string.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
-from spine import Batch, Field, Reject, Schema
+from spine import Batch, Field, Reject, Schema, Store
 
 TABLE = "finra_otc_weekly"
 
@@ -58,13 +59,21 @@ NON_ATS_FIRM = "OTC_W_SMBL_FIRM"
 class TableRows:
     """A `spine.Transform` to the table's rows, for one week; a subclass says how it
     reads one input row (`read`), as the values of the table's columns from `tier`
-    to `last_update_date`, or the reason it cannot."""
+    to `last_update_date`, or the reason it cannot.
+
+    With `held` (what the table holds for the week), a row whose data is unchanged
+    keeps the run and the time that first captured it, so loading the same week again
+    changes nothing; and a row older than the one held (a restatement loaded before
+    an earlier file) is left out, so the newer one stays.
+    """
 
     source: ClassVar[str]
 
-    def __init__(self, week: date, run_id: str, captured_at: datetime) -> None:
+    def __init__(self, week: date, run_id: str, captured_at: datetime, held: Held | None = None) -> None:
         self.week, self.run_id, self.captured_at = week, run_id, captured_at
+        self.held = held or Held({})
         self.without_symbol = 0  # real FINRA rows: kept, and counted as a warning
+        self.older = 0  # rows left out because the table holds a newer restatement
 
     def schema(self, schema: Schema) -> Schema:
         return SCHEMA
@@ -86,21 +95,70 @@ class TableRows:
                 self.without_symbol += 1
             # Key columns hold "" where FINRA gives nothing: a merge key cannot be NULL.
             keys = (summary_type or "", symbol or "", name or "", mpid or "", crd or "")
-            rows.append(
-                (
-                    self.week,
-                    tier,
-                    *keys,
-                    participant,
-                    product or "",
-                    *rest,
-                    self.source,
-                    self.run_id,
-                    self.captured_at,
-                )
-            )
+            data = (self.week, tier, *keys, participant, product or "", *rest, self.source)
+            settled = self.held.settle(data, self.run_id, self.captured_at)
+            if settled is None:
+                self.older += 1
+                continue
+            rows.append(settled)
             positions.append(batch.positions[index])
             if batch.raw:
                 raw.append(batch.raw[index])
         rejects.sort(key=lambda reject: reject.position or 0)
         return Batch(rows, positions, batch.origin, rejects, raw)
+
+
+_KEY_INDEXES = [SCHEMA.index(name) for name in KEYS]
+_UPDATED = SCHEMA.index("last_update_date")
+_DATA = len(SCHEMA.fields) - 2  # every column but run_id and captured_at
+
+
+class Held:
+    """The rows the table holds for a week: by key, their data (comparable whatever
+    the store returns), and the run and time that captured them."""
+
+    def __init__(self, rows: dict[tuple[Any, ...], tuple[tuple[Any, ...], Any, Any]]) -> None:
+        self.rows = rows
+
+    @classmethod
+    def read(cls, store: Store, week: date) -> Held:
+        if not store.declared_columns(TABLE):
+            return cls({})
+        names = ", ".join(map(store.dialect.quote, SCHEMA.names))
+        with store.transaction() as session:
+            found = session.query(f"SELECT {names} FROM {TABLE} WHERE week_start_date = ?", [week])
+        return cls({_key(row): (_comparable(row[:_DATA]), row[_DATA], row[_DATA + 1]) for row in found})
+
+    def settle(self, data: tuple[Any, ...], run_id: str, captured_at: datetime) -> tuple[Any, ...] | None:
+        """The row to write for `data`; None when the table holds a newer restatement."""
+        held = self.rows.get(_key(data))
+        if held is None:
+            return (*data, run_id, captured_at)
+        held_data, held_run, held_at = held
+        comparable = _comparable(data)
+        if held_data == comparable:
+            return (*data, held_run, held_at)
+        updated, held_updated = comparable[_UPDATED], held_data[_UPDATED]
+        if updated is not None and held_updated is not None and updated < held_updated:
+            return None
+        return (*data, run_id, captured_at)
+
+
+def _key(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(str(row[index]) for index in _KEY_INDEXES)
+
+
+def _comparable(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Values as text and exact numbers, so that what a store returns (SQLite: dates as
+    text, decimals as floats) compares with what a source gives."""
+    return tuple(_comparable_value(value) for value in values)
+
+
+def _comparable_value(value: Any) -> Any:
+    if value is None or isinstance(value, str | bool):
+        return value
+    if isinstance(value, int | float | Decimal):
+        return Decimal(str(value)).normalize()
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    return str(value)

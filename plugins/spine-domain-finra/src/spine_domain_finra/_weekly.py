@@ -13,7 +13,7 @@ from spine import Check, ConfigError, RunContext, Source, SourceError, Target, W
 from . import _derived
 from ._api import PER_FIRM, TIERS, ApiRows, open_api
 from ._file import FileRows, open_file
-from ._table import KEYS, TABLE, TableRows
+from ._table import KEYS, TABLE, Held, TableRows
 
 CHECKS = (
     Check(
@@ -79,13 +79,15 @@ class Samples:
 
 
 def load_file(context: RunContext, path: str, week: date) -> None:
-    _load(context, open_file(context.kernel, path), FileRows(week, context.run_id, _now()), path)
+    rows = FileRows(week, context.run_id, _now(), Held.read(context.store, week))
+    _load(context, open_file(context.kernel, path), rows, path)
 
 
 def load_api(context: RunContext, week: date, tier: str, summary_types: list[str]) -> None:
     source = open_api(context.kernel, week, tier, summary_types)
     try:
-        _load(context, source, ApiRows(week, context.run_id, _now()), f"the FINRA API, {tier} {week}")
+        rows = ApiRows(week, context.run_id, _now(), Held.read(context.store, week))
+        _load(context, source, rows, f"the FINRA API, {tier} {week}")
     except SourceError as exc:
         if exc.context.get("status") in (401, 403) and not source.secrets():
             raise SourceError(
@@ -98,6 +100,10 @@ def load_api(context: RunContext, week: date, tier: str, summary_types: list[str
 
 def _load(context: RunContext, source: Source, rows: TableRows, where: str) -> None:
     context.load(source, Target(TABLE, WriteMode.MERGE, KEYS), transforms=[rows], checks=CHECKS)
+    if rows.older:
+        context.log.info(
+            "%s: %d row(s) left as they are: the table holds a newer restatement", where, rows.older
+        )
     if rows.without_symbol:
         context.log.warning(
             "%s: %d row(s) without a symbol, kept as FINRA published them", where, rows.without_symbol
