@@ -7,6 +7,11 @@ import subprocess
 import sys
 from decimal import Decimal
 
+import spine
+from spine.testing import HttpServer
+
+from ..domain_finra.finra_api import WEEK as API_WEEK
+from ..domain_finra.finra_api import FinraApi, record
 from .test_load_files import HEADER, write
 
 WEEK = "2026-10-05"
@@ -84,3 +89,42 @@ def test_the_shipped_samples_load_and_the_summary_prints(spine, env, tmp_path):
     assert printed.startswith(f"finra_otc_weekly: {summary['rows_written']:,} rows over 3 week(s)")
     assert [line for line in printed.splitlines() if line.endswith(":")] == ["OTCE:", "T1:", "T2:"]
     assert printed.count("  largest ATS venues: ") == 3
+
+
+def test_a_partition_from_the_finra_api_merges_into_postgres_exactly(postgres, tmp_path, monkeypatch):
+    url, look = postgres
+    monkeypatch.setattr("spine_source_http._fetch.sleep", lambda seconds: None)
+    records = [record(n) for n in range(7)] + [record(n, summary="OTC_W_SMBL_FIRM") for n in range(7, 9)]
+    records[0]["totalWeeklyShareQuantity"] = "EXACT"
+    server = HttpServer()
+    try:
+        api = FinraApi(server, records, cap=4)
+
+        def exactly(request):  # the quantity as a JSON number with more digits than a float holds
+            status, headers, page = api.answer(request)
+            text = json.dumps(page).replace('"EXACT"', "123456789012345.123456")
+            return status, {**headers, "Content-Type": "application/json"}, text if page else page
+
+        server.route("POST", api.url.removeprefix(server.url), exactly)
+        environ = {"HOME": str(tmp_path), "SPINE_STORE_URL": url, "SPINE_FINRA_API_URL": server.url}
+        with spine.Spine(environ=environ) as kernel:
+            for _ in range(2):
+                result = kernel.run("finra.otc_weekly", {"source": "api", "week": API_WEEK, "tier": "T1"})
+                assert (result.status, result.counts.rows_written) == ("succeeded", 9), result.error
+    finally:
+        server.close()
+    assert look.execute(
+        "SELECT COUNT(*), COUNT(DISTINCT run_id), MIN(source) FROM finra_otc_weekly"
+    ).fetchone() == (
+        9,
+        1,
+        "api",
+    )
+    assert look.execute(
+        "SELECT total_weekly_share_quantity FROM finra_otc_weekly WHERE symbol = 'S0000'"
+    ).fetchone() == (Decimal("123456789012345.123456"),)
+    ((raw, derived),) = look.execute(
+        "SELECT (SELECT SUM(total_weekly_share_quantity) FROM finra_otc_weekly),"
+        " (SELECT SUM(total_shares) FROM finra_otc_symbol_weekly)"
+    ).fetchall()
+    assert raw == derived
