@@ -145,3 +145,15 @@ def test_quantities_from_the_api_are_exact(api_kernel, server):
         run(kernel)
         ((text,),) = query(kernel, "SELECT CAST(total_weekly_share_quantity AS TEXT) FROM finra_otc_weekly")
     assert Decimal(text) == Decimal("123456789.123456")
+
+
+def test_a_partition_past_finras_offset_limit_fails_and_loads_nothing(api_kernel, server, monkeypatch):
+    monkeypatch.setattr("spine_domain_finra._api.MAX_OFFSET", 5)  # FINRA's is 500,000
+    FinraApi(server, [record(n) for n in range(12)], cap=4)
+    with api_kernel() as kernel:
+        result = run(kernel)
+        assert (result.status, result.error.category) == ("failed", "source")
+        assert (
+            "page 2: the API takes offsets up to 5 (max_offset) and 4 records remain" in result.error.message
+        )
+        assert query(kernel, "SELECT COUNT(*) FROM finra_otc_weekly") == [(0,)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import spine
 from spine_source_http._source import open_http
 
 from .http_helpers import (
@@ -76,6 +77,16 @@ def test_max_page_size_caps_the_limit_sent(server):
     result = read(url, paginate="offset", page_size=1000, max_page_size=3)
     assert result.rows == rows_of(ITEMS)
     assert _offsets(server) == [("0", "3"), ("3", "3"), ("6", "3"), ("7", "3")]
+
+
+def test_an_offset_past_max_offset_fails_the_read_saying_how_many_records_remain(server):
+    records = items(10)
+    url = server.route("GET", "/items", offset_api(records, headers={"Record-Total": "10"}))
+    with pytest.raises(
+        spine.SourceError, match=r"page 2: the API takes offsets up to 5 \(max_offset\) and 4 records"
+    ):
+        read(url, paginate="offset", page_size=3, max_offset=5)
+    assert _offsets(server) == [("0", "3"), ("3", "3")]
 
 
 def test_offset_paging_stops_on_an_empty_page(server):

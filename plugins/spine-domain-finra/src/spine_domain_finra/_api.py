@@ -18,6 +18,7 @@ from ._table import TableRows
 
 PATH = "/data/group/otcMarket/name/weeklySummary"
 PAGE_SIZE = 5000
+MAX_OFFSET = 500_000  # FINRA refuses larger offsets: such a partition fails rather than loses rows
 TIERS = ("T1", "T2", "OTCE")
 PER_FIRM = ("ATS_W_SMBL_FIRM", "OTC_W_SMBL_FIRM")
 
@@ -67,6 +68,7 @@ def open_api(kernel: spine.Spine, week: date, tier: str, summary_types: Sequence
         "paginate": "offset",
         "page_size": PAGE_SIZE,
         "max_page_size": PAGE_SIZE,
+        "max_offset": MAX_OFFSET,
         "total_header": "Record-Total",
         "types": {spine.normalize_identifier(name): kind for name, kind in FIELDS.items()},
     }

@@ -54,6 +54,7 @@ class HttpOptions(BaseModel):
     max_pages: int = Field(10_000, ge=1)
     page_size: int = Field(100, ge=1)
     max_page_size: int | None = Field(None, ge=1)
+    max_offset: int | None = Field(None, ge=0)
     offset_param: str = "offset"
     limit_param: str = "limit"
     total_header: str | None = None

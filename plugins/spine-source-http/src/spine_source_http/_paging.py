@@ -104,6 +104,13 @@ class _Offset(Paging):
         total = self.total(page, f"page {page.number}")
         if total is not None and self.offset >= total:
             return None
+        limit = self.options.max_offset
+        if limit is not None and self.offset > limit:
+            left = "more records remain" if total is None else f"{total - self.offset:,} records remain"
+            raise spine.SourceError(
+                f"page {page.number}: the API takes offsets up to {limit:,} (max_offset) and {left}; "
+                "narrow the request"
+            )
         return self._at(page.request)
 
     def _at(self, request: PageRequest) -> PageRequest:

@@ -144,7 +144,10 @@ class HttpSource(spine.Source):
             yield page, records
             if page.held == 0:
                 return
-            request = strategy.next(page)
+            try:
+                request = strategy.next(page)
+            except spine.SourceError as exc:  # a strategy knows the page, not the URL
+                raise spine.SourceError(f"{self.shown} {exc}", context=exc.context) from None
             if request is not None and number >= options.max_pages:
                 self._stopped_at = number
                 return
