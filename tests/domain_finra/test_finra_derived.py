@@ -96,9 +96,9 @@ def test_other_summary_types_are_never_summed_in(loaded):
     store = loaded.runlog().store
     with store.transaction() as session:  # FINRA's own per-symbol total, as the API gives it
         session.execute(
-            "INSERT INTO finra_otc_weekly (week_start_date, tier, summary_type, symbol, issue_name, mpid,"
-            " firm_crd, product_type, total_weekly_share_quantity, total_weekly_trade_count)"
-            " VALUES (?, 'T1', 'ATS_W_SMBL', 'AAPL', 'AAPL Inc.', '', '', '', 4000.25, 40)",
+            "INSERT INTO finra_otc_weekly (week_start_date, tier, summary_type, symbol, issue_name,"
+            " issue_key, mpid, firm_crd, product_type, total_weekly_share_quantity, total_weekly_trade_count)"
+            " VALUES (?, 'T1', 'ATS_W_SMBL', 'AAPL', 'AAPL Inc.', 'k', '', '', '', 4000.25, 40)",
             [date(2026, 10, 5)],
         )
     _derived.rebuild(store, [date(2026, 10, 5)])

@@ -81,6 +81,21 @@ def test_an_older_file_loaded_after_a_restatement_leaves_the_newer_row(kernel, f
     assert any("1 row(s) left as they are" in record.getMessage() for record in caplog.records)
 
 
+def test_a_symbol_under_two_issue_names_in_a_week_is_two_rows(kernel, finra_file):
+    long_name = "Apple Inc. Common Stock, $0.00001 par value (New)  & Co " * 4  # over 200 characters
+    run(
+        kernel,
+        finra_file(
+            ATS.format(shares="1"), ATS.format(shares="2").replace("Apple Inc. Common Stock", long_name)
+        ),
+    )
+    found = query(
+        kernel,
+        "SELECT LENGTH(issue_name), LENGTH(issue_key), total_weekly_share_quantity FROM finra_otc_weekly",
+    )
+    assert sorted(found) == [(23, 40, 1), (len(long_name), 40, 2)]
+
+
 def test_weeks_and_tiers_are_kept_apart(kernel, finra_file):
     path = finra_file(ATS.format(shares="1"), ATS.format(shares="2").replace("NMS Tier 1", "NMS Tier 2"))
     run(kernel, path)
