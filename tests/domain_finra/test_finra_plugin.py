@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from importlib.metadata import distribution
 
 from packaging.requirements import Requirement
+from spine.testing import modules_imported_by
 
 
 def test_the_distribution_declares_its_entry_point_and_the_sources_it_uses():
@@ -18,16 +17,7 @@ def test_the_distribution_declares_its_entry_point_and_the_sources_it_uses():
 
 
 def test_the_entry_module_imports_nothing_but_spine():
-    code = (
-        "import sys, spine\n"
-        "spine.hookimpl, spine.PipelineSpec\n"
-        "before = set(sys.modules)\n"
-        "import spine_domain_finra\n"
-        "spine_domain_finra.register_pipelines(lambda spec: None)\n"
-        "print(sorted(set(sys.modules) - before))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "['spine_domain_finra']"
+    assert modules_imported_by("spine_domain_finra") == ["spine_domain_finra"]
 
 
 def test_the_pipelines_are_registered(kernel):

@@ -13,6 +13,7 @@ import pytest
 import spine
 import spine_source_file
 from packaging.requirements import Requirement
+from spine.testing import modules_imported_by
 from spine_source_file._text import TextSource
 
 from .file_helpers import FINRA_HEADER, finra_line, write
@@ -38,16 +39,7 @@ def test_the_distribution_declares_its_entry_point_and_kernel_range():
 
 
 def test_the_entry_module_imports_nothing_but_spine():
-    code = (
-        "import sys, spine\n"
-        "spine.hookimpl, spine.SourceSpec\n"
-        "before = set(sys.modules)\n"
-        "import spine_source_file\n"
-        "spine_source_file.register_sources(lambda spec: None)\n"
-        "print(sorted(set(sys.modules) - before))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "['spine_source_file']"
+    assert modules_imported_by("spine_source_file") == ["spine_source_file"]
 
 
 def test_the_kernel_opens_files_and_file_urls_with_it(kernel, tmp_path):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from importlib.metadata import distribution
 
 import pytest
 import spine
 import spine_source_http
 from packaging.requirements import Requirement
+from spine.testing import modules_imported_by
 from spine_source_http._source import HttpSource
 
 
@@ -22,16 +21,7 @@ def test_the_distribution_declares_its_entry_point_and_dependencies():
 
 
 def test_the_entry_module_imports_neither_httpx_nor_jiter_nor_pydantic():
-    code = (
-        "import sys, spine\n"
-        "spine.hookimpl, spine.SourceSpec\n"
-        "before = set(sys.modules)\n"
-        "import spine_source_http\n"
-        "spine_source_http.register_sources(lambda spec: None)\n"
-        "print(sorted(set(sys.modules) - before))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "['spine_source_http']"
+    assert modules_imported_by("spine_source_http") == ["spine_source_http"]
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:9/items", "https://api.example.com/v1/items?x=1"])

@@ -24,6 +24,9 @@ imports pytest; the kernel itself never imports it.
 
 from __future__ import annotations
 
+import ast
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -67,6 +70,23 @@ class SourceRead(NamedTuple):
     raw: list[str]
     rejects: list[Reject]
     batches: list[Batch]
+
+
+def modules_imported_by(entry_module: str) -> list[str]:
+    """The modules that a plugin's entry module adds, imported and registered in a fresh
+    interpreter that has imported spine: a test asserts it adds nothing heavy."""
+    code = (
+        "import sys, spine\n"
+        "spine.hookimpl, spine.SourceSpec, spine.StoreSpec, spine.PipelineSpec, spine.AlertChannelSpec\n"
+        "before = set(sys.modules)\n"
+        f"import {entry_module} as plugin\n"
+        "for name in dir(plugin):\n"
+        "    if name.startswith('register_'):\n"
+        "        getattr(plugin, name)(lambda spec: None)\n"
+        "print(sorted(set(sys.modules) - before))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return list(ast.literal_eval(found.strip()))
 
 
 def read_source(source: Source, batch_size: int = DEFAULT_BATCH_SIZE) -> SourceRead:

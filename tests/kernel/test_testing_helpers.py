@@ -1,4 +1,4 @@
-"""spine.testing.HttpServer: the real HTTP server plugin tests talk to."""
+"""spine.testing helpers: HttpServer, the real HTTP server plugin tests talk to, and modules_imported_by."""
 
 from __future__ import annotations
 
@@ -39,3 +39,10 @@ def test_an_unknown_route_is_a_404_and_a_dropped_answer_closes_the_connection(se
     server.route("GET", "/gone", lambda request: (200, {}, DROP))
     with pytest.raises((urllib.error.URLError, ConnectionError)):
         urllib.request.urlopen(server.to("/gone"))
+
+
+def test_modules_imported_by_lists_what_an_entry_module_adds():
+    from spine.testing import modules_imported_by
+
+    assert modules_imported_by("spine._builtin") == ["spine._builtin"]  # the kernel's own plugin: light
+    assert "json.decoder" in modules_imported_by("json")
