@@ -67,7 +67,7 @@ def issue_key(issue_name: str) -> str:
 class TableRows:
     """A `spine.Transform` to the table's rows, for one week; a subclass says how it
     reads one input row (`read`), as the values of the table's columns from `tier`
-    to `last_update_date`, or the reason it cannot.
+    to `last_update_date` (`issue_key` aside, made here), or the reason it cannot.
 
     With `held` (what the table holds for the week), a row whose data is unchanged
     keeps the run and the time that first captured it, so loading the same week again
