@@ -26,8 +26,10 @@ def rows_of(db, table, order_by="k"):
 
 
 def advisory_locks(db, name, *, granted):
-    """How many sessions hold (`granted`) or wait for (not `granted`) the store's lock `name`."""
-    unsigned = lock_key(name) % 2**64
+    """How many sessions hold (`granted`) or wait for (not `granted`) the store's lock `name`
+    in `db`'s current schema."""
+    (schema,) = db.execute("SELECT current_schema()").fetchone()
+    unsigned = lock_key(f"{schema}.{name}") % 2**64
     (count,) = db.execute(
         "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1"
         " AND classid = %s::bigint::oid AND objid = %s::bigint::oid AND granted = %s",

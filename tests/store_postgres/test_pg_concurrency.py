@@ -9,6 +9,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import psycopg
 import pytest
 from spine import Target, WriteMode
 from spine_store_postgres._store import PostgresStore
@@ -152,3 +153,18 @@ def test_a_writer_killed_half_way_leaves_the_table_and_no_lock(url, schema, stor
     assert advisory_locks(db, "t", granted=True) == 0
     assert rows_of(db, "t") == before
     assert store.write(Target("t", mode, ("k",) if keys else ()), KEYED, [[("c", 3, "again")]]) == 1
+
+
+def test_a_lock_is_the_schemas_own_so_spine_in_another_schema_never_waits(server_url, store, db):
+    other = f"spine_other_{os.getpid()}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'CREATE SCHEMA "{other}"')
+    try:
+        elsewhere = with_params(server_url, options=f"-csearch_path={other} -clock_timeout=2s")
+        with store.transaction(lock="t"), PostgresStore(elsewhere) as second:
+            assert advisory_locks(db, "t", granted=True) == 1
+            # The same table name in another schema: not held up by the lock above.
+            assert second.write(Target("t"), KEYED, [[("a", 1, "x")]]) == 1
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f'DROP SCHEMA "{other}" CASCADE')

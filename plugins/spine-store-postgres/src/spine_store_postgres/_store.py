@@ -63,8 +63,9 @@ class PostgresStore(Store):
 
     `write` COPYs the rows into a temporary staging table, then moves them into the
     target with one statement (see `write`). `transaction(lock=name)` takes
-    ``pg_advisory_xact_lock`` on a 64-bit hash of the name (`lock_key`), so that
-    transactions with the same lock name take turns across processes and machines.
+    ``pg_advisory_xact_lock`` on a 64-bit hash of ``<current schema>.<name>``
+    (`lock_key`), so that transactions with the same lock name in the same schema
+    take turns across processes and machines.
     """
 
     dialect = PostgresDialect()
@@ -144,7 +145,11 @@ class PostgresStore(Store):
         connection = self._connect()
         with connection.transaction(), connection.cursor() as cursor:
             if lock is not None:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(lock),))
+                # Locks are the current schema's, as its tables are: spine in another
+                # schema of the same database never waits for them.
+                row = cursor.execute("SELECT current_schema()").fetchone()
+                schema = row[0] if row else None
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(f"{schema}.{lock}"),))
             yield cursor
 
     @contextmanager
