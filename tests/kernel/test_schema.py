@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -114,3 +114,9 @@ def test_column_names_are_normalised_and_repeats_numbered():
 )
 def test_value_text_is_the_text_conversion_reads(value, text):
     assert spine.value_text(value) == text
+
+
+def test_naive_utc_converts_an_aware_moment_and_leaves_a_naive_one():
+    aware = datetime(2026, 1, 5, 9, 30, tzinfo=timezone(timedelta(hours=-5)))
+    assert spine.naive_utc(aware) == datetime(2026, 1, 5, 14, 30)
+    assert spine.naive_utc(datetime(2026, 1, 5, 9, 30)) == datetime(2026, 1, 5, 9, 30)

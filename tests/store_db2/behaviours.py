@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -154,15 +154,9 @@ class Db2Behaviours:
             store.write(Target("s"), schema, [[("x", "😀" * 251)]])
         assert sorted(rows(store, "s")) == sorted(fitting)
 
-    def test_aware_timestamps_are_stored_as_naive_utc(self, store):
-        schema = Schema((Field("k", "string"), Field("at", "timestamp")))
-        new_york = timezone(timedelta(hours=-5))
-        store.write(
-            Target("ts"),
-            schema,
-            [[("a", datetime(2026, 1, 5, 9, 30, tzinfo=new_york)), ("b", datetime(2026, 1, 5, 9, 30))]],
-        )
-        assert rows(store, "ts") == [("a", datetime(2026, 1, 5, 14, 30)), ("b", datetime(2026, 1, 5, 9, 30))]
+    def test_an_aware_timestamp_bound_in_a_statement_is_stored_as_naive_utc(self, store):
+        # Written by a load, the store contract checks it; here, bound by hand.
+        store.write(Target("ts"), Schema((Field("k", "string"), Field("at", "timestamp"))), [])
         with store.transaction() as session:
             session.execute(
                 'INSERT INTO "ts" ("k", "at") VALUES (?, ?)', ("c", datetime(2026, 1, 5, tzinfo=UTC))

@@ -9,6 +9,7 @@ from typing import Any
 
 from ._migrations import REJECTS, RUNS, STATE, TEXT, migrate
 from ._results import ErrorInfo, RunCounts, RunResult, RunStatus
+from ._schema import naive_utc
 from ._sources import Reject
 from ._stores import Store
 
@@ -20,7 +21,7 @@ def _clip(text: str, limit: int = TEXT) -> str:
 
 
 def _naive_utc(moment: datetime | None) -> datetime | None:
-    return None if moment is None else moment.astimezone(UTC).replace(tzinfo=None)
+    return None if moment is None else naive_utc(moment)
 
 
 def _aware(value: Any) -> datetime | None:

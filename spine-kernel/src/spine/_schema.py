@@ -172,11 +172,14 @@ def _boolean(text: str) -> bool:
     raise ValueError("not a boolean")
 
 
+def naive_utc(moment: datetime) -> datetime:
+    """`moment` as spine keeps timestamps: naive, meaning UTC. An aware datetime is
+    converted to UTC (the same instant); a naive one is taken as UTC already."""
+    return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
+
+
 def _timestamp(text: str) -> datetime:
-    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value
+    return naive_utc(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
 
 
 _PARSERS: dict[str, Callable[[str], Any]] = {

@@ -9,7 +9,8 @@ caches up to 16 MiB of pages.
 SQLite has no decimal, date or timestamp type. Decimals are stored with NUMERIC
 affinity (exact for integers and for up to 15 significant digits, and summable in
 SQL); dates and timestamps as ISO 8601 text (``2026-11-23``, ``2026-11-23
-09:30:00.000000``), which sorts and compares correctly; booleans as 0/1.
+09:30:00.000000``; a timestamp with a time zone as its UTC instant), which sorts and
+compares correctly; booleans as 0/1.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 from ._errors import ConfigError, LoadError
-from ._schema import Field, Schema
+from ._schema import Field, Schema, naive_utc
 from ._stores import Dialect, Store, Target, WriteMode, check_existing_table
 
 BUSY_TIMEOUT_SECONDS = 60
@@ -51,14 +52,14 @@ def _to_sqlite(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)  # NUMERIC affinity turns it into an INTEGER or REAL in C
     if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="microseconds")
+        return _timestamp_text(value)
     if isinstance(value, date):
         return value.isoformat()
     return value
 
 
 def _timestamp_text(value: datetime) -> str:
-    return value.isoformat(sep=" ", timespec="microseconds")
+    return naive_utc(value).isoformat(sep=" ", timespec="microseconds")
 
 
 # The ISO text of dates, remembered. A load's dates repeat (the same week or day on

@@ -29,7 +29,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -45,7 +45,7 @@ from ._http_server import RawAnswer as RawAnswer
 from ._http_server import Reply as Reply
 from ._results import RunCounts, RunResult, RunStatus
 from ._runlog import RunLog
-from ._schema import Field, Schema
+from ._schema import Field, Schema, naive_utc
 from ._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
 from ._stores import Store, Target, WriteMode
 
@@ -200,8 +200,8 @@ def _normalise(field: Field, value: Any) -> Any:
         return date.fromisoformat(value)
     if field.type == "timestamp" and isinstance(value, str):
         return datetime.fromisoformat(value)
-    if field.type == "timestamp" and isinstance(value, datetime) and value.tzinfo is not None:
-        return value.astimezone(UTC).replace(tzinfo=None)
+    if field.type == "timestamp" and isinstance(value, datetime):
+        return naive_utc(value)
     return value
 
 
@@ -246,6 +246,14 @@ class StoreContract:
         assert written == len(_ALL_TYPES_ROWS)
         assert [name.lower() for name in store.columns("all_types") or []] == _ALL_TYPES.names
         assert self.rows(store, "all_types", _ALL_TYPES, "id") == self.expected(_ALL_TYPES, _ALL_TYPES_ROWS)
+
+    def test_an_aware_timestamp_is_stored_as_its_utc_instant(self, store: Store) -> None:
+        schema = Schema((Field("k", "string"), Field("at", "timestamp")))
+        new_york = timezone(timedelta(hours=-5))
+        rows = [("a", datetime(2026, 1, 5, 9, 30, tzinfo=new_york)), ("b", datetime(2026, 1, 5, 9, 30))]
+        store.write(Target("aware"), schema, [rows])
+        found = self.rows(store, "aware", schema, "k")
+        assert found == [("a", datetime(2026, 1, 5, 14, 30)), ("b", datetime(2026, 1, 5, 9, 30))]
 
     def test_column_types_give_back_the_types_a_table_was_created_with(self, store: Store) -> None:
         assert store.column_types("no_such_table") == {}

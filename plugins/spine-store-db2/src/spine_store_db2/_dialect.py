@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
-from spine import ConfigError, Dialect, Field
+from spine import ConfigError, Dialect, Field, naive_utc
 
 MAX_VARCHAR_BYTES = 32672
 BYTES_PER_CHARACTER = 4  # the most UTF-8 needs
@@ -204,11 +204,6 @@ _CONVERTERS: dict[str, Callable[[Field], Convert]] = {
     "date": _date,
     "timestamp": _timestamp,
 }
-
-
-def naive_utc(value: datetime) -> datetime:
-    """Db2 TIMESTAMP has no time zone: aware values are stored as naive UTC."""
-    return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
 
 
 def converter(field: Field, *, required: bool) -> Convert:

@@ -13,9 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar, cast
 
-from spine import LoadError, Redactor
+from spine import LoadError, Redactor, naive_utc
 
-from ._dialect import Db2Dialect, naive_utc
+from ._dialect import Db2Dialect
 from ._errors import load_error
 from ._url import Db2Url
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
-from spine import Field
+from spine import Field, naive_utc
 
 NULL = "\\N"
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -59,9 +59,9 @@ def _booleans(values: Sequence[bool]) -> Sequence[str]:
 
 
 def _timestamps(values: Sequence[datetime]) -> Sequence[str]:
-    texts = list(map(datetime.isoformat, values))
-    if any(map(_TZINFO, values)):
-        raise ValueError("an aware datetime")
+    texts = list(map(datetime.isoformat, values))  # raises TypeError on anything but a datetime
+    if any(map(_TZINFO, values)):  # text COPY would drop the offset: the UTC instant instead
+        return [datetime.isoformat(naive_utc(value)) for value in values]
     return texts
 
 
@@ -101,9 +101,7 @@ def _value_text(value: Any, kind: str) -> str:
     if kind == "timestamp":
         if not isinstance(value, datetime):
             raise TypeError(f"expected a datetime, got {got}")
-        if value.tzinfo is not None:
-            raise ValueError(f"{value} has a time zone: spine's timestamps are naive and mean UTC")
-        return value.isoformat()
+        return naive_utc(value).isoformat()
     # An int goes into any numeric column, and a Decimal or a float into a decimal or
     # float one, as the server reads their text; a bool is no number.
     numbers = int if kind == "integer" else int | Decimal | float
