@@ -135,10 +135,6 @@ class RejectSpool:
             self._file = None
 
 
-def _raw(row: tuple[Any, ...]) -> str:
-    return "|".join("" if value is None else str(value) for value in row)
-
-
 class RowStream:
     """The rows of one load, counted and checked, ready for `Store.write`.
 
@@ -187,8 +183,7 @@ class RowStream:
             for check in checks:
                 reason = check(row)
                 if reason is not None:
-                    raw = batch.raw[index] if batch.raw else _raw(row)
-                    self._spool.add(Reject(batch.origin, batch.positions[index], raw, reason))
+                    self._spool.add(Reject(batch.origin, batch.positions[index], batch.text(index), reason))
                     break
             else:
                 kept.append(row)

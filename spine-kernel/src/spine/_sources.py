@@ -38,6 +38,13 @@ class Batch(NamedTuple):
     rejects: Sequence[Reject] = ()
     raw: Sequence[str] = ()
 
+    def text(self, index: int) -> str:
+        """Row `index` as the rejects table shows it: its original text, else its
+        values joined with ``|``."""
+        if self.raw:
+            return self.raw[index]
+        return "|".join("" if value is None else str(value) for value in self.rows[index])
+
 
 class Source(ABC):
     """A source of records. Factories registered with `SourceSpec` return one.

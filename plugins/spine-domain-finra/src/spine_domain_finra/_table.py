@@ -95,8 +95,7 @@ class TableRows:
         for index, row in enumerate(batch.rows):
             values = self.read(row)
             if isinstance(values, str):
-                text = batch.raw[index] if batch.raw else "|".join("" if v is None else str(v) for v in row)
-                rejects.append(Reject(batch.origin, batch.positions[index], text, values))
+                rejects.append(Reject(batch.origin, batch.positions[index], batch.text(index), values))
                 continue
             tier, summary_type, symbol, name, mpid, crd, participant, product, *rest = values
             if not symbol:
