@@ -32,7 +32,8 @@ class HttpSource(spine.Source):
             raise spine.ConfigError(f"http source: expected an http:// or https:// URL, got {location!r}")
         self.url = url
         self.options = options
-        self.redactor = spine.Redactor(options.secrets())
+        self._secrets = options.secrets()
+        self.redactor = spine.Redactor(self._secrets)
         self.shown = self.redactor.text(location)
         self._since = options.since_initial
         self._preferred: Mapping[str, str] = {}
@@ -88,7 +89,7 @@ class HttpSource(spine.Source):
         return f"{self.shown} ({self.options.paginate} paging, {self.options.format} format)"
 
     def secrets(self) -> list[str]:
-        return self.options.secrets()
+        return list(self._secrets)
 
     def state_key(self) -> str | None:
         field = self.options.incremental_field
@@ -163,7 +164,7 @@ class HttpSource(spine.Source):
         return PageRequest(self.url, params, body)
 
     def _refuse_other_hosts(self, target: httpx.URL, where: str) -> None:
-        if _origin(target) != _origin(self.url) and self.options.secrets():
+        if _origin(target) != _origin(self.url) and self._secrets:
             raise spine.SourceError(
                 f"{where}: the next page is on {target.scheme}://{target.host}, not on the host of "
                 f"{self.shown}; spine does not send credentials to a host you did not name"
