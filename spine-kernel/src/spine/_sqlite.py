@@ -146,9 +146,9 @@ class SQLiteStore(Store):
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
-            if self.path != ":memory:":
-                os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
             with self._errors():
+                if self.path != ":memory:":
+                    os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
                 connection = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute("PRAGMA synchronous=NORMAL")  # durable across crashes in WAL mode
@@ -232,7 +232,7 @@ class SQLiteStore(Store):
     def _errors(self, table: str | None = None) -> Iterator[None]:
         try:
             yield
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:  # OSError: the file's folder cannot be made
             busy = "locked" in str(exc) or "busy" in str(exc)
             context = {"store": self.describe(), **({"table": table} if table else {})}
             raise LoadError(f"{self.describe()}: {exc}", context=context, retryable=busy) from exc
