@@ -88,8 +88,8 @@ def test_hook_register_stores():
 
 
 def test_hook_register_alert_channels():
-    kernel = _register("register_alert_channels", spine.AlertChannelSpec("log", list))
-    assert kernel.plugins.get("alert_channel", "log").load() is list
+    kernel = _register("register_alert_channels", spine.AlertChannelSpec("pager", list))
+    assert kernel.plugins.get("alert_channel", "pager").load() is list
 
 
 def test_hook_register_pipelines():

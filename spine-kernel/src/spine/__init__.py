@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._alerts import Alert, AlertChannel, Delivery, DeliveryStatus, Severity
     from ._descriptors import AlertChannelSpec, Capability, PipelineSpec, SourceSpec, StoreSpec
     from ._errors import (
         AlertError,
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from ._hookspecs import hookimpl
     from ._kernel import Spine
     from ._loading import Check, Transform
+    from ._logging import RedactingFilter
     from ._plugins import PluginRecord
     from ._redact import Redactor
     from ._results import ErrorInfo, RunCounts, RunInfo, RunResult, RunStatus
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
 # The public names are loaded on first use (PEP 562): `spine plugins list` must stay
 # fast, and a plugin module that only needs `spine.hookimpl` should not pay for pydantic.
 _EXPORTS = {
+    "._alerts": ["Alert", "AlertChannel", "Delivery", "DeliveryStatus", "Severity"],
     "._descriptors": ["AlertChannelSpec", "Capability", "PipelineSpec", "SourceSpec", "StoreSpec"],
     "._errors": [
         "AlertError",
@@ -71,6 +74,7 @@ _EXPORTS = {
     "._hookspecs": ["hookimpl"],
     "._kernel": ["Spine"],
     "._loading": ["Check", "Transform"],
+    "._logging": ["RedactingFilter"],
     "._plugins": ["PluginRecord"],
     "._redact": ["Redactor"],
     "._results": ["ErrorInfo", "RunCounts", "RunInfo", "RunResult", "RunStatus"],
@@ -120,6 +124,8 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
+    "Alert",
+    "AlertChannel",
     "AlertChannelSpec",
     "AlertError",
     "Batch",
@@ -127,6 +133,8 @@ __all__ = [
     "Check",
     "CheckError",
     "ConfigError",
+    "Delivery",
+    "DeliveryStatus",
     "Dialect",
     "ErrorInfo",
     "Field",
@@ -134,6 +142,7 @@ __all__ = [
     "PipelineSpec",
     "PluginError",
     "PluginRecord",
+    "RedactingFilter",
     "Redactor",
     "Reject",
     "RunContext",
@@ -144,6 +153,7 @@ __all__ = [
     "Schema",
     "Session",
     "Settings",
+    "Severity",
     "Source",
     "SourceError",
     "SourceSpec",

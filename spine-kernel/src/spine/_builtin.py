@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ._descriptors import PipelineSpec, StoreSpec
+from ._descriptors import AlertChannelSpec, PipelineSpec, StoreSpec
 from ._hookspecs import hookimpl
 
 
@@ -16,6 +16,17 @@ def register_stores(register: Callable[[StoreSpec], None]) -> None:
             "spine._sqlite:SQLiteStore",
             schemes=("sqlite",),
             description="SQLite database file (the embedded default)",
+        )
+    )
+
+
+@hookimpl
+def register_alert_channels(register: Callable[[AlertChannelSpec], None]) -> None:
+    register(
+        AlertChannelSpec(
+            "log",
+            "spine._log_channel:open_log",
+            description="log records of the spine.alerts logger (the CLI prints them on stderr)",
         )
     )
 

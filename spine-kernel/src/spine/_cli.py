@@ -130,6 +130,29 @@ def _parser() -> argparse.ArgumentParser:
     runs_show.add_argument("--rejects", type=int, default=20, metavar="N", help="rejected rows to show")
     _store_and_json(runs_show)
     runs_show.set_defaults(handler=_runs_show)
+
+    alerts = commands.add_parser("alerts", help="alert channels and alert history", parents=[common])
+    alerts_commands = alerts.add_subparsers(dest="alerts_command", metavar="COMMAND", parser_class=_Parser)
+    alerts_commands.required = True
+    alerts_test = alerts_commands.add_parser(
+        "test", help="send a test alert and show what each channel answered", parents=[common]
+    )
+    alerts_test.add_argument(
+        "--channel", metavar="NAME", help="only this channel (default: every configured one)"
+    )
+    _store_and_json(alerts_test)
+    alerts_test.set_defaults(handler=_alerts_test)
+    alerts_history = alerts_commands.add_parser(
+        "history", help="alerts sent, suppressed and failed, newest first", parents=[common]
+    )
+    alerts_history.add_argument("--channel", metavar="NAME")
+    alerts_history.add_argument("--status", choices=["sending", "sent", "suppressed", "failed"])
+    alerts_history.add_argument("--pipeline")
+    alerts_history.add_argument("--since", metavar="ISO", help="raised at or after (2026-11-23T08:00)")
+    alerts_history.add_argument("--until", metavar="ISO", help="raised before")
+    alerts_history.add_argument("--limit", type=int, default=50)
+    _store_and_json(alerts_history)
+    alerts_history.set_defaults(handler=_alerts_history)
     return parser
 
 
@@ -305,7 +328,7 @@ def _report_run(args: argparse.Namespace, kernel: Spine, start: Any) -> int:
 
 
 def _runs_list(args: argparse.Namespace, kernel: Spine) -> int:
-    from ._runs_view import parse_moment, runs_table
+    from ._views import parse_moment, runs_table
 
     runs = kernel.runlog(args.store).runs(
         pipeline=args.pipeline,
@@ -322,7 +345,7 @@ def _runs_list(args: argparse.Namespace, kernel: Spine) -> int:
 
 
 def _runs_show(args: argparse.Namespace, kernel: Spine) -> int:
-    from ._runs_view import run_details
+    from ._views import run_details
 
     runlog = kernel.runlog(args.store)
     run = runlog.run(args.run_id)
@@ -333,4 +356,44 @@ def _runs_show(args: argparse.Namespace, kernel: Spine) -> int:
         _print_json({**run.to_dict(), "rejects": [r._asdict() for r in rejects]})
     else:
         print(run_details(run, rejects))
+    return EXIT_OK
+
+
+def _alerts_test(args: argparse.Namespace, kernel: Spine) -> int:
+    from ._views import delivery_lines
+
+    deliveries = kernel.test_alerts(args.channel, store=args.store)
+    if args.json:
+        _print_json([delivery.to_dict() for delivery in deliveries])
+    else:
+        idle = [] if args.channel else _not_configured(kernel)
+        print(delivery_lines(deliveries, idle))
+    return EXIT_OK if deliveries and all(d.ok for d in deliveries) else EXIT_FAILED
+
+
+def _not_configured(kernel: Spine) -> list[tuple[str, str]]:
+    configured = kernel.alerts.configured()
+    return [
+        (name, kernel.plugins.get("alert_channel", name).description or "see its documentation")
+        for name in kernel.alerts.names()
+        if name not in configured
+    ]
+
+
+def _alerts_history(args: argparse.Namespace, kernel: Spine) -> int:
+    from ._views import alerts_table, parse_moment
+
+    deliveries = kernel.alert_history(
+        store=args.store,
+        channel=args.channel,
+        status=args.status,
+        pipeline=args.pipeline,
+        since=parse_moment(args.since, "--since"),
+        until=parse_moment(args.until, "--until"),
+        limit=args.limit,
+    )
+    if args.json:
+        _print_json([delivery.to_dict() for delivery in deliveries])
+    else:
+        print(alerts_table(deliveries))
     return EXIT_OK

@@ -67,6 +67,29 @@ def parse_choice(value: Any, choices: tuple[str, ...], *, field_name: str) -> st
     )
 
 
+_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: Any, *, field_name: str) -> float:
+    """Seconds, from a number of seconds or a text like ``90``, ``90s``, ``15m``, ``1h``, ``1d``."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip().lower()
+        number = text.rstrip("abcdefghijklmnopqrstuvwxyz").strip()
+        unit = text[len(number) :].strip() or "s"
+        try:
+            amount = float(number) if number else 1.0
+        except ValueError:
+            amount = -1.0
+        if unit in _SECONDS and amount >= 0:
+            return amount * _SECONDS[unit]
+    raise ConfigError(
+        f"{field_name}: expected a duration like 90, 90s, 15m, 1h or 1d, got {value!r}",
+        context={"field": field_name},
+    )
+
+
 def read_config_file(path: str) -> dict[str, Any]:
     """The parsed TOML file; a syntax error names the file, line and column."""
     import tomllib  # only when there is a file to read

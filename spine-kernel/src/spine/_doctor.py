@@ -53,6 +53,7 @@ def _run_checks(overrides: dict[str, Any], config_file: str | None) -> tuple[lis
     checks = [Check("settings", "ok", f"valid ({source})")]
     checks += _unknown_file_keys(kernel)
     checks += _plugin_checks(kernel)
+    checks += _alert_checks(kernel)
     checks.append(_store_check(kernel))
     return checks, kernel.redactor
 
@@ -66,6 +67,36 @@ def _store_check(kernel: Spine) -> Check:
             "store", "error", str(exc), f"check store_url / SPINE_STORE_URL ({url}) and that it is reachable"
         )
     return Check("store", "ok", f"{store.describe()} reachable, run records up to date")
+
+
+def _alert_checks(kernel: Spine) -> list[Check]:
+    checks, configured = [], []
+    for name in kernel.alerts.names():
+        try:
+            channel = kernel.alerts.channel(name)
+        except SpineError as exc:
+            checks.append(Check(f"alert channel {name}", "error", str(exc), "correct its settings"))
+            continue
+        if channel is None:
+            description = kernel.plugins.get("alert_channel", name).description
+            checks.append(Check(f"alert channel {name}", "ok", f"installed, not configured ({description})"))
+        else:
+            configured.append(name)
+            checks.append(Check(f"alert channel {name}", "ok", f"configured: {channel.describe()}"))
+    for route in kernel.settings.alert_routes:
+        for name in route.channels:
+            if name != "*" and name not in configured:
+                state = "is not configured" if name in kernel.alerts.names() else "is not installed"
+                checks.append(
+                    Check(
+                        f"alert route to {name}",
+                        "error",
+                        f"alert_routes sends alerts to channel {name!r}, which {state}",
+                        "configure or install it, or take it out of alert_routes "
+                        f"(configured channels: {', '.join(configured) or 'none'})",
+                    )
+                )
+    return checks
 
 
 def _unknown_file_keys(kernel: Spine) -> list[Check]:

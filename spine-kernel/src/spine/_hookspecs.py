@@ -4,7 +4,8 @@ A plugin is a module (or any object) with functions marked ``@spine.hookimpl`` w
 names are among the hooks below. Registration hooks receive a ``register`` callback
 and hand it typed descriptors; they run once, when the kernel loads the plugin, and
 must stay cheap (no heavy imports: put those behind the descriptor's factory).
-Lifecycle hooks observe runs. An implementation may accept a subset of a hook's
+Lifecycle hooks observe runs; their ``alert`` argument sends an `Alert` through the
+kernel's routing rules (into the run's store history). An implementation may accept a subset of a hook's
 arguments, as usual with pluggy.
 
 spine calls each implementation on its own, in load order, so that one plugin's
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from ._alerts import Alert, Delivery
     from ._descriptors import AlertChannelSpec, PipelineSpec, SourceSpec, StoreSpec
     from ._errors import SpineError
     from ._results import RunInfo, RunResult
@@ -66,8 +68,8 @@ def register_pipelines(register: Callable[[PipelineSpec], None]) -> None:
 
 
 @hookspec
-def run_started(run: RunInfo) -> None:
-    """run_started(run: RunInfo) -> None
+def run_started(run: RunInfo, alert: Callable[[Alert], list[Delivery]]) -> None:
+    """run_started(run: RunInfo, alert: Callable[[Alert], list[Delivery]]) -> None
 
     Called when a run begins, before the pipeline does any work. Exactly one of
     `run_finished` or `run_failed` follows for the same ``run.run_id``.
@@ -75,18 +77,20 @@ def run_started(run: RunInfo) -> None:
 
 
 @hookspec
-def run_finished(result: RunResult) -> None:
-    """run_finished(result: RunResult) -> None
+def run_finished(result: RunResult, alert: Callable[[Alert], list[Delivery]]) -> None:
+    """run_finished(result: RunResult, alert: Callable[[Alert], list[Delivery]]) -> None
 
-    Called when a run ends with status ``succeeded`` or ``partial``.
+    Called when a run ends with status ``succeeded`` or ``partial``. The kernel raises
+    its own alert for a ``partial`` run after the hooks (see the ``alert_on`` setting).
     """
 
 
 @hookspec
-def run_failed(result: RunResult, error: SpineError) -> None:
-    """run_failed(result: RunResult, error: SpineError) -> None
+def run_failed(result: RunResult, error: SpineError, alert: Callable[[Alert], list[Delivery]]) -> None:
+    """run_failed(result: RunResult, error: SpineError, alert: Callable[[Alert], list[Delivery]]) -> None
 
     Called when a run ends with status ``failed``; ``error`` is the exception that
     ended it (unexpected exceptions arrive wrapped in a `SpineError` whose
-    category is ``internal``), and ``result.error`` is its redacted summary.
+    category is ``internal``), and ``result.error`` is its redacted summary. The
+    kernel raises its own alert for the failure after the hooks.
     """

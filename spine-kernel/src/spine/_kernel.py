@@ -9,12 +9,16 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from . import _builtin
 from ._config import BootSettings, ConfigSources
-from ._errors import ConfigError, PluginError
+from ._errors import ConfigError, PluginError, SpineError
 from ._plugins import KERNEL_DISTRIBUTION, PluginRecord, PluginRegistry
 from ._redact import Redactor
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from ._alert_router import AlertRouter
+    from ._alerts import Alert, Delivery
     from ._loading import Progress, RejectThreshold
     from ._results import RunResult
     from ._runlog import RunLog
@@ -78,6 +82,59 @@ class Spine:
         for secret in settings.secrets():
             self.redactor.add(secret)
         return settings
+
+    @cached_property
+    def alerts(self) -> AlertRouter:
+        """The alert channels and the routing rules (``alert_*`` settings)."""
+        from ._alert_router import AlertRouter
+
+        return AlertRouter(self)
+
+    def alert(self, alert: Alert, *, store: str | None = None) -> list[Delivery]:
+        """Send `alert` to the channels the routing rules choose; return each channel's outcome.
+
+        Repeats within ``alert_window`` and alerts over a channel's ``alert_rate_limit``
+        are suppressed; every outcome is kept in the store's alert history (`store` as
+        in `run`). Takes at most ``alert_timeout`` seconds for the channels to answer,
+        and never raises for a delivery problem: that is a ``failed`` delivery.
+        """
+        return self.alerts.dispatch(alert, self._runlog_for_alerts(store))
+
+    def test_alerts(self, channel: str | None = None, *, store: str | None = None) -> list[Delivery]:
+        """Send a test alert to `channel` (default: every configured channel), whatever the
+        routing rules, repeats and rate limits; return what each channel answered."""
+        return self.alerts.test(channel, self._runlog_for_alerts(store))
+
+    def alert_history(
+        self,
+        *,
+        store: str | None = None,
+        channel: str | None = None,
+        status: str | None = None,
+        pipeline: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+    ) -> list[Delivery]:
+        """Alert deliveries recorded in the store, newest first, filtered as asked."""
+        from ._alert_log import AlertLog
+
+        return AlertLog(self.runlog(store).store).history(
+            channel=channel, status=status, pipeline=pipeline, since=since, until=until, limit=limit
+        )
+
+    def _runlog_for_alerts(self, store: str | None) -> RunLog | None:
+        # An alert is delivered even when the store that keeps its history is down:
+        # the alert may be about exactly that.
+        try:
+            return self.runlog(store)
+        except SpineError as exc:
+            import logging
+
+            logging.getLogger("spine.alerting").warning(
+                "alert history unavailable: %s", self.redactor.text(exc.message)
+            )
+            return None
 
     def register_plugin(self, plugin: object, name: str | None = None) -> PluginRecord:
         """Register a plugin object (a module, class or instance with hook implementations)."""
@@ -193,7 +250,9 @@ class Spine:
         )
 
     def close(self) -> None:
-        """Close the stores this kernel opened."""
+        """Close the alert channels and stores this kernel opened."""
+        if "alerts" in self.__dict__:
+            self.alerts.close()
         for runlog in self._runlogs.values():
             runlog.store.close()
         self._runlogs.clear()

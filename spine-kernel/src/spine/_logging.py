@@ -53,6 +53,23 @@ class _Handler(logging.StreamHandler):  # type: ignore[type-arg]
         )
 
 
+class RedactingFilter(logging.Filter):
+    """Masks a redactor's secrets in every record that passes through it.
+
+    For libraries that log what they send: httpx logs each request's URL, and a URL
+    can be a secret (a Slack webhook) or carry one (an API key in the query). Add it
+    to the library's logger while the secrets are in use, and remove it after.
+    """
+
+    def __init__(self, redactor: Redactor) -> None:
+        super().__init__()
+        self.redactor = redactor
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = self.redactor.text(record.getMessage()), None
+        return True
+
+
 def _spine_or_warning(record: logging.LogRecord) -> bool:
     # Libraries' own info lines (httpx logs every request) are noise next to spine's:
     # they show with --log-level debug.

@@ -53,6 +53,29 @@ STATE = Schema(
         Field("updated_at", "timestamp"),
     )
 )
+# Every outcome of an alert on a channel; (channel, dedup_key) and (channel, status)
+# are what the router asks about before each delivery.
+ALERTS = Schema(
+    (
+        Field("alert_id", "string", length=32),
+        Field("channel", "string", length=100),
+        Field("status", "string", length=16),
+        Field("reason", "string", length=16),  # why it was suppressed: duplicate or rate_limit
+        Field("severity", "string", length=16),
+        Field("title", "string", length=2000),
+        Field("text", "string", length=TEXT),
+        Field("pipeline", "string", length=200),
+        Field("run_id", "string", length=32),
+        Field("dedup_key", "string", length=1000),
+        Field("fields", "string", length=TEXT),
+        Field("url", "string", length=2000),
+        Field("suppressed", "integer"),
+        Field("held_back", "integer"),
+        Field("raised_at", "timestamp"),
+        Field("finished_at", "timestamp"),
+        Field("answer", "string", length=2000),
+    )
+)
 _APPLIED = Schema(
     (
         Field("version", "integer"),
@@ -77,6 +100,11 @@ MIGRATIONS = [
             d.create_table("spine_rejects", REJECTS, ("run_id", "seq")),
             d.create_table("spine_state", STATE, ("pipeline", "state_key")),
         ],
+    ),
+    Migration(
+        2,
+        "alert history",
+        lambda d: [d.create_table("spine_alerts", ALERTS, ("alert_id", "channel"))],
     ),
 ]
 

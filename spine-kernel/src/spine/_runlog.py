@@ -14,17 +14,17 @@ from ._sources import Reject
 from ._stores import Store
 
 
-def _clip(text: str, limit: int = TEXT) -> str:
+def clip(text: str, limit: int = TEXT) -> str:
     # Stored texts are bounded (Db2's VARCHAR); the rest of a very long record is
     # of no use in a rejects table.
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _naive_utc(moment: datetime | None) -> datetime | None:
+def naive_utc_or_none(moment: datetime | None) -> datetime | None:
     return None if moment is None else naive_utc(moment)
 
 
-def _aware(value: Any) -> datetime | None:
+def aware(value: Any) -> datetime | None:
     if value is None:
         return None
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
@@ -52,11 +52,11 @@ class RunLog:
             run_id,
             pipeline,
             RunStatus.RUNNING.value,
-            _clip(json.dumps(params, default=str, sort_keys=True)),
+            clip(json.dumps(params, default=str, sort_keys=True)),
             0,
             0,
             0,
-            _naive_utc(started_at),
+            naive_utc_or_none(started_at),
             None,
             None,
             None,
@@ -85,11 +85,11 @@ class RunLog:
                     result.counts.rows_read,
                     result.counts.rows_written,
                     result.counts.rows_rejected,
-                    _naive_utc(result.finished_at),
+                    naive_utc_or_none(result.finished_at),
                     error.category if error else None,
                     error.retryable if error else None,
-                    _clip(error.message) if error else None,
-                    _clip(json.dumps(error.context, default=str, sort_keys=True)) if error else None,
+                    clip(error.message) if error else None,
+                    clip(json.dumps(error.context, default=str, sort_keys=True)) if error else None,
                     result.run_id,
                 ),
             )
@@ -99,10 +99,10 @@ class RunLog:
                     (
                         result.run_id,
                         seq,
-                        _clip(r.origin, 2000),
+                        clip(r.origin, 2000),
                         r.position,
-                        _clip(r.raw),
-                        _clip(r.reason, 2000),
+                        clip(r.raw),
+                        clip(r.reason, 2000),
                     )
                     for seq, r in enumerate(rejects, start=1)
                 ),
@@ -137,8 +137,8 @@ class RunLog:
         for column, op, value in (
             ("pipeline", "=", pipeline),
             ("status", "=", status),
-            ("started_at", ">=", _naive_utc(since)),
-            ("started_at", "<", _naive_utc(until)),
+            ("started_at", ">=", naive_utc_or_none(since)),
+            ("started_at", "<", naive_utc_or_none(until)),
         ):
             if value is not None:
                 where.append(f"{q(column)} {op} ?")
@@ -183,7 +183,7 @@ class RunLog:
             )
             session.execute(
                 f"INSERT INTO {self._state} ({', '.join(map(q, STATE.names))}) VALUES (?, ?, ?, ?)",
-                (pipeline, key, _clip(value), now),
+                (pipeline, key, clip(value), now),
             )
 
 
@@ -199,7 +199,7 @@ def _result(row: tuple[Any, ...]) -> RunResult:
         RunStatus(status),
         json.loads(params) if params else {},
         RunCounts(int(read), int(written), int(rejected)),
-        _aware(started),  # type: ignore[arg-type]
-        _aware(finished),
+        aware(started),  # type: ignore[arg-type]
+        aware(finished),
         error,
     )

@@ -6,10 +6,11 @@ import gc
 import logging
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from ._alerts import Alert, Delivery, Severity
 from ._errors import SpineError
 from ._loading import Check, Progress, RejectSpool, RejectThreshold, RowStream, Transform, missing_keys
 from ._results import ErrorInfo, RunCounts, RunInfo, RunResult, RunStatus
@@ -107,6 +108,21 @@ class RunContext:
         """Keep a record the pipeline could not use, for the run's rejects table."""
         self.rejects.add(reject)
 
+    def alert(
+        self,
+        severity: Severity | str,
+        title: str,
+        text: str = "",
+        *,
+        fields: Mapping[str, str] | None = None,
+        dedup_key: str = "",
+    ) -> list[Delivery]:
+        """Raise an alert about this run through the kernel's routing rules (see `Spine.alert`)."""
+        alert = Alert(
+            Severity.parse(severity), title, text, self.pipeline, self.run_id, fields or {}, dedup_key
+        )
+        return self.kernel.alerts.dispatch(alert, self._runlog)
+
     def state(self, key: str) -> str | None:
         """This pipeline's saved value for `key` (a cursor, a high-water mark)."""
         return self._runlog.state(self.pipeline, key)
@@ -164,7 +180,7 @@ def run_pipeline(
     info = RunInfo(uuid.uuid4().hex, name, kernel.redactor.value(dict(params)), datetime.now(UTC))
     runlog.started(info.run_id, name, info.params, info.started_at)
     log.info("run started", extra={"run_id": info.run_id, "pipeline": name})
-    kernel.plugins.notify("run_started", run=info)
+    kernel.plugins.notify("run_started", run=info, alert=_alert_into(kernel, runlog))
 
     context: RunContext | None = None
     error: SpineError | None = None
@@ -218,8 +234,15 @@ def _finish(
             "rows_rejected": counts.rows_rejected,
         },
     )
+    alert = _alert_into(kernel, runlog)
     if error is not None:
-        kernel.plugins.notify("run_failed", result=result, error=error)
+        kernel.plugins.notify("run_failed", result=result, error=error, alert=alert)
     else:
-        kernel.plugins.notify("run_finished", result=result)
+        kernel.plugins.notify("run_finished", result=result, alert=alert)
+    kernel.alerts.after_run(result, runlog)
     return result
+
+
+def _alert_into(kernel: Spine, runlog: RunLog) -> Callable[[Alert], list[Delivery]]:
+    """The ``alert`` argument of the lifecycle hooks: alerts recorded in the run's store."""
+    return lambda alert: kernel.alerts.dispatch(alert, runlog)

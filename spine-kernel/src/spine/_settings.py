@@ -6,19 +6,23 @@ import for ``spine plugins list``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from fnmatch import fnmatchcase
 from functools import partial
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, NamedTuple, TypeVar
 
-from pydantic import SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
+from ._alerts import Alert, Severity
 from ._config import (
     LOG_FORMATS,
     LOG_LEVELS,
     ConfigSources,
     parse_bool,
     parse_choice,
+    parse_duration,
     parse_name_list,
 )
 from ._errors import ConfigError
@@ -84,8 +88,55 @@ def _config_error(exc: ValidationError, sources: ConfigSources) -> ConfigError:
         field_name = str(error["loc"][0]) if error["loc"] else "settings"
         origin = sources.lookup(field_name)[1] or "default"
         message = error["msg"].removeprefix("Value error, ")
-        problems.append(f"{field_name} (from {origin}): {message}")
+        # Within a list of tables: alert_routes[0].min_severity
+        where = field_name + "".join(
+            f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"][1:]
+        )
+        problems.append(f"{where} (from {origin}): {message}")
     return ConfigError("invalid settings: " + "; ".join(problems), context={"problems": problems})
+
+
+class AlertRoute(BaseModel):
+    """A routing rule: alerts of at least `min_severity` from a pipeline matching one of
+    `pipelines` (shell patterns; an alert without a pipeline matches only ``*``) go to
+    `channels` (``*``: every configured channel)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    channels: list[str]
+    min_severity: Severity = Severity.INFO
+    pipelines: list[str] = ["*"]
+
+    def matches(self, alert: Alert) -> bool:
+        pipeline = alert.pipeline or ""
+        return alert.severity.at_least(self.min_severity) and any(
+            fnmatchcase(pipeline, pattern) for pattern in self.pipelines
+        )
+
+
+class RateLimit(NamedTuple):
+    """At most `most` alerts sent per channel in any `seconds`."""
+
+    most: int
+    seconds: float
+
+    def __str__(self) -> str:
+        return f"{self.most} per {self.seconds:g}s"
+
+
+def _parse_rate_limit(value: Any) -> RateLimit | None:
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "off")):
+        return None
+    if isinstance(value, RateLimit):
+        return value
+    count, slash, period = str(value).partition("/")
+    try:
+        limit = RateLimit(int(count), parse_duration(period, field_name="alert_rate_limit"))
+    except (ValueError, ConfigError):
+        limit = None
+    if not slash or limit is None or limit.most < 1 or limit.seconds <= 0:
+        raise ValueError(f"expected a count per period like 30/1h or 10/15m, or none, got {value!r}")
+    return limit
 
 
 class Settings(SpineSettings):
@@ -98,6 +149,14 @@ class Settings(SpineSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # Where runs write and are recorded. Its password is masked wherever spine prints.
     store_url: str | None = None
+    # Alerting: the router's rules (see AlertRoute); none sends every alert to every
+    # configured channel.
+    alert_routes: Annotated[list[AlertRoute], NoDecode] = []
+    alert_on: Annotated[list[Literal["failed", "partial", "succeeded"]], NoDecode] = ["failed", "partial"]
+    alert_window: float = 3600.0  # seconds in which repeats of an alert are suppressed
+    alert_rate_limit: Annotated[RateLimit | None, NoDecode] = RateLimit(30, 3600.0)
+    alert_timeout: float = 10.0  # seconds a run waits, at most, for its alerts to be delivered
+    alert_run_url: str | None = None  # a link to a run: "{run_id}" is replaced, else /runs/<id> appended
 
     @field_validator("load_plugins", "disable_plugins", mode="before")
     @classmethod
@@ -115,3 +174,37 @@ class Settings(SpineSettings):
         field_name = info.field_name or ""
         choices = LOG_FORMATS if field_name == "log_format" else LOG_LEVELS
         return _as_value_error(partial(parse_choice, choices=choices), value, field_name=field_name)
+
+    @field_validator("alert_routes", "alert_on", mode="before")
+    @classmethod
+    def _json_or_list(cls, value: Any, info: ValidationInfo) -> Any:
+        # From the environment these come as text: JSON for routes, a comma list for statuses.
+        if not isinstance(value, str):
+            return value
+        if info.field_name == "alert_on":
+            return parse_name_list(value, field_name="alert_on")
+        try:
+            return json.loads(value)
+        except ValueError as exc:
+            raise ValueError(f"expected a JSON list of routes like {_ROUTE_EXAMPLE}: {exc}") from None
+
+    @field_validator("alert_window", "alert_timeout", mode="before")
+    @classmethod
+    def _duration(cls, value: Any, info: ValidationInfo) -> float:
+        return _as_value_error(parse_duration, value, field_name=info.field_name or "")
+
+    @field_validator("alert_rate_limit", mode="before")
+    @classmethod
+    def _rate_limit(cls, value: Any) -> RateLimit | None:
+        return _parse_rate_limit(value)
+
+    def run_url(self, run_id: str) -> str | None:
+        """The link to a run, from ``alert_run_url``."""
+        if not self.alert_run_url:
+            return None
+        if "{run_id}" in self.alert_run_url:
+            return self.alert_run_url.replace("{run_id}", run_id)
+        return f"{self.alert_run_url.rstrip('/')}/runs/{run_id}"
+
+
+_ROUTE_EXAMPLE = '[{"channels": ["slack"], "min_severity": "error", "pipelines": ["finra.*"]}]'

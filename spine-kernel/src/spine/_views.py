@@ -1,10 +1,12 @@
-"""Text views of run records for ``spine runs list`` and ``spine runs show``."""
+"""Text views of records for the CLI: ``spine runs list/show`` and ``spine alerts history/test``."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from ._alerts import Delivery
 from ._errors import ConfigError
 from ._results import RunResult
 from ._sources import Reject
@@ -31,6 +33,19 @@ def _duration(run: RunResult) -> str:
     return "-" if run.duration_seconds is None else f"{run.duration_seconds:.1f}s"
 
 
+def table(rows: Sequence[tuple[str, ...]]) -> str:
+    """Rows of cells in aligned columns; the first row is the header."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
+    )
+
+
+def _clipped(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def runs_table(runs: list[RunResult]) -> str:
     if not runs:
         return "no runs recorded"
@@ -48,10 +63,33 @@ def runs_table(runs: list[RunResult]) -> str:
         )
         for run in runs
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
-    )
+    return table(rows)
+
+
+def alerts_table(deliveries: list[Delivery]) -> str:
+    if not deliveries:
+        return "no alerts recorded"
+    rows = [("RAISED (UTC)", "CHANNEL", "STATUS", "SEVERITY", "PIPELINE", "TITLE", "ANSWER")]
+    rows += [
+        (
+            _when(d.alert.raised_at),
+            d.channel,
+            d.status.value,
+            d.alert.severity.value,
+            d.alert.pipeline or "-",
+            _clipped(d.alert.title, 40),
+            _clipped(d.answer, 70) or "-",
+        )
+        for d in deliveries
+    ]
+    return table(rows)
+
+
+def delivery_lines(deliveries: list[Delivery], not_configured: list[tuple[str, str]]) -> str:
+    """What ``spine alerts test`` says about each channel."""
+    lines = [f"{d.channel}: {d.status.value}: {d.answer}" for d in deliveries]
+    lines += [f"{name}: not configured ({why})" for name, why in not_configured]
+    return "\n".join(lines) if lines else "no alert channel is installed"
 
 
 def run_details(run: RunResult, rejects: list[Reject]) -> str:

@@ -44,7 +44,7 @@ class HttpSource(spine.Source):
         self._client: httpx.Client | None = None
         self._stopped_at: int | None = None  # the page max_pages stopped at, when there were more
         self._highest: Any = None
-        self._masking = _Masking(self.redactor)
+        self._masking = spine.RedactingFilter(self.redactor)
         # Where credentials may go: the API's host, and the token URL's for OAuth2.
         self._homes = {_origin(url), *([_origin(httpx.URL(options.token_url))] if options.token_url else [])}
         self._key_header = options.key_name.lower() if options.auth == "api_key" else None
@@ -203,18 +203,6 @@ class HttpSource(spine.Source):
 
 # httpx logs every request's URL, an API key in the query included, on its own logger.
 _HTTPX_LOG = logging.getLogger("httpx")
-
-
-class _Masking(logging.Filter):
-    """Masks a source's secrets in httpx's log records while the source is open."""
-
-    def __init__(self, redactor: spine.Redactor) -> None:
-        super().__init__()
-        self.redactor = redactor
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = self.redactor.text(record.getMessage()), None
-        return True
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
