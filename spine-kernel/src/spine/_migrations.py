@@ -53,8 +53,9 @@ STATE = Schema(
         Field("updated_at", "timestamp"),
     )
 )
-# Every outcome of an alert on a channel; (channel, dedup_key) and (channel, status)
-# are what the router asks about before each delivery.
+# Every outcome of an alert on a channel. Before each delivery the router asks about
+# one channel's recent rows, and one key's: both are indexed. The key is looked up by
+# its hash, which keeps the index within Db2's 1 KB keys.
 ALERTS = Schema(
     (
         Field("alert_id", "string", length=32),
@@ -67,6 +68,7 @@ ALERTS = Schema(
         Field("pipeline", "string", length=200),
         Field("run_id", "string", length=32),
         Field("dedup_key", "string", length=1000),
+        Field("dedup_hash", "string", length=40),
         Field("fields", "string", length=TEXT),
         Field("url", "string", length=2000),
         Field("suppressed", "integer"),
@@ -104,7 +106,11 @@ MIGRATIONS = [
     Migration(
         2,
         "alert history",
-        lambda d: [d.create_table("spine_alerts", ALERTS, ("alert_id", "channel"))],
+        lambda d: [
+            d.create_table("spine_alerts", ALERTS, ("alert_id", "channel")),
+            d.create_index("spine_alerts", "spine_alerts_by_time", ("channel", "raised_at")),
+            d.create_index("spine_alerts", "spine_alerts_by_key", ("channel", "dedup_hash", "raised_at")),
+        ],
     ),
 ]
 

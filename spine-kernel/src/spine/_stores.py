@@ -91,6 +91,13 @@ class Dialect:
             columns.append(f"PRIMARY KEY ({', '.join(self.quote(k) for k in keys)})")
         return f"CREATE TABLE {self.quote(table)} ({', '.join(columns)})"
 
+    def create_index(self, table: str, name: str, columns: Sequence[str]) -> str:
+        """``CREATE INDEX`` `name` on `columns` of `table`."""
+        return (
+            f"CREATE INDEX {self.quote(name)} ON {self.quote(table)} "
+            f"({', '.join(self.quote(column) for column in columns)})"
+        )
+
 
 class Session(Protocol):
     """What `Store.transaction` yields: statements with ``?`` placeholders."""
