@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         TransformError,
     )
     from ._hookspecs import hookimpl
+    from ._http_client import retry_after, user_agent
     from ._kernel import Spine
     from ._loading import Check, Transform
     from ._logging import RedactingFilter
@@ -72,6 +73,7 @@ _EXPORTS = {
         "TransformError",
     ],
     "._hookspecs": ["hookimpl"],
+    "._http_client": ["retry_after", "user_agent"],
     "._kernel": ["Spine"],
     "._loading": ["Check", "Transform"],
     "._logging": ["RedactingFilter"],
@@ -176,7 +178,9 @@ __all__ = [
     "logical_type",
     "naive_utc",
     "normalize_identifier",
+    "retry_after",
     "text_parser",
     "text_rows",
+    "user_agent",
     "value_text",
 ]

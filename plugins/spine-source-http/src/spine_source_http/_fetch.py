@@ -5,8 +5,6 @@ from __future__ import annotations
 import logging
 import random
 import time
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 import httpx
 import spine
@@ -50,7 +48,7 @@ class Fetcher:
                     raise self._refused(response, where)
                 failure = f"HTTP {response.status_code} {response.reason_phrase}"
                 context = {"status": response.status_code}
-                asked = _retry_after(response)
+                asked = spine.retry_after(response.headers.get("Retry-After"))
                 wait = self._backoff(attempt) if asked is None else asked
             attempt += 1
             if attempt > self.options.retries:
@@ -105,23 +103,6 @@ class Fetcher:
             message + (f"; the answer began: {excerpt}" if excerpt else ""),
             context={"status": status},
         )
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    """Seconds to wait as the server asks: `Retry-After` in seconds or as an HTTP date."""
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    when = when if when.tzinfo else when.replace(tzinfo=UTC)  # HTTP dates are in GMT
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _describe(exc: Exception) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import logging
 from collections.abc import Iterator, Mapping
 from datetime import date
@@ -122,7 +121,11 @@ class HttpSource(spine.Source):
                 timeout=options.timeout,
                 verify=options.verify,
                 follow_redirects=True,
-                headers={"User-Agent": _user_agent(), "Accept": ACCEPT[options.format], **options.headers},
+                headers={
+                    "User-Agent": spine.user_agent("spine-source-http"),
+                    "Accept": ACCEPT[options.format],
+                    **options.headers,
+                },
                 event_hooks={"request": [self._keep_credentials_home]},
             )
         self._stopped_at = None
@@ -207,11 +210,3 @@ _HTTPX_LOG = logging.getLogger("httpx")
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
     return url.scheme, url.host, url.port
-
-
-def _user_agent() -> str:
-    try:
-        version = importlib.metadata.version("spine-source-http")
-    except importlib.metadata.PackageNotFoundError:
-        version = "unknown"
-    return f"spine/{spine.__version__} spine-source-http/{version}"
