@@ -1,0 +1,25 @@
+"""spine-alert-slack: the ``slack`` alert channel (a Slack incoming webhook).
+
+This module only registers the channel; httpx and the settings are imported when
+the kernel opens it, so that listing plugins stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import spine
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+@spine.hookimpl
+def register_alert_channels(register: Callable[[spine.AlertChannelSpec], None]) -> None:
+    register(
+        spine.AlertChannelSpec(
+            "slack",
+            "spine_alert_slack._channel:open_slack",
+            description="Slack incoming webhook (set SPINE_SLACK_WEBHOOK_URL)",
+        )
+    )
