@@ -207,7 +207,7 @@ def test_a_retry_after_longer_than_the_budget_fails_at_once(slack, clock, make_c
     with pytest.raises(spine.AlertError) as raised:
         make_channel(slack.url).send(alert(), 10.0)
     assert str(raised.value) == (
-        "Slack answered 429 rate_limited; the alert budget of 10s ran out (the next try was due in 120.0s)"
+        "Slack answered 429 rate_limited; the alert budget of 10.0s ran out (the next try was due in 120.0s)"
     )
     assert raised.value.retryable is True
     assert clock.sleeps == []
@@ -298,7 +298,7 @@ def test_a_turn_past_the_budget_fails_without_sending_and_books_nothing(slack, c
     with pytest.raises(spine.AlertError) as raised:
         channel.send(alert(), 2.0)
     assert str(raised.value) == (
-        "nothing was sent to Slack; the alert budget of 2s ran out (waiting for its turn on this webhook)"
+        "nothing was sent to Slack; the alert budget of 2.0s ran out (waiting for its turn on this webhook)"
     )
     assert raised.value.retryable is True
     assert len(slack.messages) == 1

@@ -165,7 +165,7 @@ class SlackChannel(spine.AlertChannel):
     def _out_of_time(self, timeout: float, failed: _Failed | None, why: str) -> spine.AlertError:
         answered = "nothing was sent to Slack" if failed is None else failed.answered
         return spine.AlertError(
-            f"{answered}; the alert budget of {timeout:g}s ran out ({why})",
+            f"{answered}; the alert budget of {timeout:.1f}s ran out ({why})",
             retryable=True,
             context={} if failed is None else failed.context,
         )
