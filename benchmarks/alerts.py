@@ -1,11 +1,12 @@
 """What alerting costs a run, next to baselines measured in the same run.
 
-    python benchmarks/alerts.py [--alerts 300] [--repeat 5]
+    python benchmarks/alerts.py [--alerts 300] [--repeat 5] [--history 50000]
 
 1. Dispatch: `Spine.alert` of distinct alerts to the ``log`` channel, each decided
    against the history and recorded in an embedded SQLite store, against a
    hand-written loop that does the least the same job needs (one INSERT in its own
-   transaction and one log call per alert).
+   transaction and one log call per alert). With ``--history N`` the store already
+   holds N alerts of earlier months, which must not make an alert dearer.
 2. Repeats: the same alert again and again (each suppressed and recorded), against
    the same baseline.
 3. The bound: a failed run whose only channel never answers, with alert_timeout=1s,
@@ -62,13 +63,27 @@ def _alerts(count: int, same: bool) -> list[spine.Alert]:
     ]
 
 
-def _spine_seconds(folder: Path, name: str, alerts: list[spine.Alert]) -> float:
+def _spine_seconds(folder: Path, name: str, alerts: list[spine.Alert], history: int = 0) -> float:
     with _kernel(folder, name) as kernel:
-        kernel.runlog()
+        _fill(kernel, history)
         started = time.perf_counter()
         for alert in alerts:
             kernel.alert(alert)
         return time.perf_counter() - started
+
+
+def _fill(kernel: spine.Spine, count: int) -> None:
+    """`count` alerts sent and suppressed in the months before the measured ones."""
+    from spine._alert_log import AlertLog
+
+    store = kernel.runlog().store
+    history = AlertLog(store)
+    start = datetime(2026, 6, 1, tzinfo=UTC)
+    with store.transaction() as session:
+        for i in range(count):
+            alert = spine.Alert("error", f"old #{i % 500}", raised_at=start + timedelta(seconds=i))
+            status = spine.DeliveryStatus.SENT if i % 3 else spine.DeliveryStatus.SUPPRESSED
+            history._insert(session, spine.Delivery(alert, "log", status, "logged"), None)
 
 
 def _baseline_seconds(folder: Path, name: str, alerts: list[spine.Alert]) -> float:
@@ -123,6 +138,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alerts", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--history", type=int, default=0, help="alerts already in the store")
     args = parser.parse_args()
     logging.getLogger("spine.alerts").addHandler(_Silent())
     logging.getLogger("spine.alerts").propagate = False
@@ -131,12 +147,16 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for round_ in range(args.repeat):  # interleaved, so drift hits all alike
-            results["distinct"].append(_spine_seconds(folder, f"d{round_}", _alerts(args.alerts, False)))
+            distinct = _alerts(args.alerts, False)
+            results["distinct"].append(_spine_seconds(folder, f"d{round_}", distinct, args.history))
             results["repeats"].append(_spine_seconds(folder, f"r{round_}", _alerts(args.alerts, True)))
             results["baseline"].append(_baseline_seconds(folder, f"b{round_}", _alerts(args.alerts, False)))
         quiet, hung = _bound(folder)
     per_alert = {name: min(values) / args.alerts * 1000 for name, values in results.items()}
-    print(f"{args.alerts} alerts, fastest of {args.repeat} rounds, embedded SQLite store, log channel")
+    print(
+        f"{args.alerts} alerts, fastest of {args.repeat} rounds, embedded SQLite store holding "
+        f"{args.history:,} earlier alerts, log channel"
+    )
     print(f"  hand-written INSERT + log call      {per_alert['baseline']:7.3f} ms/alert")
     labels = {"distinct": "Spine.alert, distinct alerts", "repeats": "Spine.alert, repeats suppressed"}
     for name, label in labels.items():
