@@ -53,6 +53,8 @@ def test_plugins_list_json_follows_the_contract(spine_cli, plugin_site):
             "store": ["good_store"],
             "alert_channel": ["good_alert"],
             "pipeline": ["good.pipeline"],
+            "workflow": [],
+            "schedule": [],
         },
     }
     assert plugins["spine"]["distribution"] == "spine-kernel"

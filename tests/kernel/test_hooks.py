@@ -98,6 +98,52 @@ def test_hook_register_pipelines():
     assert kernel.run("one").counts == spine.RunCounts(1, 1, 0)
 
 
+def test_hook_register_workflows():
+    kernel = _register("register_workflows", spine.WorkflowSpec("weekly", "json:loads", description="d"))
+    assert kernel.plugins.get("workflow", "weekly").description == "d"
+
+
+def test_hook_register_schedules():
+    kernel = _register(
+        "register_schedules",
+        spine.ScheduleSpec(
+            "nightly", pipeline="ok", cron="30 2 * * *", timezone="Europe/Paris", params={"day": 1}
+        ),
+    )
+    schedule = kernel.plugins.get("schedule", "nightly")
+    assert (schedule.target, schedule.cron, schedule.timezone, schedule.params) == (
+        ("pipeline", "ok"),
+        "30 2 * * *",
+        "Europe/Paris",
+        (("day", "1"),),
+    )
+
+
+def test_a_pipeline_with_a_schedule_registers_a_schedule_of_its_name():
+    kernel = _register("register_pipelines", spine.PipelineSpec("weekly", list, schedule="0 6 * * 1"))
+    schedule = kernel.plugins.get("schedule", "weekly")
+    assert (schedule.target, schedule.cron, schedule.timezone) == (("pipeline", "weekly"), "0 6 * * 1", "UTC")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"cron": "0 6 * * 1"}, "name exactly one of pipeline= and workflow="),
+        (
+            {"pipeline": "p", "workflow": "w", "cron": "0 6 * * 1"},
+            "name exactly one of pipeline= and workflow=",
+        ),
+        ({"pipeline": "p"}, "give exactly one of cron= and interval="),
+        ({"pipeline": "p", "cron": "0 6 * * 1", "interval": 60}, "give exactly one of cron= and interval="),
+        ({"pipeline": "p", "cron": "mondays"}, "'mondays' is not a cron expression of five fields"),
+        ({"pipeline": "p", "interval": 0}, "interval must be a positive number of seconds, got 0"),
+    ],
+)
+def test_a_schedule_says_what_runs_and_when_exactly_once(arguments, message):
+    with pytest.raises(spine.PluginError, match=message):
+        spine.ScheduleSpec("s", **arguments)
+
+
 def test_hook_run_started(kernel, recorder):
     result = kernel.run("ok", {"day": "monday"})
     kind, run = recorder.events[0]

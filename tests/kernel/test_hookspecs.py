@@ -22,6 +22,8 @@ def test_the_hook_families_are_all_there():
         "register_stores",
         "register_alert_channels",
         "register_pipelines",
+        "register_workflows",
+        "register_schedules",
         "run_started",
         "run_finished",
         "run_failed",

@@ -32,6 +32,8 @@ def test_good_plugin_is_discovered_with_its_distribution_and_capabilities(good_s
         "store": ["good_store"],
         "alert_channel": ["good_alert"],
         "pipeline": ["good.pipeline"],
+        "workflow": [],
+        "schedule": [],
     }
     assert kernel.plugins.get("source", "good_source").schemes == ("good",)
 

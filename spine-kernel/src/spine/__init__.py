@@ -12,7 +12,15 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._alerts import Alert, AlertChannel, Delivery, DeliveryStatus, Severity
-    from ._descriptors import AlertChannelSpec, Capability, PipelineSpec, SourceSpec, StoreSpec
+    from ._descriptors import (
+        AlertChannelSpec,
+        Capability,
+        PipelineSpec,
+        ScheduleSpec,
+        SourceSpec,
+        StoreSpec,
+        WorkflowSpec,
+    )
     from ._errors import (
         AlertError,
         CheckError,
@@ -61,7 +69,15 @@ if TYPE_CHECKING:
 # fast, and a plugin module that only needs `spine.hookimpl` should not pay for pydantic.
 _EXPORTS = {
     "._alerts": ["Alert", "AlertChannel", "Delivery", "DeliveryStatus", "Severity"],
-    "._descriptors": ["AlertChannelSpec", "Capability", "PipelineSpec", "SourceSpec", "StoreSpec"],
+    "._descriptors": [
+        "AlertChannelSpec",
+        "Capability",
+        "PipelineSpec",
+        "ScheduleSpec",
+        "SourceSpec",
+        "StoreSpec",
+        "WorkflowSpec",
+    ],
     "._errors": [
         "AlertError",
         "CheckError",
@@ -152,6 +168,7 @@ __all__ = [
     "RunInfo",
     "RunResult",
     "RunStatus",
+    "ScheduleSpec",
     "Schema",
     "Session",
     "Settings",
@@ -167,6 +184,7 @@ __all__ = [
     "Target",
     "Transform",
     "TransformError",
+    "WorkflowSpec",
     "WriteMode",
     "Written",
     "__version__",

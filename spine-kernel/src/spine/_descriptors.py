@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar
 
 from ._errors import PluginError
@@ -147,11 +147,95 @@ class PipelineSpec(Capability):
     ) -> None:
         object.__setattr__(self, "schedule", schedule)
         super().__init__(name, factory, description)
-        if schedule is not None and (not isinstance(schedule, str) or len(schedule.split()) != 5):
+        if schedule is not None:
+            _check_cron(f"pipeline {name!r}", schedule)
+
+    def implied_schedule(self) -> ScheduleSpec | None:
+        """The schedule that `schedule` declares: same name, UTC."""
+        if self.schedule is None:
+            return None
+        return ScheduleSpec(self.name, pipeline=self.name, cron=self.schedule, description=self.description)
+
+
+class WorkflowSpec(Capability):
+    """A workflow: a named DAG of pipeline steps. The factory returns a `spine.Workflow`."""
+
+    __slots__ = ()
+    kind: ClassVar[str] = "workflow"
+
+
+class ScheduleSpec(Capability):
+    """When the scheduler runs a pipeline or a workflow on its own.
+
+    Exactly one of `pipeline` and `workflow` names what runs, with `params`; exactly one
+    of `cron` (five fields: minute, hour, day of month, month, day of week, read in
+    `timezone`, an IANA name) and `interval` (seconds) says when. A pipeline registered
+    with ``PipelineSpec(schedule=...)`` gets a schedule of the same name.
+    """
+
+    __slots__ = ("pipeline", "workflow", "params", "cron", "interval", "timezone")  # noqa: RUF023 - repr order
+    kind: ClassVar[str] = "schedule"
+    pipeline: str | None
+    workflow: str | None
+    params: tuple[tuple[str, str], ...]
+    cron: str | None
+    interval: float | None
+    timezone: str
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        pipeline: str | None = None,
+        workflow: str | None = None,
+        params: Mapping[str, Any] | None = None,
+        cron: str | None = None,
+        interval: float | None = None,
+        timezone: str = "UTC",
+        description: str = "",
+    ) -> None:
+        values = {
+            "pipeline": pipeline,
+            "workflow": workflow,
+            # a tuple of pairs: descriptors are immutable and hashable
+            "params": tuple(sorted((str(k), str(v)) for k, v in (params or {}).items())),
+            "cron": cron,
+            "interval": interval,
+            "timezone": timezone,
+        }
+        for slot, value in values.items():
+            object.__setattr__(self, slot, value)
+        super().__init__(name, _schedule_target, description)
+        if (pipeline is None) == (workflow is None):
+            raise PluginError(f"schedule {name!r}: name exactly one of pipeline= and workflow=")
+        if (cron is None) == (interval is None):
+            raise PluginError(f"schedule {name!r}: give exactly one of cron= and interval=")
+        if cron is not None:
+            _check_cron(f"schedule {name!r}", cron)
+        if interval is not None and (
+            isinstance(interval, bool) or not isinstance(interval, int | float) or interval <= 0
+        ):
             raise PluginError(
-                f"pipeline {name!r}: schedule {schedule!r} is not a cron expression of five fields "
-                "(minute hour day-of-month month day-of-week)"
+                f"schedule {name!r}: interval must be a positive number of seconds, got {interval!r}"
             )
+
+    @property
+    def target(self) -> tuple[str, str]:
+        """``("pipeline", name)`` or ``("workflow", name)``."""
+        return ("pipeline", self.pipeline) if self.pipeline is not None else ("workflow", str(self.workflow))
+
+
+def _schedule_target(spec: ScheduleSpec) -> tuple[str, str]:
+    # A schedule is data, not a factory; this keeps it in the one registry of capabilities.
+    return spec.target
+
+
+def _check_cron(what: str, cron: Any) -> None:
+    if not isinstance(cron, str) or len(cron.split()) != 5:
+        raise PluginError(
+            f"{what}: schedule {cron!r} is not a cron expression of five fields "
+            "(minute hour day-of-month month day-of-week)"
+        )
 
 
 CAPABILITY_KINDS: tuple[type[Capability], ...] = (
@@ -159,4 +243,6 @@ CAPABILITY_KINDS: tuple[type[Capability], ...] = (
     StoreSpec,
     AlertChannelSpec,
     PipelineSpec,
+    WorkflowSpec,
+    ScheduleSpec,
 )

@@ -21,7 +21,14 @@ import pluggy
 
 if TYPE_CHECKING:
     from ._alerts import Alert, Delivery
-    from ._descriptors import AlertChannelSpec, PipelineSpec, SourceSpec, StoreSpec
+    from ._descriptors import (
+        AlertChannelSpec,
+        PipelineSpec,
+        ScheduleSpec,
+        SourceSpec,
+        StoreSpec,
+        WorkflowSpec,
+    )
     from ._errors import SpineError
     from ._results import RunInfo, RunResult
 
@@ -64,6 +71,25 @@ def register_pipelines(register: Callable[[PipelineSpec], None]) -> None:
     Call ``register(PipelineSpec(name, factory))`` once per pipeline. The factory
     returns an object whose ``run(context: RunContext) -> None`` does the work,
     usually through ``context.load(source, target, ...)``.
+    """
+
+
+@hookspec
+def register_workflows(register: Callable[[WorkflowSpec], None]) -> None:
+    """register_workflows(register: Callable[[WorkflowSpec], None]) -> None
+
+    Call ``register(WorkflowSpec(name, factory))`` once per workflow. The factory
+    returns a `spine.Workflow`: steps, each a pipeline with parameters and the steps it
+    depends on.
+    """
+
+
+@hookspec
+def register_schedules(register: Callable[[ScheduleSpec], None]) -> None:
+    """register_schedules(register: Callable[[ScheduleSpec], None]) -> None
+
+    Call ``register(ScheduleSpec(name, pipeline=... or workflow=..., cron=... or
+    interval=...))`` once per schedule that ``spine scheduler run`` should keep.
     """
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -58,7 +59,11 @@ class Spine:
         self.boot = BootSettings.from_sources(self.config)
         self.redactor = Redactor()
         self.plugins = PluginRegistry(self.boot)
-        self._runlogs: dict[str, RunLog] = {}
+        # One per store URL and thread: a store's connection belongs to the thread that
+        # opened it (sqlite3 insists, and psycopg would interleave two threads'
+        # transactions), and workflow steps and scheduled jobs run in worker threads.
+        self._runlogs: dict[tuple[str, int], RunLog] = {}
+        self._runlogs_lock = threading.Lock()
         self.plugins.register(_builtin, "spine", distribution=KERNEL_DISTRIBUTION, version=__version__)
         if entry_points:
             self.plugins.load_entry_points(plugin_path)
@@ -225,13 +230,17 @@ class Spine:
         return "sqlite:///" + os.path.join(data_home, "spine", "spine.db")
 
     def runlog(self, url: str | None = None) -> RunLog:
-        """The run records of a store (opened, and migrated, once per kernel)."""
+        """The run records of a store, opened (and migrated) once per kernel and thread."""
         from ._runlog import RunLog
 
-        resolved = self.store_url(url)
-        if resolved not in self._runlogs:
-            self._runlogs[resolved] = RunLog(self._open_store(resolved))
-        return self._runlogs[resolved]
+        key = (self.store_url(url), threading.get_ident())
+        with self._runlogs_lock:
+            runlog = self._runlogs.get(key)
+        if runlog is None:
+            runlog = RunLog(self._open_store(key[0]))
+            with self._runlogs_lock:
+                self._runlogs[key] = runlog
+        return runlog
 
     def _open_store(self, url: str) -> Store:
         from urllib.parse import urlsplit
@@ -253,9 +262,10 @@ class Spine:
         """Close the alert channels and stores this kernel opened."""
         if "alerts" in self.__dict__:
             self.alerts.close()
-        for runlog in self._runlogs.values():
+        with self._runlogs_lock:
+            runlogs, self._runlogs = list(self._runlogs.values()), {}
+        for runlog in runlogs:
             runlog.store.close()
-        self._runlogs.clear()
 
     def __enter__(self) -> Spine:
         return self

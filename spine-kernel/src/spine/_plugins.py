@@ -23,8 +23,10 @@ from ._descriptors import (
     AlertChannelSpec,
     Capability,
     PipelineSpec,
+    ScheduleSpec,
     SourceSpec,
     StoreSpec,
+    WorkflowSpec,
     import_object,
 )
 from ._discovery import PluginEntryPoint, scan
@@ -38,6 +40,8 @@ _REGISTRATION_HOOKS: dict[str, type[Capability]] = {
     "register_stores": StoreSpec,
     "register_alert_channels": AlertChannelSpec,
     "register_pipelines": PipelineSpec,
+    "register_workflows": WorkflowSpec,
+    "register_schedules": ScheduleSpec,
 }
 
 
@@ -181,6 +185,9 @@ class PluginRegistry:
                         f"{_hook}: expected a {_kind.__name__}, got {type(capability).__name__}"
                     )
                 registered.append(capability)
+                implied = capability.implied_schedule() if isinstance(capability, PipelineSpec) else None
+                if implied is not None:
+                    registered.append(implied)
 
             for call, _owner in self._implementations(hook_name, plugin):
                 try:
