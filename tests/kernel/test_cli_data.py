@@ -57,7 +57,7 @@ def test_runs_show_as_text_lists_the_rejected_rows(spine_cli, store):
     assert "rejected rows (first 2 of 3):" in text
     assert "demo:10: shares: expected a decimal number, got 'n/a'" in text
     listing = spine_cli("runs", "list", "--store", store).stdout
-    assert listing.splitlines()[0].split()[:3] == ["RUN", "PIPELINE", "STATUS"]
+    assert listing.splitlines()[0].split()[:4] == ["RUN", "KIND", "NAME", "STATUS"]
     assert run_id[:12] in listing
 
 

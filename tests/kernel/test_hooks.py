@@ -99,8 +99,16 @@ def test_hook_register_pipelines():
 
 
 def test_hook_register_workflows():
-    kernel = _register("register_workflows", spine.WorkflowSpec("weekly", "json:loads", description="d"))
+    steps = (spine.Step("first", "demo", {"rows": "1"}), spine.Step("then", "demo", depends_on=("first",)))
+    weekly = spine.Workflow("weekly", steps, params={"rows": "2"})
+    kernel = _register("register_workflows", spine.WorkflowSpec("weekly", lambda: weekly, description="d"))
     assert kernel.plugins.get("workflow", "weekly").description == "d"
+    assert kernel.workflow("weekly") == weekly
+    result = kernel.run_workflow("weekly")
+    assert [(step.step, step.status) for step in result.steps] == [
+        ("first", "succeeded"),
+        ("then", "succeeded"),
+    ]
 
 
 def test_hook_register_schedules():
@@ -206,6 +214,7 @@ def test_the_result_envelope_serialises_to_the_documented_json():
     kernel = Spine(entry_points=False, environ={}, plugins=[Pipelines()])
     envelope = kernel.run("partial").to_dict()
     assert set(envelope) == {
+        "kind",
         "run_id",
         "pipeline",
         "status",
@@ -218,4 +227,5 @@ def test_the_result_envelope_serialises_to_the_documented_json():
         "duration_seconds",
         "error",
     }
-    assert (envelope["status"], envelope["rows_rejected"], envelope["error"]) == ("partial", 1, None)
+    assert (envelope["kind"], envelope["status"], envelope["rows_rejected"]) == ("pipeline", "partial", 1)
+    assert envelope["error"] is None

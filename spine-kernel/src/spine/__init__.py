@@ -38,7 +38,16 @@ if TYPE_CHECKING:
     from ._logging import RedactingFilter
     from ._plugins import PluginRecord
     from ._redact import Redactor
-    from ._results import ErrorInfo, RunCounts, RunInfo, RunResult, RunStatus
+    from ._results import (
+        ErrorInfo,
+        RunCounts,
+        RunInfo,
+        RunResult,
+        RunStatus,
+        StepResult,
+        StepStatus,
+        WorkflowResult,
+    )
     from ._runner import RunContext
     from ._schema import (
         Field,
@@ -64,6 +73,7 @@ if TYPE_CHECKING:
         check_existing_table,
         logical_type,
     )
+    from ._workflows import Step, Workflow
 
 # The public names are loaded on first use (PEP 562): `spine plugins list` must stay
 # fast, and a plugin module that only needs `spine.hookimpl` should not pay for pydantic.
@@ -95,7 +105,16 @@ _EXPORTS = {
     "._logging": ["RedactingFilter"],
     "._plugins": ["PluginRecord"],
     "._redact": ["Redactor"],
-    "._results": ["ErrorInfo", "RunCounts", "RunInfo", "RunResult", "RunStatus"],
+    "._results": [
+        "ErrorInfo",
+        "RunCounts",
+        "RunInfo",
+        "RunResult",
+        "RunStatus",
+        "StepResult",
+        "StepStatus",
+        "WorkflowResult",
+    ],
     "._runner": ["RunContext"],
     "._schema": [
         "Field",
@@ -121,6 +140,7 @@ _EXPORTS = {
         "check_existing_table",
         "logical_type",
     ],
+    "._workflows": ["Step", "Workflow"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 
@@ -179,11 +199,16 @@ __all__ = [
     "Spine",
     "SpineError",
     "SpineSettings",
+    "Step",
+    "StepResult",
+    "StepStatus",
     "Store",
     "StoreSpec",
     "Target",
     "Transform",
     "TransformError",
+    "Workflow",
+    "WorkflowResult",
     "WorkflowSpec",
     "WriteMode",
     "Written",

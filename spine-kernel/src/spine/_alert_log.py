@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._alerts import Alert, Delivery, DeliveryStatus, Severity
 from ._migrations import ALERTS
-from ._runlog import aware, clip, naive_utc_or_none
+from ._runlog import aware, clip, naive_utc_or_none, where_clause
 
 if TYPE_CHECKING:
     from ._settings import RateLimit
@@ -103,20 +103,17 @@ class AlertLog:
     ) -> list[Delivery]:
         """Deliveries, newest first, filtered by channel, status, pipeline and time raised."""
         q = self._q
-        where, params = [], []
-        for column, op, value in (
-            ("channel", "=", channel),
-            ("status", "=", status),
-            ("pipeline", "=", pipeline),
-            ("raised_at", ">=", naive_utc_or_none(since)),
-            ("raised_at", "<", naive_utc_or_none(until)),
-        ):
-            if value is not None:
-                where.append(f"{q(column)} {op} ?")
-                params.append(value)
-        sql = f"SELECT {self._columns} FROM {self._table}"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        where, params = where_clause(
+            q,
+            (
+                ("channel", "=", channel),
+                ("status", "=", status),
+                ("pipeline", "=", pipeline),
+                ("raised_at", ">=", naive_utc_or_none(since)),
+                ("raised_at", "<", naive_utc_or_none(until)),
+            ),
+        )
+        sql = f"SELECT {self._columns} FROM {self._table}{where}"
         sql += f" ORDER BY {q('raised_at')} DESC, {q('alert_id')} DESC, {q('channel')}"
         sql += self.store.dialect.limit(limit)
         with self.store.transaction() as session:

@@ -117,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     runs_commands.required = True
     runs_list = runs_commands.add_parser("list", help="recent runs, newest first", parents=[common])
     runs_list.add_argument("--pipeline")
+    runs_list.add_argument("--workflow", help="that workflow's runs, and the pipeline runs of their steps")
     runs_list.add_argument("--status", choices=["running", "succeeded", "partial", "failed"])
     runs_list.add_argument(
         "--since", metavar="ISO", help="started at or after (2026-11-23 or 2026-11-23T08:00)"
@@ -125,7 +126,11 @@ def _parser() -> argparse.ArgumentParser:
     runs_list.add_argument("--limit", type=int, default=50)
     _store_and_json(runs_list)
     runs_list.set_defaults(handler=_runs_list)
-    runs_show = runs_commands.add_parser("show", help="one run with its rejected rows", parents=[common])
+    runs_show = runs_commands.add_parser(
+        "show",
+        help="one run: a pipeline run with its rejected rows, a workflow run with its steps",
+        parents=[common],
+    )
     runs_show.add_argument("run_id", metavar="RUN_ID", help="a run id, or a unique prefix of 6+ characters")
     runs_show.add_argument("--rejects", type=int, default=20, metavar="N", help="rejected rows to show")
     _store_and_json(runs_show)
@@ -153,6 +158,10 @@ def _parser() -> argparse.ArgumentParser:
     alerts_history.add_argument("--limit", type=int, default=50)
     _store_and_json(alerts_history)
     alerts_history.set_defaults(handler=_alerts_history)
+
+    from . import _workflow_commands
+
+    _workflow_commands.add_commands(commands, common, _Parser)
     return parser
 
 
@@ -329,33 +338,51 @@ def _report_run(args: argparse.Namespace, kernel: Spine, start: Any) -> int:
 
 def _runs_list(args: argparse.Namespace, kernel: Spine) -> int:
     from ._views import parse_moment, runs_table
+    from ._workflow_log import WorkflowLog
 
-    runs = kernel.runlog(args.store).runs(
+    runs = kernel.runs(
         pipeline=args.pipeline,
+        workflow=args.workflow,
         status=args.status,
         since=parse_moment(args.since, "--since"),
         until=parse_moment(args.until, "--until"),
         limit=args.limit,
+        store=args.store,
     )
+    steps = WorkflowLog(kernel.runlog(args.store).store).steps_of([run.run_id for run in runs])
     if args.json:
-        _print_json([run.to_dict() for run in runs])
+        _print_json([_with_step(run.to_dict(), steps.get(run.run_id)) for run in runs])
     else:
-        print(runs_table(runs))
+        print(runs_table(runs, steps))
     return EXIT_OK
 
 
+def _with_step(record: dict[str, Any], step: tuple[str, str, str] | None) -> dict[str, Any]:
+    if record["kind"] == "pipeline":
+        record["workflow"] = (
+            None if step is None else {"run_id": step[0], "workflow": step[1], "step": step[2]}
+        )
+    return record
+
+
 def _runs_show(args: argparse.Namespace, kernel: Spine) -> int:
-    from ._views import run_details
+    from ._results import WorkflowResult
+    from ._views import run_details, workflow_details
+    from ._workflow_log import WorkflowLog
 
     runlog = kernel.runlog(args.store)
-    run = runlog.run(args.run_id)
+    run = kernel.find_run(args.run_id, store=args.store)
     if run is None:
         raise UsageError(f"no run {args.run_id!r} in {runlog.store.describe()} (see 'spine runs list')")
+    if isinstance(run, WorkflowResult):
+        print(json.dumps(run.to_dict(), indent=2, default=str) if args.json else workflow_details(run))
+        return EXIT_OK
     rejects = runlog.rejects(run.run_id, limit=args.rejects)
+    step = WorkflowLog(runlog.store).steps_of([run.run_id]).get(run.run_id)
     if args.json:
-        _print_json({**run.to_dict(), "rejects": [r._asdict() for r in rejects]})
+        _print_json({**_with_step(run.to_dict(), step), "rejects": [r._asdict() for r in rejects]})
     else:
-        print(run_details(run, rejects))
+        print(run_details(run, rejects, step))
     return EXIT_OK
 
 

@@ -54,6 +54,7 @@ def _run_checks(overrides: dict[str, Any], config_file: str | None) -> tuple[lis
     checks += _unknown_file_keys(kernel)
     checks += _plugin_checks(kernel)
     checks += _alert_checks(kernel)
+    checks += _workflow_checks(kernel)
     checks.append(_store_check(kernel))
     return checks, kernel.redactor
 
@@ -67,6 +68,35 @@ def _store_check(kernel: Spine) -> Check:
             "store", "error", str(exc), f"check store_url / SPINE_STORE_URL ({url}) and that it is reachable"
         )
     return Check("store", "ok", f"{store.describe()} reachable, run records up to date")
+
+
+def _workflow_checks(kernel: Spine) -> list[Check]:
+    from ._workflow_files import read_workflow_file, workflow_files
+
+    pipelines = kernel.plugins.names("pipeline")
+    found: list[tuple[str, Any]] = [
+        (name, lambda n=name: kernel.workflow(n)) for name in kernel.plugins.names("workflow")
+    ]
+    found += [
+        (str(path), lambda p=path: read_workflow_file(p))
+        for path in workflow_files(kernel.settings.workflow_paths)
+    ]
+    checks = []
+    for subject, load in found:
+        try:
+            workflow = load()
+            workflow.check(pipelines)
+        except SpineError as exc:
+            checks.append(Check(f"workflow {subject}", "error", str(exc), "correct the workflow named above"))
+            continue
+        checks.append(
+            Check(
+                f"workflow {workflow.name}",
+                "ok",
+                f"{len(workflow.steps)} steps ({workflow.source or 'a plugin'})",
+            )
+        )
+    return checks
 
 
 def _alert_checks(kernel: Spine) -> list[Check]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -21,11 +23,12 @@ if TYPE_CHECKING:
     from ._alert_router import AlertRouter
     from ._alerts import Alert, Delivery
     from ._loading import Progress, RejectThreshold
-    from ._results import RunResult
+    from ._results import RunResult, WorkflowResult
     from ._runlog import RunLog
     from ._settings import Settings, SpineSettings
     from ._sources import Source
     from ._stores import Store
+    from ._workflows import Workflow
 
     SettingsT = TypeVar("SettingsT", bound=SpineSettings)
 
@@ -169,6 +172,98 @@ class Spine:
         return run_pipeline(
             self, pipeline, params or {}, store=store, max_rejects=threshold, progress=progress
         )
+
+    def workflow(self, name: str) -> Workflow:
+        """The workflow `name`: a YAML file's path, a workflow a plugin registers, or the
+        one named so in a file of the ``workflow_paths`` folders. Raises `ConfigError` for a
+        file that cannot be read and `PluginError` for a name nobody defines."""
+        from ._workflow_files import SUFFIXES, read_workflow_file, workflow_files
+
+        if name.endswith(SUFFIXES) or os.path.sep in name or os.path.isfile(name):
+            return read_workflow_file(name)
+        if name in self.plugins.names("workflow"):
+            workflow: Workflow = self.plugins.get("workflow", name).load()()
+            return workflow if workflow.name == name else dataclasses.replace(workflow, name=name)
+        known = self.plugins.names("workflow")
+        for path in workflow_files(self.settings.workflow_paths):
+            found = read_workflow_file(path)
+            if found.name == name:
+                return found
+            known.append(found.name)
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(sorted(known)) or 'none'}"
+        raise PluginError(
+            f"unknown workflow {name!r}; {hint} (a workflow is a plugin's, a YAML file's path, "
+            f"or a file in {', '.join(self.settings.workflow_paths)})",
+            context={"kind": "workflow", "name": name},
+        )
+
+    def workflows(self) -> list[Workflow]:
+        """Every workflow by name: those plugins register, then those of ``workflow_paths``."""
+        from ._workflow_files import read_workflow_file, workflow_files
+
+        found = {name: self.workflow(name) for name in self.plugins.names("workflow")}
+        for path in workflow_files(self.settings.workflow_paths):
+            workflow = read_workflow_file(path)
+            found.setdefault(workflow.name, workflow)
+        return [found[name] for name in sorted(found)]
+
+    def run_workflow(
+        self,
+        workflow: str | Workflow,
+        params: Mapping[str, Any] | None = None,
+        *,
+        store: str | None = None,
+        resume: str | None = None,
+    ) -> WorkflowResult:
+        """Run a workflow (a `Workflow`, or a name or file for `workflow`) and return its result.
+
+        Parameters merge as workflow defaults < `params` < each step's own. With `resume`
+        (a run id), only the steps that did not succeed in that run run again. Raises
+        `ConfigError` before anything runs when the workflow is invalid (unknown pipelines,
+        missing dependencies, cycles: every problem named).
+        """
+        from ._workflow_runner import run_workflow
+
+        chosen = self.workflow(workflow) if isinstance(workflow, str) else workflow
+        return run_workflow(self, chosen, params or {}, store=store, resume=resume)
+
+    def runs(
+        self,
+        *,
+        pipeline: str | None = None,
+        workflow: str | None = None,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        store: str | None = None,
+    ) -> list[RunResult | WorkflowResult]:
+        """Recorded runs, newest first: pipeline runs and workflow runs together.
+
+        `pipeline` keeps that pipeline's runs only; `workflow` keeps that workflow's runs
+        and the pipeline runs of their steps; `status` and the start-time range apply to both.
+        """
+        from ._workflow_log import WorkflowLog
+
+        runlog = self.runlog(store)
+        found: list[RunResult | WorkflowResult] = []
+        found += runlog.runs(
+            pipeline=pipeline, workflow=workflow, status=status, since=since, until=until, limit=limit
+        )
+        if pipeline is None:
+            found += WorkflowLog(runlog.store).runs(
+                workflow=workflow, status=status, since=since, until=until, limit=limit
+            )
+        found.sort(key=lambda run: (run.started_at, run.run_id), reverse=True)
+        return found[:limit]
+
+    def find_run(self, run_id: str, *, store: str | None = None) -> RunResult | WorkflowResult | None:
+        """The pipeline or workflow run with this id, or with this unique prefix (6+ characters)."""
+        from ._workflow_log import WorkflowLog
+
+        runlog = self.runlog(store)
+        return runlog.run(run_id) or WorkflowLog(runlog.store).run(run_id)
 
     def load(
         self,

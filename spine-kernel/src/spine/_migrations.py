@@ -78,6 +78,37 @@ ALERTS = Schema(
         Field("answer", "string", length=2000),
     )
 )
+# A workflow run, and each of its steps with the pipeline run it started (none when the
+# step was skipped, or reused from the run this one resumes).
+WORKFLOW_RUNS = Schema(
+    (
+        Field("run_id", "string", length=32),
+        Field("workflow", "string", length=200),
+        Field("status", "string", length=16),
+        Field("params", "string", length=TEXT),
+        Field("max_concurrency", "integer"),
+        Field("on_failure", "string", length=16),
+        Field("source", "string", length=2000),
+        Field("resumed_from", "string", length=32),
+        Field("started_at", "timestamp"),
+        Field("finished_at", "timestamp"),
+    )
+)
+WORKFLOW_STEPS = Schema(
+    (
+        Field("workflow_run_id", "string", length=32),
+        Field("seq", "integer"),
+        Field("step", "string", length=100),
+        Field("pipeline", "string", length=200),
+        Field("depends_on", "string", length=2000),
+        Field("status", "string", length=16),
+        Field("run_id", "string", length=32),
+        Field("params", "string", length=TEXT),
+        Field("started_at", "timestamp"),
+        Field("finished_at", "timestamp"),
+        Field("message", "string", length=2000),
+    )
+)
 _APPLIED = Schema(
     (
         Field("version", "integer"),
@@ -110,6 +141,16 @@ MIGRATIONS = [
             d.create_table("spine_alerts", ALERTS, ("alert_id", "channel")),
             d.create_index("spine_alerts", "spine_alerts_by_time", ("channel", "raised_at")),
             d.create_index("spine_alerts", "spine_alerts_by_key", ("channel", "dedup_hash", "raised_at")),
+        ],
+    ),
+    Migration(
+        4,
+        "workflow runs and their steps",
+        lambda d: [
+            d.create_table("spine_workflow_runs", WORKFLOW_RUNS, ("run_id",)),
+            d.create_table("spine_workflow_steps", WORKFLOW_STEPS, ("workflow_run_id", "step")),
+            d.create_index("spine_workflow_runs", "spine_workflow_runs_by_start", ("started_at",)),
+            d.create_index("spine_workflow_steps", "spine_workflow_steps_by_run", ("run_id",)),
         ],
     ),
 ]

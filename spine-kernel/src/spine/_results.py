@@ -88,6 +88,7 @@ class RunResult:
     def to_dict(self) -> dict[str, Any]:
         """The JSON form printed by ``spine run --json``."""
         return {
+            "kind": "pipeline",
             "run_id": self.run_id,
             "pipeline": self.pipeline,
             "status": self.status.value,
@@ -97,6 +98,109 @@ class RunResult:
             "rows_rejected": self.counts.rows_rejected,
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
-            "duration_seconds": None if self.duration_seconds is None else round(self.duration_seconds, 6),
+            "duration_seconds": _rounded(self.duration_seconds),
             "error": self.error.to_dict() if self.error else None,
         }
+
+
+class StepStatus(StrEnum):
+    PENDING = "pending"  # not started yet (or the process died before it could)
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    SKIPPED = "skipped"  # it depends on a step that failed (on_failure=stop)
+
+    @property
+    def ok(self) -> bool:
+        """The step's work is done: a resumed run does not run it again."""
+        return self in (StepStatus.SUCCEEDED, StepStatus.PARTIAL)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One step of a workflow run: its pipeline run (None when it did not run in this
+    workflow run) and why it failed, was skipped, or was reused."""
+
+    step: str
+    pipeline: str
+    status: StepStatus
+    run_id: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    message: str = ""
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "pipeline": self.pipeline,
+            "status": self.status.value,
+            "run_id": self.run_id,
+            "params": self.params,
+            "depends_on": list(self.depends_on),
+            "started_at": self.started_at.isoformat() if self.started_at else None,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "duration_seconds": _rounded(self.duration_seconds),
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class WorkflowResult:
+    """The result envelope of one workflow run: its status and every step's.
+
+    ``status`` is ``failed`` when a step failed (or was skipped for it), ``partial``
+    when a step was partial, else ``succeeded``; ``running`` only in records of a run
+    that has not ended. ``resumed_from`` is the run whose succeeded steps this one reused.
+    """
+
+    run_id: str
+    workflow: str
+    status: RunStatus
+    params: dict[str, Any]
+    steps: tuple[StepResult, ...]
+    started_at: datetime
+    finished_at: datetime | None = None
+    resumed_from: str | None = None
+    source: str | None = None
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
+
+    def step(self, name: str) -> StepResult:
+        return next(step for step in self.steps if step.step == name)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form printed by ``spine workflow run --json`` and ``spine runs show --json``."""
+        return {
+            "kind": "workflow",
+            "run_id": self.run_id,
+            "workflow": self.workflow,
+            "status": self.status.value,
+            "params": self.params,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "duration_seconds": _rounded(self.duration_seconds),
+            "resumed_from": self.resumed_from,
+            "source": self.source,
+            "steps": [step.to_dict() for step in self.steps],
+        }
+
+
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 6)

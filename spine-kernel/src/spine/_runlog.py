@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +22,20 @@ def clip(text: str, limit: int = TEXT) -> str:
 
 def naive_utc_or_none(moment: datetime | None) -> datetime | None:
     return None if moment is None else naive_utc(moment)
+
+
+def where_clause(
+    quote: Callable[[str], str], conditions: Iterable[tuple[str, str, Any]], *raw: tuple[str, Any]
+) -> tuple[str, list[Any]]:
+    """`` WHERE ...`` for the (column, operator, value) conditions whose value is not None,
+    and the raw (SQL, parameter) conditions; with the parameters, in order."""
+    where = [sql for sql, _ in raw]
+    params = [value for _, value in raw]
+    for column, op, value in conditions:
+        if value is not None:
+            where.append(f"{quote(column)} {op} ?")
+            params.append(value)
+    return (" WHERE " + " AND ".join(where) if where else ""), params
 
 
 def aware(value: Any) -> datetime | None:
@@ -130,22 +144,27 @@ class RunLog:
         since: datetime | None = None,
         until: datetime | None = None,
         limit: int = 50,
+        workflow: str | None = None,
     ) -> list[RunResult]:
-        """Runs, newest first, filtered by pipeline, status and start time."""
+        """Runs, newest first, filtered by pipeline, status and start time, and to the
+        steps of `workflow`'s runs."""
         q = self._q
-        where, params = [], []
-        for column, op, value in (
-            ("pipeline", "=", pipeline),
-            ("status", "=", status),
-            ("started_at", ">=", naive_utc_or_none(since)),
-            ("started_at", "<", naive_utc_or_none(until)),
-        ):
-            if value is not None:
-                where.append(f"{q(column)} {op} ?")
-                params.append(value)
-        sql = f"SELECT {self._run_columns} FROM {self._runs}"
-        if where:
-            sql += " WHERE " + " AND ".join(where)
+        steps_of_workflow = (
+            f"{q('run_id')} IN (SELECT s.{q('run_id')} FROM {q('spine_workflow_steps')} s "
+            f"JOIN {q('spine_workflow_runs')} w ON w.{q('run_id')} = s.{q('workflow_run_id')} "
+            f"WHERE w.{q('workflow')} = ?)"
+        )
+        where, params = where_clause(
+            q,
+            (
+                ("pipeline", "=", pipeline),
+                ("status", "=", status),
+                ("started_at", ">=", naive_utc_or_none(since)),
+                ("started_at", "<", naive_utc_or_none(until)),
+            ),
+            *([(steps_of_workflow, workflow)] if workflow is not None else []),
+        )
+        sql = f"SELECT {self._run_columns} FROM {self._runs}{where}"
         sql += f" ORDER BY {q('started_at')} DESC, {q('run_id')} DESC" + self.store.dialect.limit(limit)
         with self.store.transaction() as session:
             rows = session.query(sql, params)

@@ -172,12 +172,14 @@ def run_pipeline(
     store: str | None = None,
     max_rejects: RejectThreshold | None = None,
     progress: Progress | None = None,
+    run_id: str | None = None,
 ) -> RunResult:
-    """Run pipeline `name`. An unknown pipeline or an unusable store raises before the
-    run starts; once it has started, every error ends in a ``failed`` result."""
+    """Run pipeline `name` (as run `run_id`, when the caller recorded it already). An
+    unknown pipeline or an unusable store raises before the run starts; once it has
+    started, every error ends in a ``failed`` result."""
     spec = kernel.plugins.get("pipeline", name)
     runlog = kernel.runlog(store)
-    info = RunInfo(uuid.uuid4().hex, name, kernel.redactor.value(dict(params)), datetime.now(UTC))
+    info = RunInfo(run_id or new_run_id(), name, kernel.redactor.value(dict(params)), datetime.now(UTC))
     runlog.started(info.run_id, name, info.params, info.started_at)
     log.info("run started", extra={"run_id": info.run_id, "pipeline": name})
     kernel.plugins.notify("run_started", run=info, alert=_alert_into(kernel, runlog))
@@ -198,6 +200,10 @@ def run_pipeline(
         error = SpineError(f"{type(exc).__name__}: {exc}", context={"pipeline": name})
         error.__cause__ = exc
     return _finish(kernel, runlog, info, context, error)
+
+
+def new_run_id() -> str:
+    return uuid.uuid4().hex
 
 
 def _finish(

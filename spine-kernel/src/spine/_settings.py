@@ -157,8 +157,10 @@ class Settings(SpineSettings):
     alert_rate_limit: Annotated[RateLimit | None, NoDecode] = RateLimit(30, 3600.0)
     alert_timeout: float = 10.0  # seconds a run waits, at most, for its alerts to be delivered
     alert_run_url: str | None = None  # a link to a run: "{run_id}" is replaced, else /runs/<id> appended
+    # Where named workflows are found as YAML files: folders (their *.yaml, *.yml) or files.
+    workflow_paths: Annotated[list[str], NoDecode] = ["workflows"]
 
-    @field_validator("load_plugins", "disable_plugins", mode="before")
+    @field_validator("load_plugins", "disable_plugins", "workflow_paths", mode="before")
     @classmethod
     def _names(cls, value: Any, info: ValidationInfo) -> list[str] | None:
         return _as_value_error(parse_name_list, value, field_name=info.field_name or "")

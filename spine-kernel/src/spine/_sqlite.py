@@ -149,7 +149,11 @@ class SQLiteStore(Store):
             with self._errors():
                 if self.path != ":memory:":
                     os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
-                connection = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS)
+                # The kernel gives each thread its own store; only close() may come from another
+                # (the kernel closing what its worker threads opened).
+                connection = sqlite3.connect(
+                    self.path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False
+                )
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute("PRAGMA synchronous=NORMAL")  # durable across crashes in WAL mode
                 connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")

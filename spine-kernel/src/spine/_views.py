@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from ._alerts import Delivery
 from ._errors import ConfigError
-from ._results import RunResult
+from ._results import RunResult, WorkflowResult
 from ._sources import Reject
 
 
@@ -29,7 +29,7 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
 
 
-def _duration(run: RunResult) -> str:
+def _duration(run: RunResult | WorkflowResult) -> str:
     return "-" if run.duration_seconds is None else f"{run.duration_seconds:.1f}s"
 
 
@@ -46,23 +46,77 @@ def _clipped(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def runs_table(runs: list[RunResult]) -> str:
+def runs_table(runs: Sequence[RunResult | WorkflowResult], steps: dict[str, tuple[str, str, str]]) -> str:
+    """Pipeline and workflow runs; `steps` says which pipeline runs were a workflow's steps."""
     if not runs:
         return "no runs recorded"
-    rows = [("RUN", "PIPELINE", "STATUS", "READ", "WRITTEN", "REJECTED", "STARTED (UTC)", "TOOK")]
-    rows += [
-        (
-            run.run_id[:12],
-            run.pipeline,
-            run.status.value,
-            f"{run.counts.rows_read:,}",
-            f"{run.counts.rows_written:,}",
-            f"{run.counts.rows_rejected:,}",
-            _when(run.started_at),
-            _duration(run),
-        )
-        for run in runs
+    rows = [
+        ("RUN", "KIND", "NAME", "STATUS", "READ", "WRITTEN", "REJECTED", "STARTED (UTC)", "TOOK", "PART OF")
     ]
+    for run in runs:
+        if isinstance(run, WorkflowResult):
+            done = sum(step.status.ok for step in run.steps)
+            counts = (f"{done}/{len(run.steps)} steps", "", "")
+            rows.append(
+                (
+                    run.run_id[:12],
+                    "workflow",
+                    run.workflow,
+                    run.status.value,
+                    *counts,
+                    _when(run.started_at),
+                    _duration(run),
+                    "",
+                )
+            )
+            continue
+        step = steps.get(run.run_id)
+        rows.append(
+            (
+                run.run_id[:12],
+                "pipeline",
+                run.pipeline,
+                run.status.value,
+                f"{run.counts.rows_read:,}",
+                f"{run.counts.rows_written:,}",
+                f"{run.counts.rows_rejected:,}",
+                _when(run.started_at),
+                _duration(run),
+                f"{step[1]} {step[0][:12]} step {step[2]}" if step else "",
+            )
+        )
+    return table(rows)
+
+
+def workflow_details(run: WorkflowResult) -> str:
+    lines = [
+        f"run       {run.run_id}",
+        f"workflow  {run.workflow}" + (f" ({run.source})" if run.source else ""),
+        f"status    {run.status.value}",
+        f"params    {json.dumps(run.params, sort_keys=True)}",
+        f"started   {_when(run.started_at)} UTC",
+        f"finished  {_when(run.finished_at)} UTC ({_duration(run)})",
+    ]
+    if run.resumed_from:
+        lines.append(f"resumes   {run.resumed_from}")
+    lines += ["", steps_table(run)]
+    return "\n".join(lines)
+
+
+def steps_table(run: WorkflowResult) -> str:
+    rows = [("STEP", "PIPELINE", "STATUS", "RUN", "TOOK", "DETAIL")]
+    for step in run.steps:
+        took = "-" if step.duration_seconds is None else f"{step.duration_seconds:.1f}s"
+        rows.append(
+            (
+                step.step,
+                step.pipeline,
+                step.status.value,
+                (step.run_id or "-")[:12],
+                took,
+                _clipped(step.message, 90),
+            )
+        )
     return table(rows)
 
 
@@ -92,10 +146,11 @@ def delivery_lines(deliveries: list[Delivery], not_configured: list[tuple[str, s
     return "\n".join(lines) if lines else "no alert channel is installed"
 
 
-def run_details(run: RunResult, rejects: list[Reject]) -> str:
+def run_details(run: RunResult, rejects: list[Reject], step: tuple[str, str, str] | None = None) -> str:
     lines = [
         f"run       {run.run_id}",
         f"pipeline  {run.pipeline}",
+        *([f"part of   workflow {step[1]}, run {step[0]}, step {step[2]}"] if step else []),
         f"status    {run.status.value}",
         f"params    {json.dumps(run.params, sort_keys=True)}",
         f"rows      {run.counts.rows_read:,} read, {run.counts.rows_written:,} written, "

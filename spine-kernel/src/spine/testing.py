@@ -392,6 +392,39 @@ class StoreContract:
         log.set_state("demo", "cursor", "2026-11-23")
         assert log.state("demo", "cursor") == "2026-11-23"
 
+    def test_workflow_runs_and_their_steps_round_trip(self, store: Store) -> None:
+        from ._results import StepResult, StepStatus, WorkflowResult
+        from ._workflow_log import WorkflowLog
+
+        log, history = RunLog(store), WorkflowLog(store)
+        started = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+        steps = (
+            StepResult("load", "finra.otc_weekly", StepStatus.PENDING),
+            StepResult("report", "finra.report", StepStatus.PENDING, depends_on=("load",)),
+        )
+        running = WorkflowResult("w1", "weekly", RunStatus.RUNNING, {"week": "2026-11-16"}, steps, started)
+        history.started(running, 2, "stop")
+        load = replace(
+            steps[0], status=StepStatus.SUCCEEDED, run_id="p1", params={"tier": "T1"}, started_at=started
+        )
+        history.step("w1", replace(load, finished_at=started + timedelta(seconds=5)))
+        skipped = replace(steps[1], status=StepStatus.SKIPPED, message="skipped: depends on load")
+        history.step("w1", skipped)
+        ended = replace(
+            running,
+            status=RunStatus.FAILED,
+            finished_at=started + timedelta(seconds=9),
+            steps=(replace(load, finished_at=started + timedelta(seconds=5)), skipped),
+        )
+        history.finished(ended)
+        assert history.run("w1") == ended
+        assert [run.run_id for run in history.runs(workflow="weekly", status="failed")] == ["w1"]
+        assert history.runs(workflow="other") == []
+        log.started("p1", "finra.otc_weekly", {}, started)
+        log.started("p2", "finra.otc_weekly", {}, started)
+        assert history.steps_of(["p1", "p2"]) == {"p1": ("w1", "weekly", "load")}
+        assert [run.run_id for run in log.runs(workflow="weekly")] == ["p1"]
+
     def test_alert_history_answers_the_routers_questions(self, store: Store) -> None:
         from ._alert_log import AlertLog
         from ._settings import RateLimit

@@ -1,0 +1,203 @@
+"""Workflow runs and their steps, kept in the store next to the pipeline runs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ._migrations import WORKFLOW_RUNS, WORKFLOW_STEPS
+from ._results import RunStatus, StepResult, StepStatus, WorkflowResult
+from ._runlog import aware, clip, naive_utc_or_none, where_clause
+
+if TYPE_CHECKING:
+    from ._stores import Session, Store
+
+
+class WorkflowLog:
+    """The ``spine_workflow_runs`` and ``spine_workflow_steps`` tables of one (migrated) store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        q = self._q = store.dialect.quote
+        self._runs, self._steps = q("spine_workflow_runs"), q("spine_workflow_steps")
+        self._run_columns = ", ".join(map(q, WORKFLOW_RUNS.names))
+        self._step_columns = ", ".join(map(q, WORKFLOW_STEPS.names))
+
+    def started(self, result: WorkflowResult, max_concurrency: int, on_failure: str) -> None:
+        """Record a workflow run as ``running``, with every step as it stands."""
+        with self.store.transaction(lock="spine_runs") as session:
+            session.execute(
+                f"INSERT INTO {self._runs} ({self._run_columns}) "
+                f"VALUES ({', '.join('?' * len(WORKFLOW_RUNS.fields))})",
+                (
+                    result.run_id,
+                    result.workflow,
+                    result.status.value,
+                    clip(json.dumps(result.params, default=str, sort_keys=True)),
+                    max_concurrency,
+                    on_failure,
+                    result.source and clip(result.source, 2000),
+                    result.resumed_from,
+                    naive_utc_or_none(result.started_at),
+                    None,
+                ),
+            )
+            session.executemany(
+                f"INSERT INTO {self._steps} ({self._step_columns}) "
+                f"VALUES ({', '.join('?' * len(WORKFLOW_STEPS.fields))})",
+                [_step_row(result.run_id, seq, step) for seq, step in enumerate(result.steps, start=1)],
+            )
+
+    def step(self, workflow_run_id: str, step: StepResult) -> None:
+        """Record where a step stands now."""
+        q = self._q
+        with self.store.transaction() as session:
+            session.execute(
+                f"UPDATE {self._steps} SET {q('status')} = ?, {q('run_id')} = ?, {q('params')} = ?, "
+                f"{q('started_at')} = ?, {q('finished_at')} = ?, {q('message')} = ? "
+                f"WHERE {q('workflow_run_id')} = ? AND {q('step')} = ?",
+                (
+                    step.status.value,
+                    step.run_id,
+                    clip(json.dumps(step.params, default=str, sort_keys=True)),
+                    naive_utc_or_none(step.started_at),
+                    naive_utc_or_none(step.finished_at),
+                    clip(step.message, 2000),
+                    workflow_run_id,
+                    step.step,
+                ),
+            )
+
+    def finished(self, result: WorkflowResult) -> None:
+        q = self._q
+        with self.store.transaction(lock="spine_runs") as session:
+            session.execute(
+                f"UPDATE {self._runs} SET {q('status')} = ?, {q('finished_at')} = ? WHERE {q('run_id')} = ?",
+                (result.status.value, naive_utc_or_none(result.finished_at), result.run_id),
+            )
+
+    def run(self, run_id: str) -> WorkflowResult | None:
+        """The workflow run with this id, or with this unique id prefix (6 characters or more)."""
+        q = self._q
+        with self.store.transaction() as session:
+            rows = self._select_runs(session, f"WHERE {q('run_id')} = ?", (run_id,))
+            if not rows and len(run_id) >= 6:
+                rows = self._select_runs(session, f"WHERE {q('run_id')} LIKE ?", (run_id + "%",))
+            if len(rows) != 1:
+                return None
+            return self._with_steps(session, rows)[0]
+
+    def runs(
+        self,
+        *,
+        workflow: str | None = None,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+    ) -> list[WorkflowResult]:
+        """Workflow runs, newest first, filtered by workflow, status and start time."""
+        q = self._q
+        where, params = where_clause(
+            q,
+            (
+                ("workflow", "=", workflow),
+                ("status", "=", status),
+                ("started_at", ">=", naive_utc_or_none(since)),
+                ("started_at", "<", naive_utc_or_none(until)),
+            ),
+        )
+        clause = (
+            where + f" ORDER BY {q('started_at')} DESC, {q('run_id')} DESC" + self.store.dialect.limit(limit)
+        )
+        with self.store.transaction() as session:
+            return self._with_steps(session, self._select_runs(session, clause, params))
+
+    def steps_of(self, run_ids: Sequence[str]) -> dict[str, tuple[str, str, str]]:
+        """For each of `run_ids` that a workflow step started: its workflow run, workflow and step."""
+        q = self._q
+        found: dict[str, tuple[str, str, str]] = {}
+        with self.store.transaction() as session:
+            for start in range(0, len(run_ids), 100):
+                chunk = list(run_ids[start : start + 100])
+                rows = session.query(
+                    f"SELECT s.{q('run_id')}, s.{q('workflow_run_id')}, r.{q('workflow')}, s.{q('step')} "
+                    f"FROM {self._steps} s JOIN {self._runs} r ON r.{q('run_id')} = s.{q('workflow_run_id')} "
+                    f"WHERE s.{q('run_id')} IN ({', '.join('?' * len(chunk))})",
+                    chunk,
+                )
+                found.update({str(row[0]): (str(row[1]), str(row[2]), str(row[3])) for row in rows})
+        return found
+
+    def pipeline_run_ids(self, workflow: str) -> list[str]:
+        """The pipeline runs that steps of `workflow` started."""
+        q = self._q
+        with self.store.transaction() as session:
+            rows = session.query(
+                f"SELECT s.{q('run_id')} FROM {self._steps} s JOIN {self._runs} r "
+                f"ON r.{q('run_id')} = s.{q('workflow_run_id')} "
+                f"WHERE r.{q('workflow')} = ? AND s.{q('run_id')} IS NOT NULL",
+                (workflow,),
+            )
+        return [str(row[0]) for row in rows]
+
+    def _select_runs(self, session: Session, clause: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return session.query(f"SELECT {self._run_columns} FROM {self._runs} {clause}", params)
+
+    def _with_steps(self, session: Session, rows: list[tuple[Any, ...]]) -> list[WorkflowResult]:
+        results = []
+        q = self._q
+        for row in rows:
+            values = dict(zip(WORKFLOW_RUNS.names, row, strict=True))
+            steps = session.query(
+                f"SELECT {self._step_columns} FROM {self._steps} "
+                f"WHERE {q('workflow_run_id')} = ? ORDER BY {q('seq')}",
+                (values["run_id"],),
+            )
+            results.append(
+                WorkflowResult(
+                    run_id=values["run_id"],
+                    workflow=values["workflow"],
+                    status=RunStatus(values["status"]),
+                    params=json.loads(values["params"]) if values["params"] else {},
+                    steps=tuple(_step(step) for step in steps),
+                    started_at=aware(values["started_at"]),  # type: ignore[arg-type]
+                    finished_at=aware(values["finished_at"]),
+                    resumed_from=values["resumed_from"],
+                    source=values["source"],
+                )
+            )
+        return results
+
+
+def _step_row(workflow_run_id: str, seq: int, step: StepResult) -> tuple[Any, ...]:
+    return (
+        workflow_run_id,
+        seq,
+        step.step,
+        step.pipeline,
+        json.dumps(list(step.depends_on)),
+        step.status.value,
+        step.run_id,
+        clip(json.dumps(step.params, default=str, sort_keys=True)),
+        naive_utc_or_none(step.started_at),
+        naive_utc_or_none(step.finished_at),
+        clip(step.message, 2000),
+    )
+
+
+def _step(row: tuple[Any, ...]) -> StepResult:
+    values = dict(zip(WORKFLOW_STEPS.names, row, strict=True))
+    return StepResult(
+        step=values["step"],
+        pipeline=values["pipeline"],
+        status=StepStatus(values["status"]),
+        run_id=values["run_id"],
+        params=json.loads(values["params"]) if values["params"] else {},
+        depends_on=tuple(json.loads(values["depends_on"] or "[]")),
+        started_at=aware(values["started_at"]),
+        finished_at=aware(values["finished_at"]),
+        message=values["message"] or "",
+    )
