@@ -58,8 +58,27 @@ class RunInfo:
     started_at: datetime
 
 
+class _Ended:
+    """What the results of pipeline runs and workflow runs share."""
+
+    status: RunStatus
+    started_at: datetime
+    finished_at: datetime | None
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+    @property
+    def ok(self) -> bool:
+        """True when the run succeeded or was partial (the CLI exits 0 for both)."""
+        return self.status in (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
+
+
 @dataclass(frozen=True)
-class RunResult:
+class RunResult(_Ended):
     """The result envelope of one run.
 
     ``params`` and ``error`` are redacted: secrets never reach a result.
@@ -73,17 +92,6 @@ class RunResult:
     started_at: datetime
     finished_at: datetime | None  # None only for a recorded run that has not ended
     error: ErrorInfo | None = None
-
-    @property
-    def duration_seconds(self) -> float | None:
-        if self.finished_at is None:
-            return None
-        return (self.finished_at - self.started_at).total_seconds()
-
-    @property
-    def ok(self) -> bool:
-        """True when the run succeeded or was partial (the CLI exits 0 for both)."""
-        return self.status in (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form printed by ``spine run --json``."""
@@ -154,7 +162,7 @@ class StepResult:
 
 
 @dataclass(frozen=True)
-class WorkflowResult:
+class WorkflowResult(_Ended):
     """The result envelope of one workflow run: its status and every step's.
 
     ``status`` is ``failed`` when a step failed (or was skipped for it), ``partial``
@@ -171,16 +179,6 @@ class WorkflowResult:
     finished_at: datetime | None = None
     resumed_from: str | None = None
     source: str | None = None
-
-    @property
-    def duration_seconds(self) -> float | None:
-        if self.finished_at is None:
-            return None
-        return (self.finished_at - self.started_at).total_seconds()
-
-    @property
-    def ok(self) -> bool:
-        return self.status in (RunStatus.SUCCEEDED, RunStatus.PARTIAL)
 
     def step(self, name: str) -> StepResult:
         return next(step for step in self.steps if step.step == name)

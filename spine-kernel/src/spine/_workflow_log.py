@@ -53,21 +53,13 @@ class WorkflowLog:
     def step(self, workflow_run_id: str, step: StepResult) -> None:
         """Record where a step stands now."""
         q = self._q
+        changing = ("status", "run_id", "params", "started_at", "finished_at", "message")
+        row = dict(zip(WORKFLOW_STEPS.names, _step_row(workflow_run_id, 0, step), strict=True))
         with self.store.transaction() as session:
             session.execute(
-                f"UPDATE {self._steps} SET {q('status')} = ?, {q('run_id')} = ?, {q('params')} = ?, "
-                f"{q('started_at')} = ?, {q('finished_at')} = ?, {q('message')} = ? "
+                f"UPDATE {self._steps} SET {', '.join(f'{q(name)} = ?' for name in changing)} "
                 f"WHERE {q('workflow_run_id')} = ? AND {q('step')} = ?",
-                (
-                    step.status.value,
-                    step.run_id,
-                    clip(json.dumps(step.params, default=str, sort_keys=True)),
-                    naive_utc_or_none(step.started_at),
-                    naive_utc_or_none(step.finished_at),
-                    clip(step.message, 2000),
-                    workflow_run_id,
-                    step.step,
-                ),
+                (*(row[name] for name in changing), workflow_run_id, step.step),
             )
 
     def finished(self, result: WorkflowResult) -> None:
