@@ -182,3 +182,28 @@ def test_column_types_of_a_table_made_by_hand(tmp_path):
         session.execute('CREATE TABLE "Hand" ("Code" VARCHAR(5), "n" INT, "blob" BLOB, "untyped")')
     assert store.column_types("Hand") == {"code": "string", "n": "integer"}
     store.close()
+
+
+class _Busy:
+    """A connection whose switch to WAL is refused `times` times, as when two processes
+    open a new file at once."""
+
+    def __init__(self, times: int, message: str = "database is locked") -> None:
+        self.times, self.message, self.tries = times, message, 0
+
+    def execute(self, sql: str) -> None:
+        self.tries += 1
+        if self.tries <= self.times:
+            raise sqlite3.OperationalError(self.message)
+
+
+def test_the_switch_to_wal_is_tried_again_while_the_file_is_locked():
+    from spine._sqlite import _wal
+
+    busy = _Busy(3)
+    _wal(busy)  # type: ignore[arg-type]
+    assert busy.tries == 4
+    broken = _Busy(1, "disk I/O error")
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        _wal(broken)  # type: ignore[arg-type]
+    assert broken.tries == 1

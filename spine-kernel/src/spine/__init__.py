@@ -49,6 +49,8 @@ if TYPE_CHECKING:
         WorkflowResult,
     )
     from ._runner import RunContext
+    from ._scheduler import Clock, Scheduler
+    from ._schedules import Fire, FireStatus, Schedule, ScheduleState
     from ._schema import (
         Field,
         Schema,
@@ -116,6 +118,8 @@ _EXPORTS = {
         "WorkflowResult",
     ],
     "._runner": ["RunContext"],
+    "._scheduler": ["Clock", "Scheduler"],
+    "._schedules": ["Fire", "FireStatus", "Schedule", "ScheduleState"],
     "._schema": [
         "Field",
         "Schema",
@@ -170,12 +174,15 @@ __all__ = [
     "Capability",
     "Check",
     "CheckError",
+    "Clock",
     "ConfigError",
     "Delivery",
     "DeliveryStatus",
     "Dialect",
     "ErrorInfo",
     "Field",
+    "Fire",
+    "FireStatus",
     "LoadError",
     "PipelineSpec",
     "PluginError",
@@ -188,7 +195,10 @@ __all__ = [
     "RunInfo",
     "RunResult",
     "RunStatus",
+    "Schedule",
     "ScheduleSpec",
+    "ScheduleState",
+    "Scheduler",
     "Schema",
     "Session",
     "Settings",

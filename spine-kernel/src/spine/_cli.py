@@ -162,6 +162,9 @@ def _parser() -> argparse.ArgumentParser:
     from . import _workflow_commands
 
     _workflow_commands.add_commands(commands, common, _Parser)
+    from . import _schedule_commands
+
+    _schedule_commands.add_commands(commands, common)
     return parser
 
 

@@ -55,6 +55,7 @@ def _run_checks(overrides: dict[str, Any], config_file: str | None) -> tuple[lis
     checks += _plugin_checks(kernel)
     checks += _alert_checks(kernel)
     checks += _workflow_checks(kernel)
+    checks += _schedule_checks(kernel)
     checks.append(_store_check(kernel))
     return checks, kernel.redactor
 
@@ -68,6 +69,21 @@ def _store_check(kernel: Spine) -> Check:
             "store", "error", str(exc), f"check store_url / SPINE_STORE_URL ({url}) and that it is reachable"
         )
     return Check("store", "ok", f"{store.describe()} reachable, run records up to date")
+
+
+def _schedule_checks(kernel: Spine) -> list[Check]:
+    from ._schedules import load_schedules
+
+    try:
+        schedules, problems = load_schedules(kernel)  # cron fields and time zones, read as the scheduler will
+    except SpineError as exc:
+        return [Check("schedules", "error", str(exc), "correct the schedules setting")]
+    checks = [Check("schedules", "error", problem, "fix or disable the plugin") for problem in problems]
+    if schedules:
+        checks.append(
+            Check("schedules", "ok", f"{len(schedules)} valid: {', '.join(s.name for s in schedules)}")
+        )
+    return checks
 
 
 def _workflow_checks(kernel: Spine) -> list[Check]:

@@ -78,6 +78,30 @@ ALERTS = Schema(
         Field("answer", "string", length=2000),
     )
 )
+# The scheduler's: when it first saw each schedule (a new schedule does not replay its
+# past), and each due time of each schedule, claimed once across processes (the primary
+# key) and then what came of it. A tick asks for a schedule's latest fire (along the
+# primary key) and for its fires still claimed or running (by_status); the history lists
+# fires newest first (by_time).
+SCHEDULES = Schema(
+    (
+        Field("schedule", "string", length=200),
+        Field("first_seen", "timestamp"),
+    )
+)
+SCHEDULE_FIRES = Schema(
+    (
+        Field("schedule", "string", length=200),
+        Field("due_at", "timestamp"),
+        Field("status", "string", length=16),
+        Field("run_id", "string", length=32),
+        Field("fired_by", "string", length=200),  # host:pid of the scheduler that recorded it
+        Field("recorded_at", "timestamp"),
+        Field("started_at", "timestamp"),
+        Field("finished_at", "timestamp"),
+        Field("reason", "string", length=2000),
+    )
+)
 # A workflow run, and each of its steps with the pipeline run it started (none when the
 # step was skipped, or reused from the run this one resumes).
 WORKFLOW_RUNS = Schema(
@@ -141,6 +165,16 @@ MIGRATIONS = [
             d.create_table("spine_alerts", ALERTS, ("alert_id", "channel")),
             d.create_index("spine_alerts", "spine_alerts_by_time", ("channel", "raised_at")),
             d.create_index("spine_alerts", "spine_alerts_by_key", ("channel", "dedup_hash", "raised_at")),
+        ],
+    ),
+    Migration(
+        3,
+        "schedules and their fires",
+        lambda d: [
+            d.create_table("spine_schedules", SCHEDULES, ("schedule",)),
+            d.create_table("spine_schedule_fires", SCHEDULE_FIRES, ("schedule", "due_at")),
+            d.create_index("spine_schedule_fires", "spine_schedule_fires_by_status", ("schedule", "status")),
+            d.create_index("spine_schedule_fires", "spine_schedule_fires_by_time", ("due_at",)),
         ],
     ),
     Migration(

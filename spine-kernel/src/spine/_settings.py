@@ -12,7 +12,16 @@ from fnmatch import fnmatchcase
 from functools import partial
 from typing import Annotated, Any, Literal, NamedTuple, TypeVar
 
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ._alerts import Alert, Severity
@@ -25,7 +34,9 @@ from ._config import (
     parse_duration,
     parse_name_list,
 )
-from ._errors import ConfigError
+from ._descriptors import ScheduleSpec
+from ._errors import ConfigError, PluginError
+from ._schedules import NAME_LENGTH, check_timezone
 
 T = TypeVar("T")
 SettingsT = TypeVar("SettingsT", bound="SpineSettings")
@@ -139,6 +150,73 @@ def _parse_rate_limit(value: Any) -> RateLimit | None:
     return limit
 
 
+class ScheduleSetting(BaseModel):
+    """A schedule declared in settings (``[[schedules]]`` in spine.toml): exactly one of
+    `pipeline` and `workflow` runs with `params`, on `cron` (five fields, read in the IANA
+    `timezone`) or every `interval` (``90s``, ``15m``, ``1h``). Cron fields are checked
+    when the scheduler loads the schedules."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[str, Field(max_length=NAME_LENGTH)]
+    pipeline: str | None = None
+    workflow: str | None = None
+    params: dict[str, str | int | float | bool] = {}
+    cron: str | None = None
+    interval: float | None = None
+    timezone: str = "UTC"
+    description: str = ""
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _interval(cls, value: Any) -> float | None:
+        seconds = None if value is None else _as_value_error(parse_duration, value, field_name="interval")
+        if seconds is not None and seconds <= 0:
+            raise ValueError(f"expected a duration above zero like 90s, 15m or 1h, got {value!r}")
+        return seconds
+
+    @field_validator("timezone", mode="before")
+    @classmethod
+    def _timezone(cls, value: Any) -> str:
+        return check_timezone(value)
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None and len(value.split()) != 5:
+            raise ValueError(
+                "expected five fields (minute hour day-of-month month day-of-week) "
+                f"like '0 6 * * 1', got {value!r}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_target_and_one_time(self) -> ScheduleSetting:
+        if (self.pipeline is None) == (self.workflow is None):
+            raise ValueError(f"schedule {self.name!r}: give exactly one of pipeline and workflow")
+        if (self.cron is None) == (self.interval is None):
+            raise ValueError(f"schedule {self.name!r}: give exactly one of cron and interval")
+        try:
+            self.spec()
+        except PluginError as exc:  # the name
+            raise ValueError(exc.message) from None
+        return self
+
+    def spec(self) -> ScheduleSpec:
+        """The schedule as plugins declare theirs."""
+        params = {key: str(v).lower() if isinstance(v, bool) else v for key, v in self.params.items()}
+        return ScheduleSpec(
+            self.name,
+            pipeline=self.pipeline,
+            workflow=self.workflow,
+            params=params,
+            cron=self.cron,
+            interval=self.interval,
+            timezone=self.timezone,
+            description=self.description,
+        )
+
+
 class Settings(SpineSettings):
     """The kernel's own settings."""
 
@@ -159,6 +237,14 @@ class Settings(SpineSettings):
     alert_run_url: str | None = None  # a link to a run: "{run_id}" is replaced, else /runs/<id> appended
     # Where named workflows are found as YAML files: folders (their *.yaml, *.yml) or files.
     workflow_paths: Annotated[list[str], NoDecode] = ["workflows"]
+    # The scheduler (spine scheduler run): schedules besides the plugins' own, and how it fires them.
+    schedules: Annotated[list[ScheduleSetting], NoDecode] = []
+    scheduler_misfire_grace: float = 3600.0  # a due time found later than this is recorded missed, not run
+    scheduler_coalesce: bool = True  # due times piled up within the grace run once, not once each
+    scheduler_poll: float = 30.0  # the most seconds between two looks at the store
+    scheduler_max_concurrency: Annotated[int, Field(ge=1)] = 4  # fires running at once, all schedules
+    scheduler_stale_after: float = 86400.0  # a fire running longer is taken for dead (its process died)
+    scheduler_stop_timeout: float = 60.0  # on SIGINT/SIGTERM, the most seconds to wait for running fires
 
     @field_validator("load_plugins", "disable_plugins", "workflow_paths", mode="before")
     @classmethod
@@ -200,6 +286,35 @@ class Settings(SpineSettings):
     def _rate_limit(cls, value: Any) -> RateLimit | None:
         return _parse_rate_limit(value)
 
+    @field_validator("schedules", mode="before")
+    @classmethod
+    def _schedules(cls, value: Any) -> Any:
+        if not isinstance(value, str):  # from the environment: JSON
+            return value
+        try:
+            return json.loads(value)
+        except ValueError as exc:
+            raise ValueError(f"expected a JSON list of schedules like {_SCHEDULE_EXAMPLE}: {exc}") from None
+
+    @field_validator(
+        "scheduler_misfire_grace",
+        "scheduler_poll",
+        "scheduler_stale_after",
+        "scheduler_stop_timeout",
+        mode="before",
+    )
+    @classmethod
+    def _scheduler_duration(cls, value: Any, info: ValidationInfo) -> float:
+        seconds = _as_value_error(parse_duration, value, field_name=info.field_name or "")
+        if seconds <= 0 and info.field_name != "scheduler_stop_timeout":
+            raise ValueError(f"expected a duration above zero like 90s, 15m or 1h, got {value!r}")
+        return seconds
+
+    @field_validator("scheduler_coalesce", mode="before")
+    @classmethod
+    def _coalesce(cls, value: Any) -> bool:
+        return _as_value_error(parse_bool, value, field_name="scheduler_coalesce")
+
     def run_url(self, run_id: str) -> str | None:
         """The link to a run, from ``alert_run_url``."""
         if not self.alert_run_url:
@@ -210,3 +325,4 @@ class Settings(SpineSettings):
 
 
 _ROUTE_EXAMPLE = '[{"channels": ["slack"], "min_severity": "error", "pipelines": ["finra.*"]}]'
+_SCHEDULE_EXAMPLE = '[{"name": "nightly", "pipeline": "demo", "cron": "0 2 * * *", "timezone": "UTC"}]'

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -117,6 +118,21 @@ class SQLiteDialect(Dialect):
         return f" LIMIT {int(count)}"
 
 
+def _wal(connection: sqlite3.Connection) -> None:
+    """Switch a new connection's file to WAL. Two processes opening a brand-new file at
+    once can meet here, and SQLite answers "database is locked" at once instead of
+    waiting out its busy timeout, so the switch is tried again for a while."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class _Session:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection
@@ -154,7 +170,7 @@ class SQLiteStore(Store):
                 connection = sqlite3.connect(
                     self.path, isolation_level=None, timeout=BUSY_TIMEOUT_SECONDS, check_same_thread=False
                 )
-                connection.execute("PRAGMA journal_mode=WAL")
+                _wal(connection)
                 connection.execute("PRAGMA synchronous=NORMAL")  # durable across crashes in WAL mode
                 connection.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
             self._connection = connection

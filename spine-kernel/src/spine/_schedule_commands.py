@@ -1,0 +1,180 @@
+"""``spine schedules list|history`` and ``spine scheduler run``.
+
+Imported whenever the command line is parsed (``spine plugins list`` included): the
+scheduler and APScheduler are imported by the commands themselves.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from ._cli import EXIT_OK, _Parser, _print_json, _store_and_json
+from ._errors import ConfigError
+
+if TYPE_CHECKING:
+    from ._kernel import Spine
+    from ._schedules import Fire, ScheduleState
+
+FIRE_STATUSES = ["claimed", "running", "succeeded", "partial", "failed", "skipped", "missed"]
+
+
+def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Add ``schedules`` and ``scheduler`` to the ``spine`` command's sub-parsers."""
+    schedules = commands.add_parser("schedules", help="schedules and their fires", parents=[common])
+    schedule_commands = schedules.add_subparsers(
+        dest="schedules_command", metavar="COMMAND", parser_class=_Parser
+    )
+    schedule_commands.required = True
+    listing = schedule_commands.add_parser(
+        "list", help="every schedule with its next fire time and its last fire", parents=[common]
+    )
+    _store_and_json(listing)
+    listing.set_defaults(handler=_schedules_list)
+    history = schedule_commands.add_parser("history", help="fires, latest due time first", parents=[common])
+    history.add_argument("name", nargs="?", metavar="NAME", help="only this schedule's fires")
+    history.add_argument("--status", choices=FIRE_STATUSES)
+    history.add_argument("--since", metavar="ISO", help="due at or after (2026-11-23T08:00)")
+    history.add_argument("--until", metavar="ISO", help="due before")
+    history.add_argument("--limit", type=int, default=50)
+    _store_and_json(history)
+    history.set_defaults(handler=_schedules_history)
+
+    scheduler = commands.add_parser("scheduler", help="the scheduler service", parents=[common])
+    scheduler_commands = scheduler.add_subparsers(
+        dest="scheduler_command", metavar="COMMAND", parser_class=_Parser
+    )
+    scheduler_commands.required = True
+    run = scheduler_commands.add_parser(
+        "run",
+        help="fire the schedules in the foreground until SIGINT or SIGTERM (then exit 0)",
+        parents=[common],
+    )
+    run.add_argument(
+        "--store", metavar="URL", help="store URL (default: SPINE_STORE_URL, else embedded SQLite)"
+    )
+    run.set_defaults(handler=_scheduler_run)
+
+
+def _schedules_list(args: argparse.Namespace, kernel: Spine) -> int:
+    from ._scheduler import Scheduler
+
+    states = Scheduler(kernel, store=args.store).schedules()
+    if args.json:  # parameters may carry secrets the kernel knows of
+        _print_json(kernel.redactor.value([state.to_dict() for state in states]))
+    else:
+        print(kernel.redactor.text(schedules_table(states)))
+    return EXIT_OK
+
+
+def _schedules_history(args: argparse.Namespace, kernel: Spine) -> int:
+    from ._scheduler import Scheduler
+    from ._views import parse_moment
+
+    fires = Scheduler(kernel, store=args.store).history(
+        args.name,
+        status=args.status,
+        since=parse_moment(args.since, "--since"),
+        until=parse_moment(args.until, "--until"),
+        limit=args.limit,
+    )
+    if args.json:
+        _print_json([fire.to_dict() for fire in fires])
+    else:
+        print(fires_table(fires))
+    return EXIT_OK
+
+
+def _scheduler_run(args: argparse.Namespace, kernel: Spine) -> int:
+    import signal
+    import threading
+
+    from ._scheduler import Scheduler, log
+
+    scheduler = Scheduler(kernel, store=args.store)
+    states = scheduler.schedules()
+    if not states:
+        raise ConfigError(
+            "no schedules to fire: declare some in the schedules setting ([[schedules]] in spine.toml), "
+            "or install a plugin that has some"
+        )
+    store = kernel.runlog(args.store).store.describe()
+    log.info("scheduler started on %s as %s with %d schedule(s)", store, scheduler.fired_by, len(states))
+    for state in states:
+        log.info("schedule %s: %s, next due %s", state.schedule.name, state.schedule.when, _local(state))
+    stop = threading.Event()
+
+    def on_signal(number: int, _frame: object) -> None:
+        if stop.is_set():  # a second signal: stop waiting for the running fires
+            raise KeyboardInterrupt
+        log.info(
+            "%s: stopping; running fires have %ss to end (send it again to stop at once)",
+            signal.Signals(number).name,
+            f"{kernel.settings.scheduler_stop_timeout:g}",
+        )
+        stop.set()
+
+    previous = {number: signal.signal(number, on_signal) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        scheduler.run_forever(stop)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    log.info("scheduler stopped")
+    return EXIT_OK
+
+
+# -- text views --------------------------------------------------------------------------------
+
+
+def schedules_table(states: list[ScheduleState]) -> str:
+    from ._views import _when, table
+
+    if not states:
+        return "no schedules: declare some in the schedules setting, or install a plugin that has some"
+    rows = [("NAME", "RUNS", "WHEN", "NEXT (UTC)", "NEXT (LOCAL)", "LAST FIRE (UTC)")]
+    for state in states:
+        schedule, last = state.schedule, state.last_fire
+        kind, name = schedule.target
+        params = " ".join(f"{key}={value}" for key, value in schedule.params.items())
+        rows.append(
+            (
+                schedule.name,
+                f"{kind} {name}" + (f" {params}" if params else ""),
+                schedule.when,
+                _when(state.next_fire),
+                _local(state),
+                f"{_when(last.due_at)} {last.status.value}" if last else "-",
+            )
+        )
+    return table(rows)
+
+
+def fires_table(fires: list[Fire]) -> str:
+    from ._views import _when, table
+
+    if not fires:
+        return "no fires recorded"
+    rows = [("DUE (UTC)", "SCHEDULE", "STATUS", "RUN", "FIRED BY", "TOOK", "REASON")]
+    for fire in fires:
+        took = "-"
+        if fire.started_at and fire.finished_at:
+            took = f"{(fire.finished_at - fire.started_at).total_seconds():.1f}s"
+        rows.append(
+            (
+                _when(fire.due_at),
+                fire.schedule,
+                fire.status.value,
+                (fire.run_id or "-")[:12],
+                fire.fired_by or "-",
+                took,
+                fire.reason or "-",
+            )
+        )
+    return table(rows)
+
+
+def _local(state: ScheduleState) -> str:
+    if state.next_fire is None:
+        return "never"
+    return state.next_fire.astimezone(state.schedule.zone).strftime("%Y-%m-%d %H:%M:%S %Z")
