@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -283,6 +284,14 @@ def test_fires_later_than_the_grace_are_recorded_missed_and_not_run(make):
     )
     assert missed.run_id is None
     assert len(runs(later, "ok")) == 2
+    (alert,) = later.kernel.alert_history()  # nobody else would say that the job did not run
+    assert (alert.alert.severity, alert.alert.title, alert.status) == (
+        "warning",
+        "schedule hourly missed",
+        "sent",
+    )
+    assert alert.alert.text == missed.reason and alert.alert.pipeline == "ok"
+    assert alert.alert.fields["Due (UTC)"] == "2026-11-23T12:00:00+00:00"
 
 
 def test_without_coalescing_each_missed_time_is_recorded_and_each_timely_one_runs(make):
@@ -457,6 +466,9 @@ def test_a_run_that_raises_is_a_failed_fire_with_the_error(make, monkeypatch):
     (later, first) = scheduler.history()
     assert (first.status, first.reason, first.run_id) == (FAILED, "RuntimeError: the kernel broke", None)
     assert later.status is SUCCEEDED
+    (alert,) = scheduler.kernel.alert_history()
+    assert (alert.alert.severity, alert.alert.title) == ("error", "schedule every failed")
+    assert alert.alert.text == "RuntimeError: the kernel broke"
 
 
 def test_a_store_that_fails_during_a_tick_is_logged_and_tried_again(make, monkeypatch, caplog):
@@ -577,10 +589,15 @@ def test_run_forever_left_by_an_exception_records_the_running_fires_without_wait
     scheduler = make(interval("slow", "slow", "1m"), jobs=jobs, clock=Interrupted())
     with pytest.raises(KeyboardInterrupt):
         scheduler.run_forever(threading.Event(), stop_timeout=30)
-    jobs.gate.set()
     (fire,) = scheduler.history()
     assert (fire.due_at, fire.status) == (T0 + timedelta(minutes=1), FAILED)
     assert fire.reason == "unfinished when the scheduler stopped (waited 0s)"
+    jobs.gate.set()  # the process goes on, and the run ends: its real outcome replaces "failed"
+    deadline = time.monotonic() + 10
+    while scheduler.history()[0].status is FAILED and time.monotonic() < deadline:
+        time.sleep(0.01)
+    (fire,) = scheduler.history()
+    assert fire.status is SUCCEEDED and fire.run_id is not None
 
 
 def test_run_forever_raises_a_settings_problem_at_once(make):

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from ._alerts import Alert, Severity
 from ._errors import SpineError
 from ._results import RunResult, RunStatus, WorkflowResult
 from ._schedule_log import FireRules, ScheduleLog, scheduler_alive
@@ -145,7 +146,7 @@ class Scheduler:
                 continue
             self._next_due[schedule.name] = advance.next_due
             for fire in advance.recorded:
-                _log_fire(fire)
+                self._report(fire)
             if advance.claimed:
                 for fire in advance.claimed:
                     log.info(
@@ -216,7 +217,7 @@ class Scheduler:
             ended = self._fire_log().finished(
                 fire, FireStatus.FAILED, self.clock.now(), reason=reason, unless_ended=True
             )
-            _log_fire(ended)
+            self._report(ended)
 
     # -- in the workers --------------------------------------------------------------------
 
@@ -264,13 +265,31 @@ class Scheduler:
         finally:
             with self._lock:
                 self._running.pop(key, None)
-        _log_fire(fire_log.finished(running, status, self.clock.now(), run_id=run_id, reason=reason))
+        self._report(fire_log.finished(running, status, self.clock.now(), run_id=run_id, reason=reason))
 
     def _not_started(self, fire_log: ScheduleLog, fire: Fire) -> None:
         reason = "not started: the scheduler stopped"
-        _log_fire(
+        self._report(
             fire_log.finished(fire, FireStatus.SKIPPED, self.clock.now(), reason=reason, unless_ended=True)
         )
+
+    def _report(self, fire: Fire) -> None:
+        """Log how a fire ended; raise an alert when it did not run as due. A run that
+        failed raises its own alert; a fire missed, skipped, or failed before its run
+        could start (an unknown pipeline, a scheduler that died) has nobody else to say so."""
+        _log_fire(fire)
+        if fire.status not in (FireStatus.MISSED, FireStatus.SKIPPED, FireStatus.FAILED) or fire.run_id:
+            return
+        target = next((s.target for s in self.load() if s.name == fire.schedule), ("pipeline", ""))
+        alert = Alert(
+            Severity.ERROR if fire.status is FireStatus.FAILED else Severity.WARNING,
+            f"schedule {fire.schedule} {fire.status.value}",
+            fire.reason,
+            pipeline=target[1] if target[0] == "pipeline" and target[1] else None,
+            fields={"Schedule": fire.schedule, "Due (UTC)": _iso(fire.due_at), "Fired by": fire.fired_by},
+            dedup_key=f"schedule:{fire.schedule}:{fire.status.value}",
+        )
+        self.kernel.alerts.dispatch(alert, self.kernel.runlog(self.store))
 
     def _fire_log(self) -> ScheduleLog:
         return ScheduleLog(self.kernel.runlog(self.store).store)
