@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import pytest
 from spine_domain_finra._refresh import due, newest_published
 
+from .conftest import query
 from .finra_api import PATH, FinraApi, record
 
 TODAY = date(2026, 11, 24)  # a Tuesday
@@ -28,8 +29,73 @@ def test_due_are_the_missing_weeks_after_the_newest_loaded_and_the_last_three_ag
     assert due("T1", TODAY, set()) == weeks[1:]  # a first refresh: the last three
 
 
-def test_the_pipeline_carries_a_monday_schedule(kernel):
-    assert kernel.plugins.get("pipeline", "finra.weekly_refresh").schedule == "0 6 * * 1"
+def test_the_weekly_workflow_and_its_monday_schedule(kernel):
+    workflow = kernel.workflow("finra.weekly")
+    assert [(s.name, s.pipeline, s.params, s.depends_on) for s in workflow.steps] == [
+        ("t1", "finra.weekly_refresh", {"tiers": "T1", "derived": "no"}, ()),
+        ("t2", "finra.weekly_refresh", {"tiers": "T2", "derived": "no"}, ()),
+        ("otce", "finra.weekly_refresh", {"tiers": "OTCE", "derived": "no"}, ()),
+        ("derived", "finra.derived", {}, ("t1", "t2", "otce")),
+    ]
+    assert (workflow.max_concurrency, workflow.on_failure) == (3, "continue")
+    schedule = kernel.plugins.get("schedule", "finra.weekly")
+    assert (schedule.target, schedule.cron, schedule.timezone) == (
+        ("workflow", "finra.weekly"),
+        "0 6 * * 1",
+        "UTC",
+    )
+    # one schedule: the pipeline alone would refresh a second time
+    assert kernel.plugins.get("pipeline", "finra.weekly_refresh").schedule is None
+    assert kernel.plugins.names("schedule") == ["finra.weekly"]
+
+
+def test_the_weekly_workflow_loads_the_tiers_side_by_side_then_derives_once(api_kernel, server):
+    weeks = ["2026-10-19", "2026-10-26", "2026-11-02"]
+    FinraApi(server, [record(n, tier="T1", week=week) for week in weeks for n in range(2)])
+    with api_kernel() as kernel:
+        result = kernel.run_workflow("finra.weekly", {"today": "2026-11-24"})
+        assert [(s.step, s.status) for s in result.steps] == [
+            ("t1", "succeeded"),
+            ("t2", "succeeded"),
+            ("otce", "succeeded"),
+            ("derived", "succeeded"),
+        ], [s.message for s in result.steps]
+        t1 = kernel.find_run(result.step("t1").run_id)
+        assert t1.counts.rows_written == 6 and t1.params == {
+            "tiers": "T1",
+            "derived": "no",
+            "today": "2026-11-24",
+        }
+        derived = kernel.find_run(result.step("derived").run_id)
+        assert derived.counts.rows_written == 3  # the three weeks loaded, each rebuilt once
+        rows = query(
+            kernel, "SELECT week_start_date, SUM(total_shares) FROM finra_otc_symbol_weekly GROUP BY 1"
+        )
+    assert sorted((str(week), float(total)) for week, total in rows) == [
+        (week, 0.25 + 1.25) for week in weeks
+    ]
+
+
+def test_derived_rebuilds_the_weeks_without_derived_rows_and_the_last_published(api_kernel, server):
+    weeks = ["2026-10-19", "2026-10-26", "2026-11-02"]
+    FinraApi(server, [record(n, tier="T1", week=week) for week in weeks for n in range(2)])
+    with api_kernel() as kernel:
+        loaded = kernel.run("finra.weekly_refresh", {"today": "2026-11-24", "tiers": "T1", "derived": "no"})
+        assert loaded.counts.rows_written == 6
+        assert query(kernel, "SELECT COUNT(*) FROM finra_otc_weekly") == [(6,)]
+        first = kernel.run("finra.derived", {"today": "2027-06-01"})  # nothing recent: only the missing
+        assert (first.status, first.counts.rows_written) == ("succeeded", 3)
+        again = kernel.run("finra.derived", {"today": "2027-06-01"})
+        assert again.counts.rows_written == 0  # every week has its derived rows
+        recent = kernel.run("finra.derived", {"today": "2026-11-24"})
+        assert (
+            recent.counts.rows_written == 3
+        )  # the last three published T1 weeks, fetched again by a refresh
+        bad = kernel.run("finra.weekly_refresh", {"derived": "maybe"})
+        assert (bad.status, bad.error.message) == (
+            "failed",
+            "param 'derived': expected yes or no, got 'maybe'",
+        )
 
 
 def test_a_refresh_loads_the_due_partitions_of_every_tier_from_the_api(api_kernel, server):

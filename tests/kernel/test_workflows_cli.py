@@ -88,7 +88,7 @@ def test_an_invalid_workflow_exits_2_naming_every_problem(spine_cli, tmp_path):
 def test_workflow_list_and_check_by_name(spine_cli, tmp_path):
     (tmp_path / "workflows").mkdir()
     (tmp_path / "workflows" / "trial.yaml").write_text(WORKFLOW)
-    listed = json.loads(spine_cli("workflow", "list", "--json").stdout)
+    listed = json.loads(spine_cli("--no-plugins", "workflow", "list", "--json").stdout)
     assert listed == [
         {
             "name": "trial",

@@ -1,7 +1,8 @@
 """spine-domain-finra: pipelines for FINRA OTC Transparency weekly data.
 
-This module only registers the pipelines; the file and HTTP sources they use are
-imported when a pipeline runs, so that listing plugins stays fast.
+This module only registers the pipelines, the ``finra.weekly`` workflow and its
+schedule; the file and HTTP sources they use are imported when a pipeline runs, so
+that listing plugins stays fast.
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ def register_pipelines(register: Callable[[spine.PipelineSpec], None]) -> None:
             "finra.weekly_refresh",
             "spine_domain_finra._refresh:WeeklyRefresh",
             description="from the FINRA API: the published weeks not yet loaded, and the last three again",
-            schedule="0 6 * * 1",  # Mondays at 06:00 UTC: FINRA publishes on Mondays
+        )
+    )
+    register(
+        spine.PipelineSpec(
+            "finra.derived",
+            "spine_domain_finra._refresh:Derive",
+            description="the derived tables, for the weeks that lack them and the last three published",
         )
     )
     register(
@@ -38,3 +45,20 @@ def register_pipelines(register: Callable[[spine.PipelineSpec], None]) -> None:
             description="the synthetic FINRA files shipped with the plugin, loaded and summarised",
         )
     )
+
+
+@spine.hookimpl
+def register_workflows(register: Callable[[spine.WorkflowSpec], None]) -> None:
+    register(
+        spine.WorkflowSpec(
+            "finra.weekly",
+            "spine_domain_finra._workflow:weekly",
+            description="the API refresh of every tier side by side, then the derived tables",
+        )
+    )
+
+
+@spine.hookimpl
+def register_schedules(register: Callable[[spine.ScheduleSpec], None]) -> None:
+    # Mondays at 06:00 UTC: FINRA publishes on Mondays.
+    register(spine.ScheduleSpec("finra.weekly", workflow="finra.weekly", cron="0 6 * * 1"))

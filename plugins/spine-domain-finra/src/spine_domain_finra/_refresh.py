@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from spine import ConfigError, RunContext
+from spine import ConfigError, RunContext, Store
 
 from . import _derived
 from ._api import PER_FIRM, TIERS
@@ -45,27 +45,58 @@ def due(tier: str, today: date, loaded: set[date]) -> list[date]:
 class WeeklyRefresh:
     """Loads what FINRA should have published by today and is not in the table, and
     fetches the last three published weeks again. Params: ``today`` (YYYY-MM-DD, for a
-    catch-up run as of another day) and ``tiers`` (comma-separated; all three by default)."""
+    catch-up run as of another day), ``tiers`` (comma-separated; all three by default)
+    and ``derived`` (``no`` leaves the derived tables to a later ``finra.derived``, as the
+    ``finra.weekly`` workflow does: its tiers load side by side, then derive once)."""
 
     def run(self, context: RunContext) -> None:
         today = _today(context.params.get("today"))
         tiers = _tiers(context.params.get("tiers"))
+        derive = _yes(context.params.get("derived", "yes"), "derived")
         touched: set[date] = set()
         for tier in tiers:
-            loaded = self._loaded(context, tier)
-            for week in due(tier, today, loaded):
+            for week in due(tier, today, loaded_weeks(context.store, tier)):
                 context.log.info("finra.weekly_refresh: %s week of %s", tier, week)
                 load_api(context, week, tier, list(PER_FIRM))
                 touched.add(week)
-        _derived.rebuild(context.store, sorted(touched))
+        if derive:
+            _derived.rebuild(context.store, sorted(touched))
 
-    def _loaded(self, context: RunContext, tier: str) -> set[date]:
+
+class Derive:
+    """``finra.derived``: rebuilds the derived tables for the weeks that lack them and for
+    the weeks a refresh fetches again (the last three published of each tier, as of
+    ``today``), so that after any refresh every week's derived rows match its raw rows."""
+
+    def run(self, context: RunContext) -> None:
+        today = _today(context.params.get("today"))
         store = context.store
-        if not store.declared_columns(TABLE):
-            return set()
-        with store.transaction() as session:
-            rows = session.query(f"SELECT DISTINCT week_start_date FROM {TABLE} WHERE tier = ?", [tier])
-        return {value if isinstance(value, date) else date.fromisoformat(str(value)) for (value,) in rows}
+        present = loaded_weeks(store)
+        derived = loaded_weeks(store, table=_derived.SYMBOL_WEEKLY)
+        recent = {
+            newest_published(tier, today) - timedelta(weeks=back) for tier in TIERS for back in range(REFETCH)
+        }
+        weeks = sorted(present & ((present - derived) | recent))
+        context.log.info("finra.derived: rebuilding %d week(s)", len(weeks))
+        _derived.rebuild(store, weeks)
+        context.count(read=len(weeks), written=len(weeks))
+
+
+def loaded_weeks(store: Store, tier: str | None = None, table: str = TABLE) -> set[date]:
+    """The weeks `table` has rows for (of `tier` only, when given); none when it does not exist."""
+    if not store.declared_columns(table):
+        return set()
+    sql = f"SELECT DISTINCT week_start_date FROM {table}" + (" WHERE tier = ?" if tier else "")
+    with store.transaction() as session:
+        rows = session.query(sql, [tier] if tier else [])
+    return {value if isinstance(value, date) else date.fromisoformat(str(value)) for (value,) in rows}
+
+
+def _yes(value: Any, name: str) -> bool:
+    text = str(value).strip().lower()
+    if text not in ("yes", "no", "true", "false"):
+        raise ConfigError(f"param {name!r}: expected yes or no, got {value!r}")
+    return text in ("yes", "true")
 
 
 def _today(value: Any) -> date:
