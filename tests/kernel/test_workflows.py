@@ -226,6 +226,23 @@ def test_resume_runs_only_the_steps_that_did_not_succeed(kernel, calls):
         kernel.run_workflow(Workflow("other", (step("x"),)), resume=first.run_id)
 
 
+def test_resume_runs_again_what_depends_on_a_step_that_runs_again(kernel, calls):
+    workflow = Workflow(
+        "downstream",
+        (step("load", fail="yes"), step("derive", ["load"]), step("report", ["derive"]), step("other")),
+        on_failure="continue",
+    )
+    first = kernel.run_workflow(workflow)
+    assert [s.status for s in first.steps] == ["failed", "succeeded", "succeeded", "succeeded"]
+    calls.params.clear()
+    fixed = Workflow(
+        "downstream", (step("load"), step("derive", ["load"]), step("report", ["derive"]), step("other"))
+    )
+    second = kernel.run_workflow(fixed, resume=first.run_id)
+    assert sorted(names(calls)) == ["derive", "load", "report"]  # made again from the new load
+    assert second.step("other").run_id == first.step("other").run_id
+
+
 def test_secret_parameters_are_masked_in_the_records(kernel, calls):
     result = kernel.run_workflow(Workflow("s", (step("a"),)), {"api_token": "hunter2-token-value"})
     assert calls.params[0]["api_token"] == "hunter2-token-value"  # the pipeline gets the real value

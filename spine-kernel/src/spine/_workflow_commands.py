@@ -32,7 +32,9 @@ def add_commands(commands: Any, common: argparse.ArgumentParser, parser_class: t
         help="run parameter (over the defaults)",
     )
     run.add_argument(
-        "--resume", metavar="RUN_ID", help="run again only the steps of RUN_ID that did not succeed"
+        "--resume",
+        metavar="RUN_ID",
+        help="run again only the steps of RUN_ID that did not succeed, and what depends on them",
     )
     _store_and_json(run)
     run.set_defaults(handler=_workflow_run)

@@ -37,8 +37,9 @@ def run_workflow(
     resume: str | None = None,
 ) -> WorkflowResult:
     """Run `workflow`; with `resume`, a new run that reuses the steps of run `resume` that
-    succeeded (or were partial) and runs the others. Raises `ConfigError` before anything
-    runs when the workflow is invalid or `resume` names no run of it."""
+    succeeded (or were partial) and runs the others, and the steps that depend on them.
+    Raises `ConfigError` before anything runs when the workflow is invalid or `resume`
+    names no run of it."""
     workflow.check(kernel.plugins.names("pipeline"))
     history = WorkflowLog(kernel.runlog(store).store)
     run_params = dict(params)
@@ -52,7 +53,11 @@ def run_workflow(
                 context={"workflow": workflow.name, "run_id": resume},
             )
         run_params = {**earlier.params, **run_params}
-        reused = {step.step: step for step in earlier.steps if step.status.ok}
+        # What runs again: the steps that did not succeed, and everything downstream of
+        # them, which would otherwise keep results made without their new output.
+        again = {step.step for step in earlier.steps if not step.status.ok}
+        again |= {later for name in set(again) for later in workflow.dependents(name)}
+        reused = {step.step: step for step in earlier.steps if step.step not in again}
         resume = earlier.run_id
     return _Run(kernel, workflow, run_params, store, history, reused, resume).go()
 
