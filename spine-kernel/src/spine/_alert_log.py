@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._alerts import Alert, Delivery, DeliveryStatus, Severity
 from ._migrations import ALERTS
-from ._runlog import aware, clip, naive_utc_or_none, where_clause
+from ._runlog import aware, clip, naive_utc_or_none, utc_text, where_clause
 
 if TYPE_CHECKING:
     from ._settings import RateLimit
@@ -49,7 +49,7 @@ class AlertLog:
             reason, answer = None, ""
             if last_of_key is not None and now - last_of_key < timedelta(seconds=window):
                 reason = DUPLICATE
-                answer = f"repeat of an alert sent at {_when(last_of_key)} (window {window:g}s)"
+                answer = f"repeat of an alert sent at {utc_text(last_of_key)} (window {window:g}s)"
             elif rate_limit is not None and (
                 self._sent_since(session, channel, now - timedelta(seconds=rate_limit.seconds))
                 >= rate_limit.most
@@ -125,7 +125,7 @@ class AlertLog:
     def _insert(self, session: Session, delivery: Delivery, reason: str | None) -> None:
         alert = delivery.alert
         session.execute(
-            f"INSERT INTO {self._table} ({self._columns}) VALUES ({', '.join('?' * len(ALERTS.fields))})",
+            self.store.dialect.insert("spine_alerts", ALERTS),
             (
                 alert.alert_id,
                 delivery.channel,
@@ -189,10 +189,6 @@ class AlertLog:
 
 def _key_hash(key: str) -> str:
     return hashlib.sha1(key.encode("utf-8")).hexdigest()
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def _delivery(row: tuple[Any, ...]) -> Delivery:

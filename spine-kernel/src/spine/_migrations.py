@@ -205,7 +205,6 @@ def migrate(store: Store) -> None:
             for statement in migration.statements(store.dialect):
                 session.execute(statement)
             session.execute(
-                f"INSERT INTO {quote('spine_migrations')} ({', '.join(map(quote, _APPLIED.names))}) "
-                "VALUES (?, ?, ?)",
+                store.dialect.insert("spine_migrations", _APPLIED),
                 (migration.version, migration.description, datetime.now(UTC).replace(tzinfo=None)),
             )

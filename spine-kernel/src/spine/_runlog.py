@@ -24,6 +24,11 @@ def naive_utc_or_none(moment: datetime | None) -> datetime | None:
     return None if moment is None else naive_utc(moment)
 
 
+def utc_text(moment: datetime) -> str:
+    """A moment as the kernel's records tell it in words: ``2026-11-23 08:00:00 UTC``."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
 def where_clause(
     quote: Callable[[str], str], conditions: Iterable[tuple[str, str, Any]], *raw: tuple[str, Any]
 ) -> tuple[str, list[Any]]:
@@ -78,11 +83,7 @@ class RunLog:
             None,
         )
         with self.store.transaction(lock="spine_runs") as session:
-            session.execute(
-                f"INSERT INTO {self._runs} ({self._run_columns}) "
-                f"VALUES ({', '.join('?' * len(RUNS.fields))})",
-                row,
-            )
+            session.execute(self.store.dialect.insert("spine_runs", RUNS), row)
 
     def finished(self, result: RunResult, rejects: Iterable[Reject]) -> None:
         """Record how a run ended, and its rejected rows, in one transaction."""
@@ -108,7 +109,7 @@ class RunLog:
                 ),
             )
             session.executemany(
-                f"INSERT INTO {self._rejects} ({', '.join(map(q, REJECTS.names))}) VALUES (?, ?, ?, ?, ?, ?)",
+                self.store.dialect.insert("spine_rejects", REJECTS),
                 (
                     (
                         result.run_id,
@@ -201,7 +202,7 @@ class RunLog:
                 (pipeline, key),
             )
             session.execute(
-                f"INSERT INTO {self._state} ({', '.join(map(q, STATE.names))}) VALUES (?, ?, ?, ?)",
+                self.store.dialect.insert("spine_state", STATE),
                 (pipeline, key, clip(value), now),
             )
 

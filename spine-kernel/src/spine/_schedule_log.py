@@ -17,15 +17,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._migrations import SCHEDULE_FIRES, SCHEDULES
-from ._runlog import aware, clip, naive_utc_or_none, where_clause
+from ._runlog import aware, clip, naive_utc_or_none, utc_text, where_clause
 from ._schedules import Fire, FireStatus, Schedule, duration_text
 
 if TYPE_CHECKING:
     from ._stores import Session, Store
 
 _ACTIVE = (FireStatus.CLAIMED.value, FireStatus.RUNNING.value)
-
-
 _MOST_MISSED_ROWS = 100
 
 
@@ -55,8 +53,7 @@ class ScheduleLog:
         q = self._q = store.dialect.quote
         self._schedules, self._fires = q("spine_schedules"), q("spine_schedule_fires")
         self._columns = ", ".join(map(q, SCHEDULE_FIRES.names))
-        marks = ", ".join("?" * len(SCHEDULE_FIRES.fields))
-        self._insert = f"INSERT INTO {self._fires} ({self._columns}) VALUES ({marks})"
+        self._insert = store.dialect.insert("spine_schedule_fires", SCHEDULE_FIRES)
 
     def advance(
         self, schedule: Schedule, now: datetime, rules: FireRules, fired_by: str, alive: Callable[[str], bool]
@@ -116,7 +113,7 @@ class ScheduleLog:
             if busy:
                 holder = busy[0]
                 reason = (
-                    f"the fire due at {_when(holder.due_at)} ({holder.fired_by}) was still {holder.status}"
+                    f"the fire due at {utc_text(holder.due_at)} ({holder.fired_by}) was still {holder.status}"
                 )
                 not_run += fire(timely, FireStatus.SKIPPED, lambda _: reason)
                 claimed = []
@@ -195,7 +192,7 @@ class ScheduleLog:
         if rows:
             return aware(rows[0][0])  # type: ignore[return-value]
         session.execute(
-            f"INSERT INTO {self._schedules} ({', '.join(map(q, SCHEDULES.names))}) VALUES (?, ?)",
+            self.store.dialect.insert("spine_schedules", SCHEDULES),
             (name, naive_utc_or_none(now)),
         )
         return now
@@ -306,12 +303,8 @@ def _fire(row: tuple[Any, ...]) -> Fire:
     )
 
 
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
 def _coalesced(moments: list[datetime]) -> str:
-    return f"coalesced {len(moments)} due times from {_when(moments[0])} to {_when(moments[-1])}"
+    return f"coalesced {len(moments)} due times from {utc_text(moments[0])} to {utc_text(moments[-1])}"
 
 
 def _late(delay: timedelta) -> str:

@@ -91,6 +91,11 @@ class Dialect:
             columns.append(f"PRIMARY KEY ({', '.join(self.quote(k) for k in keys)})")
         return f"CREATE TABLE {self.quote(table)} ({', '.join(columns)})"
 
+    def insert(self, table: str, schema: Schema) -> str:
+        """``INSERT`` of one row of `schema` into `table`, with ``?`` for each value."""
+        columns = ", ".join(self.quote(name) for name in schema.names)
+        return f"INSERT INTO {self.quote(table)} ({columns}) VALUES ({', '.join('?' * len(schema.fields))})"
+
     def create_index(self, table: str, name: str, columns: Sequence[str]) -> str:
         """``CREATE INDEX`` `name` on `columns` of `table`."""
         return (

@@ -29,8 +29,7 @@ class WorkflowLog:
         """Record a workflow run as ``running``, with every step as it stands."""
         with self.store.transaction(lock="spine_runs") as session:
             session.execute(
-                f"INSERT INTO {self._runs} ({self._run_columns}) "
-                f"VALUES ({', '.join('?' * len(WORKFLOW_RUNS.fields))})",
+                self.store.dialect.insert("spine_workflow_runs", WORKFLOW_RUNS),
                 (
                     result.run_id,
                     result.workflow,
@@ -45,8 +44,7 @@ class WorkflowLog:
                 ),
             )
             session.executemany(
-                f"INSERT INTO {self._steps} ({self._step_columns}) "
-                f"VALUES ({', '.join('?' * len(WORKFLOW_STEPS.fields))})",
+                self.store.dialect.insert("spine_workflow_steps", WORKFLOW_STEPS),
                 [_step_row(result.run_id, seq, step) for seq, step in enumerate(result.steps, start=1)],
             )
 
