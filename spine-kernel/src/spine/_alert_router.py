@@ -297,7 +297,7 @@ def run_alert(result: RunResult) -> Alert:
         fields["Duration"] = f"{result.duration_seconds:.1f}s"
     key = f"run:{result.pipeline}:{result.status.value}"
     if result.error is not None:
-        text = f"[{result.error.category}] {result.error.message}"
+        text = str(result.error)
         key += f":{result.error.category}"
     elif counts.rows_rejected:
         text = f"{counts.rows_rejected:,} rows rejected: spine runs show {result.run_id[:12]}"

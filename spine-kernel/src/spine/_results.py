@@ -26,6 +26,10 @@ class ErrorInfo:
     retryable: bool = False
     context: dict[str, Any] = field(default_factory=dict)
 
+    def __str__(self) -> str:
+        """``[load] table t is locked``: how alerts, workflow steps and schedules tell it."""
+        return f"[{self.category}] {self.message}"
+
     @classmethod
     def from_error(cls, error: SpineError) -> ErrorInfo:
         return cls(error.category, error.message, error.retryable, dict(error.context))

@@ -359,7 +359,7 @@ class _Workers:
 
 def _failure(result: RunResult | WorkflowResult) -> str:
     if isinstance(result, RunResult):
-        return f"[{result.error.category}] {result.error.message}" if result.error else ""
+        return str(result.error or "")
     if result.status is not RunStatus.FAILED:
         return ""
     failed = [step for step in result.steps if step.status.value in ("failed", "skipped")]

@@ -159,7 +159,7 @@ def run_details(run: RunResult, rejects: list[Reject], step: tuple[str, str, str
         f"finished  {_when(run.finished_at)} UTC ({_duration(run)})",
     ]
     if run.error:
-        lines.append(f"error     [{run.error.category}] {run.error.message}")
+        lines.append(f"error     {run.error}")
     if rejects:
         shown = f"first {len(rejects)} of {run.counts.rows_rejected:,}"
         lines.append(f"\nrejected rows ({shown}):")

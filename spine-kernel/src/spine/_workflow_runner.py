@@ -177,7 +177,7 @@ class _Run:
             return dataclasses.replace(
                 step, status=StepStatus.FAILED, run_id=None, finished_at=datetime.now(UTC), message=str(exc)
             )
-        message = f"[{result.error.category}] {result.error.message}" if result.error else ""
+        message = str(result.error or "")
         return dataclasses.replace(
             step, status=_STATUS_OF_RUN[result.status], finished_at=result.finished_at, message=message
         )
