@@ -93,17 +93,25 @@ def _as_value_error(parse: Callable[..., T], value: Any, *, field_name: str) -> 
         raise ValueError(exc.message.removeprefix(f"{field_name}: ")) from None
 
 
+def field_path(location: tuple[int | str, ...]) -> str:
+    """Where a pydantic error is, spelled as in the file: ``alert_routes[0].min_severity``."""
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location).lstrip(".")
+
+
+def _positive_duration(value: Any, field_name: str) -> float:
+    seconds = _as_value_error(parse_duration, value, field_name=field_name)
+    if seconds <= 0:
+        raise ValueError(f"expected a duration above zero like 90s, 15m or 1h, got {value!r}")
+    return seconds
+
+
 def _config_error(exc: ValidationError, sources: ConfigSources) -> ConfigError:
     problems = []
     for error in exc.errors(include_url=False, include_input=False):
         field_name = str(error["loc"][0]) if error["loc"] else "settings"
         origin = sources.lookup(field_name)[1] or "default"
         message = error["msg"].removeprefix("Value error, ")
-        # Within a list of tables: alert_routes[0].min_severity
-        where = field_name + "".join(
-            f"[{part}]" if isinstance(part, int) else f".{part}" for part in error["loc"][1:]
-        )
-        problems.append(f"{where} (from {origin}): {message}")
+        problems.append(f"{field_path(error['loc']) or field_name} (from {origin}): {message}")
     return ConfigError("invalid settings: " + "; ".join(problems), context={"problems": problems})
 
 
@@ -170,10 +178,7 @@ class ScheduleSetting(BaseModel):
     @field_validator("interval", mode="before")
     @classmethod
     def _interval(cls, value: Any) -> float | None:
-        seconds = None if value is None else _as_value_error(parse_duration, value, field_name="interval")
-        if seconds is not None and seconds <= 0:
-            raise ValueError(f"expected a duration above zero like 90s, 15m or 1h, got {value!r}")
-        return seconds
+        return None if value is None else _positive_duration(value, "interval")
 
     @field_validator("timezone", mode="before")
     @classmethod
@@ -251,10 +256,10 @@ class Settings(SpineSettings):
     def _names(cls, value: Any, info: ValidationInfo) -> list[str] | None:
         return _as_value_error(parse_name_list, value, field_name=info.field_name or "")
 
-    @field_validator("strict_plugins", mode="before")
+    @field_validator("strict_plugins", "scheduler_coalesce", mode="before")
     @classmethod
-    def _strict(cls, value: Any) -> bool:
-        return _as_value_error(parse_bool, value, field_name="strict_plugins")
+    def _bool(cls, value: Any, info: ValidationInfo) -> bool:
+        return _as_value_error(parse_bool, value, field_name=info.field_name or "")
 
     @field_validator("log_format", "log_level", mode="before")
     @classmethod
@@ -263,40 +268,27 @@ class Settings(SpineSettings):
         choices = LOG_FORMATS if field_name == "log_format" else LOG_LEVELS
         return _as_value_error(partial(parse_choice, choices=choices), value, field_name=field_name)
 
-    @field_validator("alert_routes", "alert_on", mode="before")
+    @field_validator("alert_on", mode="before")
     @classmethod
-    def _json_or_list(cls, value: Any, info: ValidationInfo) -> Any:
-        # From the environment these come as text: JSON for routes, a comma list for statuses.
+    def _statuses(cls, value: Any) -> Any:
+        # From the environment: a comma list.
+        return parse_name_list(value, field_name="alert_on") if isinstance(value, str) else value
+
+    @field_validator("alert_routes", "schedules", mode="before")
+    @classmethod
+    def _json_list(cls, value: Any, info: ValidationInfo) -> Any:
+        # From the environment, a list of tables comes as JSON.
         if not isinstance(value, str):
             return value
-        if info.field_name == "alert_on":
-            return parse_name_list(value, field_name="alert_on")
+        what, example = _JSON_EXAMPLES[info.field_name or ""]
         try:
             return json.loads(value)
         except ValueError as exc:
-            raise ValueError(f"expected a JSON list of routes like {_ROUTE_EXAMPLE}: {exc}") from None
-
-    @field_validator("alert_window", "alert_timeout", mode="before")
-    @classmethod
-    def _duration(cls, value: Any, info: ValidationInfo) -> float:
-        return _as_value_error(parse_duration, value, field_name=info.field_name or "")
-
-    @field_validator("alert_rate_limit", mode="before")
-    @classmethod
-    def _rate_limit(cls, value: Any) -> RateLimit | None:
-        return _parse_rate_limit(value)
-
-    @field_validator("schedules", mode="before")
-    @classmethod
-    def _schedules(cls, value: Any) -> Any:
-        if not isinstance(value, str):  # from the environment: JSON
-            return value
-        try:
-            return json.loads(value)
-        except ValueError as exc:
-            raise ValueError(f"expected a JSON list of schedules like {_SCHEDULE_EXAMPLE}: {exc}") from None
+            raise ValueError(f"expected a JSON list of {what} like {example}: {exc}") from None
 
     @field_validator(
+        "alert_window",
+        "alert_timeout",
         "scheduler_misfire_grace",
         "scheduler_poll",
         "scheduler_stale_after",
@@ -304,16 +296,16 @@ class Settings(SpineSettings):
         mode="before",
     )
     @classmethod
-    def _scheduler_duration(cls, value: Any, info: ValidationInfo) -> float:
-        seconds = _as_value_error(parse_duration, value, field_name=info.field_name or "")
-        if seconds <= 0 and info.field_name != "scheduler_stop_timeout":
-            raise ValueError(f"expected a duration above zero like 90s, 15m or 1h, got {value!r}")
-        return seconds
+    def _duration(cls, value: Any, info: ValidationInfo) -> float:
+        field_name = info.field_name or ""
+        if field_name in _MAY_BE_ZERO:
+            return _as_value_error(parse_duration, value, field_name=field_name)
+        return _positive_duration(value, field_name)
 
-    @field_validator("scheduler_coalesce", mode="before")
+    @field_validator("alert_rate_limit", mode="before")
     @classmethod
-    def _coalesce(cls, value: Any) -> bool:
-        return _as_value_error(parse_bool, value, field_name="scheduler_coalesce")
+    def _rate_limit(cls, value: Any) -> RateLimit | None:
+        return _parse_rate_limit(value)
 
     def run_url(self, run_id: str) -> str | None:
         """The link to a run, from ``alert_run_url``."""
@@ -324,5 +316,15 @@ class Settings(SpineSettings):
         return f"{self.alert_run_url.rstrip('/')}/runs/{run_id}"
 
 
-_ROUTE_EXAMPLE = '[{"channels": ["slack"], "min_severity": "error", "pipelines": ["finra.*"]}]'
-_SCHEDULE_EXAMPLE = '[{"name": "nightly", "pipeline": "demo", "cron": "0 2 * * *", "timezone": "UTC"}]'
+_JSON_EXAMPLES = {
+    "alert_routes": (
+        "routes",
+        '[{"channels": ["slack"], "min_severity": "error", "pipelines": ["finra.*"]}]',
+    ),
+    "schedules": (
+        "schedules",
+        '[{"name": "nightly", "pipeline": "demo", "cron": "0 2 * * *", "timezone": "UTC"}]',
+    ),
+}
+# Durations where zero makes sense: no repeat window, no waiting for alerts or for running fires.
+_MAY_BE_ZERO = {"alert_window", "alert_timeout", "scheduler_stop_timeout"}

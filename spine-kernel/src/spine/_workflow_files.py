@@ -26,6 +26,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ._errors import ConfigError
+from ._settings import field_path
 from ._workflows import Step, Workflow
 
 SUFFIXES = (".yaml", ".yml")
@@ -87,8 +88,8 @@ def read_workflow_file(path: str | os.PathLike[str]) -> Workflow:
         problems = []
         for error in exc.errors(include_url=False, include_input=False):
             location = error["loc"]
-            field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in location).lstrip(".")
-            problems.append(f"line {_line_of(document, location)}: {field or 'workflow'}: {error['msg']}")
+            field = field_path(location) or "workflow"
+            problems.append(f"line {_line_of(document, location)}: {field}: {error['msg']}")
         raise ConfigError(
             f"{where}: " + "; ".join(problems), context={"file": where, "problems": problems}
         ) from None
