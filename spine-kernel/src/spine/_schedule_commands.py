@@ -14,7 +14,6 @@ from ._errors import ConfigError
 
 if TYPE_CHECKING:
     from ._kernel import Spine
-    from ._schedules import Fire, ScheduleState
 
 FIRE_STATUSES = ["claimed", "running", "succeeded", "partial", "failed", "skipped", "missed"]
 
@@ -58,6 +57,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
 
 def _schedules_list(args: argparse.Namespace, kernel: Spine) -> int:
     from ._scheduler import Scheduler
+    from ._views import schedules_table
 
     states = Scheduler(kernel, store=args.store).schedules()
     if args.json:  # parameters may carry secrets the kernel knows of
@@ -69,7 +69,7 @@ def _schedules_list(args: argparse.Namespace, kernel: Spine) -> int:
 
 def _schedules_history(args: argparse.Namespace, kernel: Spine) -> int:
     from ._scheduler import Scheduler
-    from ._views import parse_moment
+    from ._views import fires_table, parse_moment
 
     fires = Scheduler(kernel, store=args.store).history(
         args.name,
@@ -90,6 +90,7 @@ def _scheduler_run(args: argparse.Namespace, kernel: Spine) -> int:
     import threading
 
     from ._scheduler import Scheduler, log
+    from ._views import next_fire_local
 
     scheduler = Scheduler(kernel, store=args.store)
     states = scheduler.schedules()
@@ -101,7 +102,9 @@ def _scheduler_run(args: argparse.Namespace, kernel: Spine) -> int:
     store = kernel.runlog(args.store).store.describe()
     log.info("scheduler started on %s as %s with %d schedule(s)", store, scheduler.fired_by, len(states))
     for state in states:
-        log.info("schedule %s: %s, next due %s", state.schedule.name, state.schedule.when, _local(state))
+        log.info(
+            "schedule %s: %s, next due %s", state.schedule.name, state.schedule.when, next_fire_local(state)
+        )
     stop = threading.Event()
 
     def on_signal(number: int, _frame: object) -> None:
@@ -122,59 +125,3 @@ def _scheduler_run(args: argparse.Namespace, kernel: Spine) -> int:
             signal.signal(number, handler)
     log.info("scheduler stopped")
     return EXIT_OK
-
-
-# -- text views --------------------------------------------------------------------------------
-
-
-def schedules_table(states: list[ScheduleState]) -> str:
-    from ._views import _when, table
-
-    if not states:
-        return "no schedules: declare some in the schedules setting, or install a plugin that has some"
-    rows = [("NAME", "RUNS", "WHEN", "NEXT (UTC)", "NEXT (LOCAL)", "LAST FIRE (UTC)")]
-    for state in states:
-        schedule, last = state.schedule, state.last_fire
-        kind, name = schedule.target
-        params = " ".join(f"{key}={value}" for key, value in schedule.params.items())
-        rows.append(
-            (
-                schedule.name,
-                f"{kind} {name}" + (f" {params}" if params else ""),
-                schedule.when,
-                _when(state.next_fire),
-                _local(state),
-                f"{_when(last.due_at)} {last.status.value}" if last else "-",
-            )
-        )
-    return table(rows)
-
-
-def fires_table(fires: list[Fire]) -> str:
-    from ._views import _when, table
-
-    if not fires:
-        return "no fires recorded"
-    rows = [("DUE (UTC)", "SCHEDULE", "STATUS", "RUN", "FIRED BY", "TOOK", "REASON")]
-    for fire in fires:
-        took = "-"
-        if fire.started_at and fire.finished_at:
-            took = f"{(fire.finished_at - fire.started_at).total_seconds():.1f}s"
-        rows.append(
-            (
-                _when(fire.due_at),
-                fire.schedule,
-                fire.status.value,
-                (fire.run_id or "-")[:12],
-                fire.fired_by or "-",
-                took,
-                fire.reason or "-",
-            )
-        )
-    return table(rows)
-
-
-def _local(state: ScheduleState) -> str:
-    if state.next_fire is None:
-        return "never"
-    return state.next_fire.astimezone(state.schedule.zone).strftime("%Y-%m-%d %H:%M:%S %Z")

@@ -1,4 +1,4 @@
-"""Text views of records for the CLI: ``spine runs list/show`` and ``spine alerts history/test``."""
+"""Text views of records for the CLI: runs, workflow runs, alerts, schedules and their fires."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from ._alerts import Delivery
 from ._errors import ConfigError
 from ._results import RunResult, WorkflowResult
+from ._schedules import Fire, ScheduleState
 from ._sources import Reject
 
 
@@ -29,8 +30,8 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
 
 
-def _duration(run: RunResult | WorkflowResult) -> str:
-    return "-" if run.duration_seconds is None else f"{run.duration_seconds:.1f}s"
+def _seconds(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds:.1f}s"
 
 
 def table(rows: Sequence[tuple[str, ...]]) -> str:
@@ -65,7 +66,7 @@ def runs_table(runs: Sequence[RunResult | WorkflowResult], steps: dict[str, tupl
                     run.status.value,
                     *counts,
                     _when(run.started_at),
-                    _duration(run),
+                    _seconds(run.duration_seconds),
                     "",
                 )
             )
@@ -81,7 +82,7 @@ def runs_table(runs: Sequence[RunResult | WorkflowResult], steps: dict[str, tupl
                 f"{run.counts.rows_written:,}",
                 f"{run.counts.rows_rejected:,}",
                 _when(run.started_at),
-                _duration(run),
+                _seconds(run.duration_seconds),
                 f"{step[1]} {step[0][:12]} step {step[2]}" if step else "",
             )
         )
@@ -95,7 +96,7 @@ def workflow_details(run: WorkflowResult) -> str:
         f"status    {run.status.value}",
         f"params    {json.dumps(run.params, sort_keys=True)}",
         f"started   {_when(run.started_at)} UTC",
-        f"finished  {_when(run.finished_at)} UTC ({_duration(run)})",
+        f"finished  {_when(run.finished_at)} UTC ({_seconds(run.duration_seconds)})",
     ]
     if run.resumed_from:
         lines.append(f"resumes   {run.resumed_from}")
@@ -106,14 +107,13 @@ def workflow_details(run: WorkflowResult) -> str:
 def steps_table(run: WorkflowResult) -> str:
     rows = [("STEP", "PIPELINE", "STATUS", "RUN", "TOOK", "DETAIL")]
     for step in run.steps:
-        took = "-" if step.duration_seconds is None else f"{step.duration_seconds:.1f}s"
         rows.append(
             (
                 step.step,
                 step.pipeline,
                 step.status.value,
                 (step.run_id or "-")[:12],
-                took,
+                _seconds(step.duration_seconds),
                 _clipped(step.message, 90),
             )
         )
@@ -156,7 +156,7 @@ def run_details(run: RunResult, rejects: list[Reject], step: tuple[str, str, str
         f"rows      {run.counts.rows_read:,} read, {run.counts.rows_written:,} written, "
         f"{run.counts.rows_rejected:,} rejected",
         f"started   {_when(run.started_at)} UTC",
-        f"finished  {_when(run.finished_at)} UTC ({_duration(run)})",
+        f"finished  {_when(run.finished_at)} UTC ({_seconds(run.duration_seconds)})",
     ]
     if run.error:
         lines.append(f"error     {run.error}")
@@ -167,3 +167,54 @@ def run_details(run: RunResult, rejects: list[Reject], step: tuple[str, str, str
             lines.append(f"  {reject.origin}:{reject.position}: {reject.reason}")
             lines.append(f"      {reject.raw}")
     return "\n".join(lines)
+
+
+def schedules_table(states: list[ScheduleState]) -> str:
+    if not states:
+        return "no schedules: declare some in the schedules setting, or install a plugin that has some"
+    rows = [("NAME", "RUNS", "WHEN", "NEXT (UTC)", "NEXT (LOCAL)", "LAST FIRE (UTC)")]
+    for state in states:
+        schedule, last = state.schedule, state.last_fire
+        kind, name = schedule.target
+        params = " ".join(f"{key}={value}" for key, value in schedule.params.items())
+        rows.append(
+            (
+                schedule.name,
+                f"{kind} {name}" + (f" {params}" if params else ""),
+                schedule.when,
+                _when(state.next_fire),
+                next_fire_local(state),
+                f"{_when(last.due_at)} {last.status.value}" if last else "-",
+            )
+        )
+    return table(rows)
+
+
+def fires_table(fires: list[Fire]) -> str:
+    if not fires:
+        return "no fires recorded"
+    rows = [("DUE (UTC)", "SCHEDULE", "STATUS", "RUN", "FIRED BY", "TOOK", "REASON")]
+    for fire in fires:
+        took = (
+            (fire.finished_at - fire.started_at).total_seconds()
+            if fire.started_at and fire.finished_at
+            else None
+        )
+        rows.append(
+            (
+                _when(fire.due_at),
+                fire.schedule,
+                fire.status.value,
+                (fire.run_id or "-")[:12],
+                fire.fired_by or "-",
+                _seconds(took),
+                fire.reason or "-",
+            )
+        )
+    return table(rows)
+
+
+def next_fire_local(state: ScheduleState) -> str:
+    if state.next_fire is None:
+        return "never"
+    return state.next_fire.astimezone(state.schedule.zone).strftime("%Y-%m-%d %H:%M:%S %Z")
