@@ -14,14 +14,9 @@ PLUGINS = "spine-store-postgres"
 
 
 def test_two_processes_on_postgres_fire_each_due_time_once(postgres):
-    url, look = postgres
+    url, _ = postgres
     reports = race(url, processes=2, steps=10, load_plugins=PLUGINS)
     check(url, reports, steps=10, load_plugins=PLUGINS)
-    counts = look.execute(
-        "SELECT schedule, count(*), count(DISTINCT due_at) FROM spine_schedule_fires "
-        "GROUP BY schedule ORDER BY schedule"
-    ).fetchall()
-    assert counts == [("race_a", 10, 10), ("race_b", 10, 10), ("race_c", 10, 10)]
 
 
 def test_three_processes_on_postgres_fire_each_due_time_once(postgres):
