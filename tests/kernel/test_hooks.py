@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 
 import pytest
 import spine
@@ -226,6 +228,11 @@ def test_the_result_envelope_serialises_to_the_documented_json():
         "finished_at",
         "duration_seconds",
         "error",
+        "warnings",
+        "tables",
+        "worker",
     }
     assert (envelope["kind"], envelope["status"], envelope["rows_rejected"]) == ("pipeline", "partial", 1)
+    assert (envelope["warnings"], envelope["tables"]) == ([], [])
+    assert envelope["worker"] == f"{socket.gethostname()}:{os.getpid()}"
     assert envelope["error"] is None

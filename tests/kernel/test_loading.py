@@ -284,7 +284,9 @@ def test_runs_are_listed_newest_first_and_filtered(kernel, loads):
     later = datetime.now(UTC) + timedelta(minutes=1)
     assert runlog.runs(since=later) == []
     assert len(runlog.runs(until=later)) == 3
-    assert runlog.run(demo.run_id[:8]) == demo
+    assert runlog.run(demo.run_id) == demo
+    assert runlog.run(demo.run_id[:8]) is None  # the records take whole ids; the kernel, prefixes
+    assert kernel.find_run(demo.run_id[:8]) == demo
     assert runlog.run("nope-not-a-run") is None
 
 

@@ -31,5 +31,8 @@ def test_the_readme_plugin_example_works_when_copied(tmp_path, spine_cli):
     assert listing["hello"]["provides"]["pipeline"] == ["hello"]
     run = spine_cli("run", "hello", "-p", "name=spine", "--log-format", "console", site=site)
     assert run.returncode == 0, run.stderr
-    assert "hello plugin saw hello end succeeded" in run.stdout
+    assert run.stdout.startswith("hello succeeded: 1 read, 1 written, 0 rejected")  # what run returned
+    assert "hello plugin saw hello end succeeded" in run.stderr  # a hook's print: not on stdout
+    as_json = spine_cli("run", "hello", "--json", site=site)
+    assert json.loads(as_json.stdout)["rows_written"] == 1, as_json.stdout
     assert "hello, spine" in run.stderr

@@ -306,7 +306,7 @@ def test_an_interrupted_run_records_what_ran_and_what_never_started(kernel, call
     with pytest.raises(KeyboardInterrupt):
         kernel.run_workflow(workflow)
     (stored,) = [run for run in kernel.runs(workflow="stopped") if isinstance(run, spine.WorkflowResult)]
-    assert stored.status == "failed"
+    assert stored.status == "cancelled"
     assert [(s.step, s.status, s.message) for s in stored.steps] == [
         ("slow", "succeeded", ""),
         ("after", "skipped", "not started: the run stopped"),

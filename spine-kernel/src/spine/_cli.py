@@ -12,14 +12,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, redirect_stdout
 from typing import TYPE_CHECKING, Any
 
 from ._config import BootSettings, ConfigSources
 from ._errors import ConfigError, PluginError, SpineError
-from ._kernel import Spine
+from ._kernel import MIN_RUN_PREFIX, Spine
 from ._redact import Redactor
+from ._results import RunStatus
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -34,6 +37,43 @@ settings: flags > SPINE_* environment > spine.toml ($SPINE_CONFIG) > defaults.""
 
 class UsageError(Exception):
     """Bad command-line input: exit code 2."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, stopping a command as Ctrl-C does: a run it stops ends ``cancelled``."""
+
+    signal_name = "SIGTERM"
+
+
+@contextmanager
+def _sigterm_stops() -> Iterator[None]:
+    """SIGTERM raises `Terminated` in the main thread while the command runs."""
+
+    def terminate(signum: int, frame: object) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def plugin_output_to_stderr() -> Iterator[None]:
+    """While plugins run, what they print (or anything else writes to stdout, a child
+    process included) goes to stderr: stdout carries the command's own output alone, so
+    that ``--json`` stays JSON."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -118,7 +158,7 @@ def _parser() -> argparse.ArgumentParser:
     runs_list = runs_commands.add_parser("list", help="recent runs, newest first", parents=[common])
     runs_list.add_argument("--pipeline")
     runs_list.add_argument("--workflow", help="that workflow's runs, and the pipeline runs of their steps")
-    runs_list.add_argument("--status", choices=["running", "succeeded", "partial", "failed"])
+    runs_list.add_argument("--status", choices=[status.value for status in RunStatus])
     runs_list.add_argument(
         "--since", metavar="ISO", help="started at or after (2026-11-23 or 2026-11-23T08:00)"
     )
@@ -131,7 +171,9 @@ def _parser() -> argparse.ArgumentParser:
         help="one run: a pipeline run with its rejected rows, a workflow run with its steps",
         parents=[common],
     )
-    runs_show.add_argument("run_id", metavar="RUN_ID", help="a run id, or a unique prefix of 6+ characters")
+    runs_show.add_argument(
+        "run_id", metavar="RUN_ID", help=f"a run id, or a unique prefix of {MIN_RUN_PREFIX}+ characters"
+    )
     runs_show.add_argument("--rejects", type=int, default=20, metavar="N", help="rejected rows to show")
     _store_and_json(runs_show)
     runs_show.set_defaults(handler=_runs_show)
@@ -209,11 +251,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.command == "plugins"
             else _configure_logging(boot.log_format, boot.log_level, redactor)
         )
-        kernel = Spine(config=config)
-        redactor = kernel.redactor
-        if handler is not None:
-            handler.redactor = redactor
-        return int(args.handler(args, kernel))
+        with _sigterm_stops():
+            with plugin_output_to_stderr():
+                kernel = Spine(config=config)
+            redactor = kernel.redactor
+            if handler is not None:
+                handler.redactor = redactor
+            return int(args.handler(args, kernel))
     except KeyboardInterrupt:
         print("spine: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -320,10 +364,10 @@ def _load(args: argparse.Namespace, kernel: Spine) -> int:
 def _report_run(args: argparse.Namespace, kernel: Spine, start: Any) -> int:
     from ._progress import progress_line
 
-    with progress_line(sys.stderr, enabled=not args.json) as progress:
+    with progress_line(sys.stderr, enabled=not args.json) as progress, plugin_output_to_stderr():
         result: RunResult = start(store=args.store, max_rejects=args.max_rejects, progress=progress)
     if args.json:
-        _print_json(result.to_dict())
+        _print_json(result.to_dict(traceback=args.debug))
     else:
         counts = result.counts
         print(
@@ -332,7 +376,13 @@ def _report_run(args: argparse.Namespace, kernel: Spine, start: Any) -> int:
             f"in {result.duration_seconds or 0:.2f}s "
             f"(run {result.run_id}, store {kernel.runlog(args.store).store.describe()})"
         )
+        for change in result.tables:
+            print(change)
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         if result.error:
+            if args.debug and result.error.traceback:
+                print(result.error.traceback, file=sys.stderr)
             print(f"error [{result.error.category}]: {result.error.message}", file=sys.stderr)
         if counts.rows_rejected:
             print(f"rejected rows: spine runs show {result.run_id[:12]}", file=sys.stderr)
@@ -355,8 +405,15 @@ def _runs_list(args: argparse.Namespace, kernel: Spine) -> int:
     steps = WorkflowLog(kernel.runlog(args.store).store).steps_of([run.run_id for run in runs])
     if args.json:
         _print_json([_with_step(run.to_dict(), steps.get(run.run_id)) for run in runs])
-    else:
+    elif runs:
         print(runs_table(runs, steps))
+    else:
+        filters = [
+            f"--{name} {getattr(args, name)}"
+            for name in ("pipeline", "workflow", "status", "since", "until")
+            if getattr(args, name) is not None
+        ]
+        print(f"no runs match {' '.join(filters)}" if filters else "no runs recorded")
     return EXIT_OK
 
 
@@ -383,16 +440,18 @@ def _runs_show(args: argparse.Namespace, kernel: Spine) -> int:
     rejects = runlog.rejects(run.run_id, limit=args.rejects)
     step = WorkflowLog(runlog.store).steps_of([run.run_id]).get(run.run_id)
     if args.json:
-        _print_json({**_with_step(run.to_dict(), step), "rejects": [r._asdict() for r in rejects]})
+        envelope = _with_step(run.to_dict(traceback=args.debug), step)
+        _print_json({**envelope, "rejects": [r._asdict() for r in rejects]})
     else:
-        print(run_details(run, rejects, step))
+        print(run_details(run, rejects, step, traceback=args.debug))
     return EXIT_OK
 
 
 def _alerts_test(args: argparse.Namespace, kernel: Spine) -> int:
     from ._views import delivery_lines
 
-    deliveries = kernel.test_alerts(args.channel, store=args.store)
+    with plugin_output_to_stderr():
+        deliveries = kernel.test_alerts(args.channel, store=args.store)
     if args.json:
         _print_json([delivery.to_dict() for delivery in deliveries])
     else:

@@ -90,6 +90,14 @@ def parse_duration(value: Any, *, field_name: str) -> float:
     )
 
 
+def duration_text(seconds: float) -> str:
+    """``90`` -> ``90s``, ``900`` -> ``15m``, ``7200`` -> ``2h``, ``0.5`` -> ``0.5s``."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size:g}{unit}"
+    return f"{seconds:g}s"
+
+
 def read_config_file(path: str) -> dict[str, Any]:
     """The parsed TOML file; a syntax error names the file, line and column."""
     import tomllib  # only when there is a file to read

@@ -13,13 +13,14 @@ from ._discovery import normalize_name
 from ._errors import SpineError
 from ._kernel import Spine
 from ._redact import Redactor
+from ._results import RunResult
 from ._version import __version__
 
 
 @dataclass(frozen=True)
 class Check:
     subject: str
-    status: str  # "ok" or "error"
+    status: str  # "ok", "warning" (told, not a failure) or "error"
     message: str
     fix: str | None = None
 
@@ -27,7 +28,7 @@ class Check:
 def diagnose(overrides: dict[str, Any], config_file: str | None, *, as_json: bool) -> int:
     """Print one line per check; return 1 when any check failed, else 0."""
     checks, redactor = _run_checks(overrides, config_file)
-    failed = [check for check in checks if check.status != "ok"]
+    failed = [check for check in checks if check.status == "error"]
     if as_json:
         payload = {"ok": not failed, "version": __version__, "checks": [asdict(c) for c in checks]}
         json.dump(redactor.value(payload), sys.stdout, indent=2)
@@ -57,7 +58,27 @@ def _run_checks(overrides: dict[str, Any], config_file: str | None) -> tuple[lis
     checks += _workflow_checks(kernel)
     checks += _schedule_checks(kernel)
     checks.append(_store_check(kernel))
+    if checks[-1].status == "ok":
+        checks += _abandoned_run_checks(kernel)
     return checks, kernel.redactor
+
+
+def _abandoned_run_checks(kernel: Spine) -> list[Check]:
+    """The runs left running by a process that died: closed now, and told."""
+    checks = []
+    for run in kernel.close_abandoned():
+        name = run.pipeline if isinstance(run, RunResult) else f"workflow {run.workflow}"
+        why = run.error.message if isinstance(run, RunResult) and run.error else "its process died"
+        checks.append(
+            Check(
+                f"run {run.run_id}",
+                "warning",
+                f"{name}, started {run.started_at:%Y-%m-%d %H:%M:%S} UTC, was left running: {why}; "
+                "closed as failed",
+                "run it again if its work is still wanted",
+            )
+        )
+    return checks
 
 
 def _store_check(kernel: Spine) -> Check:

@@ -74,3 +74,9 @@ class AlertError(SpineError):
     """An alert channel could not deliver."""
 
     category = "alert"
+
+
+class Cancelled(SpineError):
+    """The user stopped the run (Ctrl-C, SIGTERM): it ends ``cancelled``, not ``failed``."""
+
+    category = "cancelled"

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
     from ._alert_router import AlertRouter
     from ._alerts import Alert, Delivery
-    from ._loading import Progress, RejectThreshold
+    from ._heartbeat import Heartbeat
+    from ._loading import RejectThreshold, RunProgress
     from ._results import RunResult, WorkflowResult
     from ._runlog import RunLog
     from ._settings import Settings, SpineSettings
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from ._workflows import Workflow
 
     SettingsT = TypeVar("SettingsT", bound=SpineSettings)
+
+MIN_RUN_PREFIX = 4  # characters of a run id that find a run (spine runs show b904)
 
 
 class Spine:
@@ -155,7 +158,7 @@ class Spine:
         *,
         store: str | None = None,
         max_rejects: str | RejectThreshold | None = None,
-        progress: Progress | None = None,
+        progress: RunProgress | None = None,
     ) -> RunResult:
         """Run a registered pipeline and return its result envelope.
 
@@ -228,6 +231,23 @@ class Spine:
         chosen = self.workflow(workflow) if isinstance(workflow, str) else workflow
         return run_workflow(self, chosen, params or {}, store=store, resume=resume)
 
+    @cached_property
+    def heartbeat(self) -> Heartbeat:
+        """The heartbeat of this kernel's running runs (a thread, started by the first run)."""
+        from ._heartbeat import Heartbeat
+
+        return Heartbeat(self)
+
+    def close_abandoned(self, *, store: str | None = None) -> list[RunResult | WorkflowResult]:
+        """Close as ``failed`` the runs recorded as running whose process is gone, and return
+        them: a process of this host that no longer exists, or (a store other than SQLite,
+        which cannot take heartbeats during a load) a heartbeat older than ``run_lease``.
+        Each closed pipeline run raises its alert as a failed run would. Reading commands
+        call this first; it never waits for a writer."""
+        from ._abandoned import close_abandoned
+
+        return close_abandoned(self, store)
+
     def runs(
         self,
         *,
@@ -246,6 +266,7 @@ class Spine:
         """
         from ._workflow_log import WorkflowLog
 
+        self.close_abandoned(store=store)
         runlog = self.runlog(store)
         found: list[RunResult | WorkflowResult] = []
         found += runlog.runs(
@@ -259,11 +280,31 @@ class Spine:
         return found[:limit]
 
     def find_run(self, run_id: str, *, store: str | None = None) -> RunResult | WorkflowResult | None:
-        """The pipeline or workflow run with this id, or with this unique prefix (6+ characters)."""
+        """The pipeline or workflow run with this id, or with this unique prefix (at least
+        4 characters); None when there is none. Raises `ConfigError` for a prefix that is
+        shorter, or that more than one run starts with (naming some of them)."""
         from ._workflow_log import WorkflowLog
 
+        self.close_abandoned(store=store)
         runlog = self.runlog(store)
-        return runlog.run(run_id) or WorkflowLog(runlog.store).run(run_id)
+        workflows = WorkflowLog(runlog.store)
+        found = runlog.run(run_id) or workflows.run(run_id)
+        if found is not None:
+            return found
+        if len(run_id) < MIN_RUN_PREFIX:
+            raise ConfigError(
+                f"run id {run_id!r} is too short: give the whole id or at least its first "
+                f"{MIN_RUN_PREFIX} characters",
+                context={"run_id": run_id},
+            )
+        ids = runlog.ids_starting(run_id, 3) + workflows.ids_starting(run_id, 3)
+        if len(ids) > 1:
+            raise ConfigError(
+                f"more than one run starts with {run_id!r} ({', '.join(sorted(ids)[:3])}, ...); "
+                "give more of the id",
+                context={"run_id": run_id},
+            )
+        return (runlog.run(ids[0]) or workflows.run(ids[0])) if ids else None
 
     def load(
         self,
@@ -338,23 +379,25 @@ class Spine:
         return runlog
 
     def _open_store(self, url: str) -> Store:
-        from urllib.parse import urlsplit
+        from ._redact import connection_secrets
 
+        for secret in connection_secrets(url):
+            self.redactor.add(secret)
         scheme = _scheme(url)
-        password = urlsplit(url).password if scheme else None
-        if password:
-            self.redactor.add(password)
         spec = self.plugins.claiming("store", scheme)
         if spec is not None:
             return spec.load()(url)  # type: ignore[no-any-return]
+        what = f"{scheme}:// URLs" if scheme else f"store URLs like {self.redactor.text(url)!r}"
         raise ConfigError(
-            f"no installed store handles {scheme or 'this'} URLs ({self.redactor.text(url)}); "
-            "expected sqlite:///path, or install spine-store-postgres (postgresql://) or spine-store-db2 (db2://)",
+            f"no installed store reads {what}; expected sqlite:///path, or install "
+            "spine-store-postgres (postgresql://) or spine-store-db2 (db2://)",
             context={"scheme": scheme},
         )
 
     def close(self) -> None:
-        """Close the alert channels and stores this kernel opened."""
+        """Stop the heartbeat; close the alert channels and stores this kernel opened."""
+        if "heartbeat" in self.__dict__:
+            self.heartbeat.stop()
         if "alerts" in self.__dict__:
             self.alerts.close()
         with self._runlogs_lock:

@@ -14,13 +14,27 @@ import operator
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, Any, Protocol
+from typing import IO, Any, NamedTuple, Protocol
 
 from ._errors import CheckError, ConfigError
 from ._schema import Schema
 from ._sources import Batch, Reject
 
-Progress = Callable[[int, int], None]  # (rows read, rows rejected) so far
+Progress = Callable[[int, int], None]  # (rows read, rows rejected) so far in one load
+
+
+class LoadProgress(NamedTuple):
+    """How far a run has come, for a progress line: rows read and rejected so far in the
+    whole run, what is being read (`Source.describe`), and how far through it (0 to 1)
+    when the source can tell."""
+
+    rows_read: int
+    rows_rejected: int
+    source: str
+    fraction: float | None
+
+
+RunProgress = Callable[[LoadProgress], None]
 
 
 @dataclass(frozen=True)

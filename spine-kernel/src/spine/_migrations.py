@@ -13,25 +13,45 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 from ._schema import Field, Schema
-from ._stores import Dialect, Store
+from ._stores import Dialect, Session, Store
 
 TEXT = 8000  # long texts (params, raw records, messages): portable up to Db2's VARCHAR limit
+TRACEBACK = TEXT // 2  # the end of an error's traceback: Db2 rows of spine_runs stay under 32 KB
 
-RUNS = Schema(
+# spine_runs as migration 1 made it; migration 5 added the columns of `RUNS` after these.
+_RUNS_V1 = (
+    Field("run_id", "string", length=32),
+    Field("pipeline", "string", length=200),
+    Field("status", "string", length=16),
+    Field("params", "string", length=TEXT),
+    Field("rows_read", "integer"),
+    Field("rows_written", "integer"),
+    Field("rows_rejected", "integer"),
+    Field("started_at", "timestamp"),
+    Field("finished_at", "timestamp"),
+    Field("error_category", "string", length=32),
+    Field("error_retryable", "boolean"),
+    Field("error_message", "string", length=TEXT),
+    Field("error_context", "string", length=TEXT),
+)
+# Who runs it (host:pid) and when it last said it was alive: a run whose process is gone is
+# closed by whoever reads the records next. The traceback of the error that failed it.
+_RUNS_V5 = (
+    Field("worker", "string", length=200),
+    Field("heartbeat_at", "timestamp"),
+    Field("error_traceback", "string", length=TRACEBACK),
+)
+RUNS = Schema(_RUNS_V1 + _RUNS_V5)
+# What a run said besides its counts, in order: warnings (kind "warning", subject empty or
+# what it is about) and the tables it created or added columns to (kind "created" or
+# "added", subject the table, message "column type").
+RUN_NOTES = Schema(
     (
         Field("run_id", "string", length=32),
-        Field("pipeline", "string", length=200),
-        Field("status", "string", length=16),
-        Field("params", "string", length=TEXT),
-        Field("rows_read", "integer"),
-        Field("rows_written", "integer"),
-        Field("rows_rejected", "integer"),
-        Field("started_at", "timestamp"),
-        Field("finished_at", "timestamp"),
-        Field("error_category", "string", length=32),
-        Field("error_retryable", "boolean"),
-        Field("error_message", "string", length=TEXT),
-        Field("error_context", "string", length=TEXT),
+        Field("seq", "integer"),
+        Field("kind", "string", length=16),
+        Field("subject", "string", length=200),
+        Field("message", "string", length=TEXT),
     )
 )
 REJECTS = Schema(
@@ -104,20 +124,23 @@ SCHEDULE_FIRES = Schema(
 )
 # A workflow run, and each of its steps with the pipeline run it started (none when the
 # step was skipped, or reused from the run this one resumes).
-WORKFLOW_RUNS = Schema(
-    (
-        Field("run_id", "string", length=32),
-        Field("workflow", "string", length=200),
-        Field("status", "string", length=16),
-        Field("params", "string", length=TEXT),
-        Field("max_concurrency", "integer"),
-        Field("on_failure", "string", length=16),
-        Field("source", "string", length=2000),
-        Field("resumed_from", "string", length=32),
-        Field("started_at", "timestamp"),
-        Field("finished_at", "timestamp"),
-    )
+_WORKFLOW_RUNS_V4 = (
+    Field("run_id", "string", length=32),
+    Field("workflow", "string", length=200),
+    Field("status", "string", length=16),
+    Field("params", "string", length=TEXT),
+    Field("max_concurrency", "integer"),
+    Field("on_failure", "string", length=16),
+    Field("source", "string", length=2000),
+    Field("resumed_from", "string", length=32),
+    Field("started_at", "timestamp"),
+    Field("finished_at", "timestamp"),
 )
+_WORKFLOW_RUNS_V5 = (  # as for pipeline runs: who runs it, and its heartbeat
+    Field("worker", "string", length=200),
+    Field("heartbeat_at", "timestamp"),
+)
+WORKFLOW_RUNS = Schema(_WORKFLOW_RUNS_V4 + _WORKFLOW_RUNS_V5)
 WORKFLOW_STEPS = Schema(
     (
         Field("workflow_run_id", "string", length=32),
@@ -153,7 +176,7 @@ MIGRATIONS = [
         1,
         "run records, rejected rows and pipeline state",
         lambda d: [
-            d.create_table("spine_runs", RUNS, ("run_id",)),
+            d.create_table("spine_runs", Schema(_RUNS_V1), ("run_id",)),
             d.create_table("spine_rejects", REJECTS, ("run_id", "seq")),
             d.create_table("spine_state", STATE, ("pipeline", "state_key")),
         ],
@@ -181,24 +204,38 @@ MIGRATIONS = [
         4,
         "workflow runs and their steps",
         lambda d: [
-            d.create_table("spine_workflow_runs", WORKFLOW_RUNS, ("run_id",)),
+            d.create_table("spine_workflow_runs", Schema(_WORKFLOW_RUNS_V4), ("run_id",)),
             d.create_table("spine_workflow_steps", WORKFLOW_STEPS, ("workflow_run_id", "step")),
             d.create_index("spine_workflow_runs", "spine_workflow_runs_by_start", ("started_at",)),
             d.create_index("spine_workflow_steps", "spine_workflow_steps_by_run", ("run_id",)),
+        ],
+    ),
+    Migration(
+        5,
+        "who runs each pipeline and workflow run and its heartbeat, error tracebacks, run notes",
+        lambda d: [
+            *(d.add_column("spine_runs", field) for field in _RUNS_V5),
+            *(d.add_column("spine_workflow_runs", field) for field in _WORKFLOW_RUNS_V5),
+            d.create_index("spine_runs", "spine_runs_by_status", ("status",)),
+            d.create_index("spine_workflow_runs", "spine_workflow_runs_by_status", ("status",)),
+            d.create_table("spine_run_notes", RUN_NOTES, ("run_id", "seq")),
         ],
     ),
 ]
 
 
 def migrate(store: Store) -> None:
-    """Apply every migration the store has not had yet."""
-    quote = store.dialect.quote
+    """Apply every migration the store has not had yet.
+
+    An up-to-date store is only read: the lock is taken when there is something to apply,
+    so opening the store never waits for a writer (a SQLite load holds the only write lock).
+    """
+    if _applied(store) >= {migration.version for migration in MIGRATIONS}:
+        return
     with store.transaction(lock="spine_migrations") as session:
         if store.columns("spine_migrations") is None:
             session.execute(store.dialect.create_table("spine_migrations", _APPLIED, ("version",)))
-        applied = {
-            row[0] for row in session.query(f"SELECT {quote('version')} FROM {quote('spine_migrations')}")
-        }
+        applied = _applied(store, session)
         for migration in MIGRATIONS:
             if migration.version in applied:
                 continue
@@ -208,3 +245,15 @@ def migrate(store: Store) -> None:
                 store.dialect.insert("spine_migrations", _APPLIED),
                 (migration.version, migration.description, datetime.now(UTC).replace(tzinfo=None)),
             )
+
+
+def _applied(store: Store, session: Session | None = None) -> set[int]:
+    """The versions applied to `store` (read in `session`, else in a transaction of its own)."""
+    if session is None:
+        if store.columns("spine_migrations") is None:
+            return set()
+        with store.transaction() as own:
+            return _applied(store, own)
+    quote = store.dialect.quote
+    rows = session.query(f"SELECT {quote('version')} FROM {quote('spine_migrations')}")
+    return {int(row[0]) for row in rows}

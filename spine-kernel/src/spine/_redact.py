@@ -21,19 +21,49 @@ def _secret_key() -> re.Pattern[str]:
     )
 
 
+# Names under which a connection string or a message carries a secret: libpq keywords
+# (password, sslpassword), Db2/ODBC (PWD), query parameters (api_key, access_token).
+_SECRET_NAME = r"[\w.-]*(?:password|passwd|pwd|secret|token|api[_-]?key)"
+
+
 @functools.cache
 def _text_patterns() -> tuple[re.Pattern[str], ...]:
     # Secrets that travel inside text: URL passwords, secret-looking query parameters,
-    # bearer tokens and Slack webhook paths. Group "keep" is the part left in place.
+    # keyword connection strings (``host=db password=x``, ``PWD=x;``), bearer tokens and
+    # Slack webhook paths. Group "keep" is the part left in place.
     return (
         re.compile(r"(?P<keep>[a-z][a-z0-9+.-]*://[^/\s:@]*:)[^@\s/]+(?=@)", re.IGNORECASE),
         re.compile(
             r"(?P<keep>[?&;](?:[\w.-]*(?:token|secret|password|api[_-]?key|signature|sig))=)[^&\s#]+",
             re.IGNORECASE,
         ),
+        re.compile(
+            rf"(?P<keep>(?<![\w.-]){_SECRET_NAME}\s*=\s*)"
+            r"""(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^\s'"&;]+)""",
+            re.IGNORECASE,
+        ),
+        re.compile(rf'(?P<keep>"{_SECRET_NAME}"\s*:\s*")(?:[^"\\]|\\.)*(?=")', re.IGNORECASE),
         re.compile(r"(?P<keep>\bBearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE),
         re.compile(r"(?P<keep>hooks\.slack\.com/)[\w/-]+", re.IGNORECASE),
     )
+
+
+def connection_secrets(text: str) -> list[str]:
+    """The secret values written in a connection string of any form: a URL's password
+    (as written, and percent-decoded) and keyword values (``password=x``, ``PWD=x``)."""
+    from urllib.parse import unquote, urlsplit
+
+    found = []
+    try:
+        password = urlsplit(text).password if "://" in text else None
+    except ValueError:  # an unreadable port: still look for keywords
+        password = None
+    if password:
+        found += [password, unquote(password)]
+    for match in _text_patterns()[2].finditer(text):
+        value = match[0][len(match["keep"]) :]
+        found.append(value[1:-1] if value[:1] in "'\"" and len(value) > 1 else value)
+    return found
 
 
 def is_secret_key(key: str) -> bool:

@@ -11,20 +11,26 @@ from ._errors import SpineError
 
 
 class RunStatus(StrEnum):
-    RUNNING = "running"  # only in run records: started, not ended (or the process died)
+    RUNNING = "running"  # only in run records: started, not ended yet
     SUCCEEDED = "succeeded"
     PARTIAL = "partial"
-    FAILED = "failed"
+    FAILED = "failed"  # an error ended it, or its process died without recording its end
+    CANCELLED = "cancelled"  # stopped by the user (Ctrl-C, SIGTERM)
 
 
 @dataclass(frozen=True)
 class ErrorInfo:
-    """The structured, already-redacted summary of the error that failed a run."""
+    """The structured, already-redacted summary of the error that failed a run.
+
+    ``traceback`` (redacted) is kept with the run for ``--debug``; it is left out of
+    `to_dict` unless asked for.
+    """
 
     category: str
     message: str
     retryable: bool = False
     context: dict[str, Any] = field(default_factory=dict)
+    traceback: str | None = field(default=None, compare=False, repr=False)  # diagnostics, not identity
 
     def __str__(self) -> str:
         """``[load] table t is locked``: how alerts, workflow steps and schedules tell it."""
@@ -34,13 +40,14 @@ class ErrorInfo:
     def from_error(cls, error: SpineError) -> ErrorInfo:
         return cls(error.category, error.message, error.retryable, dict(error.context))
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, *, traceback: bool = False) -> dict[str, Any]:
+        found = {
             "category": self.category,
             "message": self.message,
             "retryable": self.retryable,
             "context": self.context,
         }
+        return {**found, "traceback": self.traceback} if traceback else found
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,26 @@ class RunCounts:
     rows_read: int = 0
     rows_written: int = 0
     rows_rejected: int = 0
+
+
+@dataclass(frozen=True)
+class TableChange:
+    """What a run did to a table's shape: created it with `columns`, or added `columns` to it
+    (schema evolution). `columns` maps each column's name to its logical type, in order."""
+
+    table: str
+    created: bool
+    columns: dict[str, str]
+
+    def __str__(self) -> str:
+        """``created table cities (zip string, population integer)``."""
+        columns = ", ".join(f"{name} {type_name}" for name, type_name in self.columns.items())
+        if self.created:
+            return f"created table {self.table} ({columns})"
+        return f"added column(s) {columns} to table {self.table}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"table": self.table, "created": self.created, "columns": dict(self.columns)}
 
 
 @dataclass(frozen=True)
@@ -85,7 +112,10 @@ class _Ended:
 class RunResult(_Ended):
     """The result envelope of one run.
 
-    ``params`` and ``error`` are redacted: secrets never reach a result.
+    ``params`` and ``error`` are redacted: secrets never reach a result. ``warnings`` are
+    what the run said it decided on its own (a column read as text because some values
+    were not numbers); ``tables`` the tables it created or added columns to. ``worker``
+    is the ``host:pid`` that ran it.
     """
 
     run_id: str
@@ -96,9 +126,12 @@ class RunResult(_Ended):
     started_at: datetime
     finished_at: datetime | None  # None only for a recorded run that has not ended
     error: ErrorInfo | None = None
+    warnings: tuple[str, ...] = ()
+    tables: tuple[TableChange, ...] = ()
+    worker: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON form printed by ``spine run --json``."""
+    def to_dict(self, *, traceback: bool = False) -> dict[str, Any]:
+        """The JSON form printed by ``spine run --json`` (the error's traceback only when asked)."""
         return {
             "kind": "pipeline",
             "run_id": self.run_id,
@@ -111,7 +144,10 @@ class RunResult(_Ended):
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "duration_seconds": _rounded(self.duration_seconds),
-            "error": self.error.to_dict() if self.error else None,
+            "error": self.error.to_dict(traceback=traceback) if self.error else None,
+            "warnings": list(self.warnings),
+            "tables": [change.to_dict() for change in self.tables],
+            "worker": self.worker,
         }
 
 
@@ -121,7 +157,8 @@ class StepStatus(StrEnum):
     SUCCEEDED = "succeeded"
     PARTIAL = "partial"
     FAILED = "failed"
-    SKIPPED = "skipped"  # it depends on a step that failed (on_failure=stop)
+    CANCELLED = "cancelled"  # its run was stopped by the user
+    SKIPPED = "skipped"  # it depends on a step that failed (on_failure=stop), or the run stopped
 
     @property
     def ok(self) -> bool:
@@ -169,9 +206,10 @@ class StepResult:
 class WorkflowResult(_Ended):
     """The result envelope of one workflow run: its status and every step's.
 
-    ``status`` is ``failed`` when a step failed (or was skipped for it), ``partial``
-    when a step was partial, else ``succeeded``; ``running`` only in records of a run
-    that has not ended. ``resumed_from`` is the run whose succeeded steps this one reused.
+    ``status`` is ``cancelled`` when the user stopped it, ``failed`` when a step failed (or
+    was skipped for it), ``partial`` when a step was partial, else ``succeeded``;
+    ``running`` only in records of a run that has not ended. ``resumed_from`` is the run
+    whose succeeded steps this one reused.
     """
 
     run_id: str
@@ -183,6 +221,7 @@ class WorkflowResult(_Ended):
     finished_at: datetime | None = None
     resumed_from: str | None = None
     source: str | None = None
+    worker: str | None = None  # host:pid of the process that runs it
 
     def step(self, name: str) -> StepResult:
         return next(step for step in self.steps if step.step == name)
@@ -200,6 +239,7 @@ class WorkflowResult(_Ended):
             "duration_seconds": _rounded(self.duration_seconds),
             "resumed_from": self.resumed_from,
             "source": self.source,
+            "worker": self.worker,
             "steps": [step.to_dict() for step in self.steps],
         }
 

@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from ._migrations import REJECTS, RUNS, STATE, TEXT, migrate
-from ._results import ErrorInfo, RunCounts, RunResult, RunStatus
+from ._migrations import REJECTS, RUN_NOTES, RUNS, STATE, TEXT, TRACEBACK, migrate
+from ._results import ErrorInfo, RunCounts, RunResult, RunStatus, TableChange
 from ._schema import naive_utc
 from ._sources import Reject
-from ._stores import Store
+from ._stores import Session, Store
 
 
 def clip(text: str, limit: int = TEXT) -> str:
     # Stored texts are bounded (Db2's VARCHAR); the rest of a very long record is
     # of no use in a rejects table.
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def clip_start(text: str, limit: int = TRACEBACK) -> str:
+    """`text` without its beginning when it is too long: a traceback's end says the most."""
+    return text if len(text) <= limit else "…" + text[len(text) - limit + 1 :]
 
 
 def naive_utc_or_none(moment: datetime | None) -> datetime | None:
@@ -43,6 +49,14 @@ def where_clause(
     return (" WHERE " + " AND ".join(where) if where else ""), params
 
 
+def in_chunks(ids: Iterable[str], size: int = 100) -> Iterator[tuple[list[str], str]]:
+    """`ids` a hundred at a time, each chunk with its placeholders (``?, ?, ?``) for ``IN (...)``."""
+    listed = list(ids)
+    for start in range(0, len(listed), size):
+        chunk = listed[start : start + size]
+        yield chunk, ", ".join("?" * len(chunk))
+
+
 def aware(value: Any) -> datetime | None:
     if value is None:
         return None
@@ -65,47 +79,61 @@ class RunLog:
         self._run_columns = ", ".join(map(quote, RUNS.names))
         migrate(store)
 
-    def started(self, run_id: str, pipeline: str, params: Mapping[str, Any], started_at: datetime) -> None:
-        """Record a run as ``running`` (it stays so if the process dies)."""
-        row = (
-            run_id,
-            pipeline,
-            RunStatus.RUNNING.value,
-            clip(json.dumps(params, default=str, sort_keys=True)),
-            0,
-            0,
-            0,
-            naive_utc_or_none(started_at),
-            None,
-            None,
-            None,
-            None,
-            None,
+    def started(
+        self,
+        run_id: str,
+        pipeline: str,
+        params: Mapping[str, Any],
+        started_at: datetime,
+        *,
+        worker: str | None = None,
+    ) -> None:
+        """Record a run as ``running``, by `worker` (``host:pid``): if that process dies, the
+        next reader of the records closes the run (`close_abandoned`)."""
+        values = dict.fromkeys(RUNS.names)
+        values.update(
+            run_id=run_id,
+            pipeline=pipeline,
+            status=RunStatus.RUNNING.value,
+            params=clip(json.dumps(params, default=str, sort_keys=True)),
+            rows_read=0,
+            rows_written=0,
+            rows_rejected=0,
+            started_at=naive_utc_or_none(started_at),
+            worker=worker,
+            heartbeat_at=naive_utc_or_none(started_at),
         )
         with self.store.transaction(lock="spine_runs") as session:
-            session.execute(self.store.dialect.insert("spine_runs", RUNS), row)
+            session.execute(self.store.dialect.insert("spine_runs", RUNS), tuple(values.values()))
 
     def finished(self, result: RunResult, rejects: Iterable[Reject]) -> None:
-        """Record how a run ended, and its rejected rows, in one transaction."""
+        """Record how a run ended, what it said (warnings, tables changed) and its rejected
+        rows, in one transaction."""
         q = self._q
         error = result.error
+        ended = {
+            "status": result.status.value,
+            "rows_read": result.counts.rows_read,
+            "rows_written": result.counts.rows_written,
+            "rows_rejected": result.counts.rows_rejected,
+            "finished_at": naive_utc_or_none(result.finished_at),
+            "error_category": error.category if error else None,
+            "error_retryable": error.retryable if error else None,
+            "error_message": clip(error.message) if error else None,
+            "error_context": clip(json.dumps(error.context, default=str, sort_keys=True)) if error else None,
+            "error_traceback": clip_start(error.traceback) if error and error.traceback else None,
+        }
         with self.store.transaction(lock="spine_runs") as session:
             session.execute(
-                f"UPDATE {self._runs} SET {q('status')} = ?, {q('rows_read')} = ?, {q('rows_written')} = ?, "
-                f"{q('rows_rejected')} = ?, {q('finished_at')} = ?, {q('error_category')} = ?, "
-                f"{q('error_retryable')} = ?, {q('error_message')} = ?, {q('error_context')} = ? "
+                f"UPDATE {self._runs} SET {', '.join(f'{q(column)} = ?' for column in ended)} "
                 f"WHERE {q('run_id')} = ?",
+                (*ended.values(), result.run_id),
+            )
+            session.executemany(
+                self.store.dialect.insert("spine_run_notes", RUN_NOTES),
                 (
-                    result.status.value,
-                    result.counts.rows_read,
-                    result.counts.rows_written,
-                    result.counts.rows_rejected,
-                    naive_utc_or_none(result.finished_at),
-                    error.category if error else None,
-                    error.retryable if error else None,
-                    clip(error.message) if error else None,
-                    clip(json.dumps(error.context, default=str, sort_keys=True)) if error else None,
-                    result.run_id,
+                    (result.run_id, seq, kind, clip(subject, 200), clip(message))
+                    for seq, (kind, subject, message) in enumerate(_notes_of(result), start=1)
                 ),
             )
             session.executemany(
@@ -123,19 +151,83 @@ class RunLog:
                 ),
             )
 
+    def beat(self, run_ids: Iterable[str], now: datetime) -> bool:
+        """Say that the running pipeline or workflow runs `run_ids` are alive at `now`; False
+        when the store was busy with another writer (a SQLite load) and nothing was written."""
+        q = self._q
+        with self.store.try_transaction() as session:
+            if session is None:
+                return False
+            for chunk, marks in in_chunks(run_ids):
+                for table in (self._runs, q("spine_workflow_runs")):
+                    session.execute(
+                        f"UPDATE {table} SET {q('heartbeat_at')} = ? "
+                        f"WHERE {q('status')} = ? AND {q('run_id')} IN ({marks})",
+                        (naive_utc_or_none(now), RunStatus.RUNNING.value, *chunk),
+                    )
+        return True
+
+    def close_abandoned(self, reason: Callable[[str | None, datetime | None], str | None]) -> list[RunResult]:
+        """Close as ``failed`` the running runs whose process is gone, and return them.
+
+        `reason(worker, heartbeat_at)` says why a run's process is taken for gone, or None
+        when it may still be running. Nothing is written, and nothing returned, while the
+        store is busy with another writer: the next reader tries again.
+        """
+        q = self._q
+        running = f" WHERE {q('status')} = ?"
+        with self.store.try_transaction(lock="spine_runs") as session:
+            if session is None:
+                return []
+            rows = session.query(
+                f"SELECT {self._run_columns} FROM {self._runs}{running}", (RunStatus.RUNNING.value,)
+            )
+            now = datetime.now(UTC)
+            closed = []
+            for row in rows:
+                run = _result(row)
+                why = reason(run.worker, aware(row[RUNS.index("heartbeat_at")]))
+                if why is None:
+                    continue
+                run = dataclasses.replace(
+                    run, status=RunStatus.FAILED, finished_at=now, error=ErrorInfo("abandoned", why, True)
+                )
+                session.execute(
+                    f"UPDATE {self._runs} SET {q('status')} = ?, {q('finished_at')} = ?, "
+                    f"{q('error_category')} = ?, {q('error_retryable')} = ?, {q('error_message')} = ?"
+                    f"{running} AND {q('run_id')} = ?",
+                    (
+                        run.status.value,
+                        naive_utc_or_none(now),
+                        "abandoned",
+                        True,
+                        clip(why),
+                        RunStatus.RUNNING.value,
+                        run.run_id,
+                    ),
+                )
+                closed.append(run)
+        return closed
+
     def run(self, run_id: str) -> RunResult | None:
-        """The run with this id, or with this unique id prefix (at least 6 characters)."""
+        """The run with this id, with its warnings and tables changed."""
         q = self._q
         with self.store.transaction() as session:
             rows = session.query(
                 f"SELECT {self._run_columns} FROM {self._runs} WHERE {q('run_id')} = ?", (run_id,)
             )
-            if not rows and len(run_id) >= 6:
-                rows = session.query(
-                    f"SELECT {self._run_columns} FROM {self._runs} WHERE {q('run_id')} LIKE ?",
-                    (run_id + "%",),
-                )
-        return _result(rows[0]) if len(rows) == 1 else None
+            return self._with_notes(session, [_result(row) for row in rows])[0] if rows else None
+
+    def ids_starting(self, prefix: str, limit: int) -> list[str]:
+        """Up to `limit` run ids that start with `prefix`."""
+        q = self._q
+        with self.store.transaction() as session:
+            rows = session.query(
+                f"SELECT {q('run_id')} FROM {self._runs} WHERE {q('run_id')} LIKE ? ESCAPE '!' "
+                f"ORDER BY {q('run_id')}" + self.store.dialect.limit(limit),
+                (like_prefix(prefix),),
+            )
+        return [str(row[0]) for row in rows]
 
     def runs(
         self,
@@ -168,8 +260,22 @@ class RunLog:
         sql = f"SELECT {self._run_columns} FROM {self._runs}{where}"
         sql += f" ORDER BY {q('started_at')} DESC, {q('run_id')} DESC" + self.store.dialect.limit(limit)
         with self.store.transaction() as session:
-            rows = session.query(sql, params)
-        return [_result(row) for row in rows]
+            return self._with_notes(session, [_result(row) for row in session.query(sql, params)])
+
+    def _with_notes(self, session: Session, runs: list[RunResult]) -> list[RunResult]:
+        """`runs` with the warnings and table changes recorded for each."""
+        q = self._q
+        notes: dict[str, list[tuple[str, str, str]]] = {}
+        for chunk, marks in in_chunks(run.run_id for run in runs):
+            rows = session.query(
+                f"SELECT {q('run_id')}, {q('kind')}, {q('subject')}, {q('message')} "
+                f"FROM {q('spine_run_notes')} WHERE {q('run_id')} IN ({marks}) "
+                f"ORDER BY {q('run_id')}, {q('seq')}",
+                chunk,
+            )
+            for run_id, kind, subject, message in rows:
+                notes.setdefault(str(run_id), []).append((str(kind), subject or "", message or ""))
+        return [_noted(run, notes.get(run.run_id, [])) for run in runs]
 
     def rejects(self, run_id: str, limit: int | None = None) -> list[Reject]:
         q = self._q
@@ -208,18 +314,54 @@ class RunLog:
 
 
 def _result(row: tuple[Any, ...]) -> RunResult:
-    (run_id, pipeline, status, params, read, written, rejected, started, finished, *failure) = row
-    category, retryable, message, context = failure
+    values = dict(zip(RUNS.names, row, strict=True))
     error = None
-    if category is not None:
-        error = ErrorInfo(category, message or "", bool(retryable), json.loads(context) if context else {})
+    if values["error_category"] is not None:
+        error = ErrorInfo(
+            values["error_category"],
+            values["error_message"] or "",
+            bool(values["error_retryable"]),
+            json.loads(values["error_context"]) if values["error_context"] else {},
+            values["error_traceback"],
+        )
     return RunResult(
-        run_id,
-        pipeline,
-        RunStatus(status),
-        json.loads(params) if params else {},
-        RunCounts(int(read), int(written), int(rejected)),
-        aware(started),  # type: ignore[arg-type]
-        aware(finished),
+        values["run_id"],
+        values["pipeline"],
+        RunStatus(values["status"]),
+        json.loads(values["params"]) if values["params"] else {},
+        RunCounts(int(values["rows_read"]), int(values["rows_written"]), int(values["rows_rejected"])),
+        aware(values["started_at"]),  # type: ignore[arg-type]
+        aware(values["finished_at"]),
         error,
+        worker=values["worker"],
     )
+
+
+def _notes_of(result: RunResult) -> Iterator[tuple[str, str, str]]:
+    """The notes rows of a run's warnings and table changes: (kind, subject, message)."""
+    for warning in result.warnings:
+        yield "warning", "", warning
+    for change in result.tables:
+        kind = "created" if change.created else "added"
+        for name, type_name in change.columns.items():
+            yield kind, change.table, f"{name} {type_name}"
+
+
+def _noted(run: RunResult, notes: list[tuple[str, str, str]]) -> RunResult:
+    """`run` with the warnings and table changes of its notes rows, in their order."""
+    warnings = tuple(message for kind, _, message in notes if kind == "warning")
+    tables: list[TableChange] = []
+    for kind, table, message in notes:
+        if kind not in ("created", "added"):
+            continue
+        name, _, type_name = message.partition(" ")
+        created = kind == "created"
+        if not tables or (tables[-1].table, tables[-1].created) != (table, created):
+            tables.append(TableChange(table, created, {}))
+        tables[-1].columns[name] = type_name
+    return dataclasses.replace(run, warnings=warnings, tables=tuple(tables))
+
+
+def like_prefix(prefix: str) -> str:
+    """A LIKE pattern (with ``ESCAPE '!'``) matching the texts that start with `prefix`."""
+    return prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"

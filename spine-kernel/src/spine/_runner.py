@@ -11,9 +11,22 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ._alerts import Alert, Delivery, Severity
-from ._errors import SpineError
-from ._loading import Check, Progress, RejectSpool, RejectThreshold, RowStream, Transform, missing_keys
-from ._results import ErrorInfo, RunCounts, RunInfo, RunResult, RunStatus
+from ._errors import Cancelled, SpineError
+from ._loading import (
+    Check,
+    LoadProgress,
+    Progress,
+    RejectSpool,
+    RejectThreshold,
+    RowStream,
+    RunProgress,
+    Transform,
+    missing_keys,
+)
+from ._processes import this_process
+from ._results import ErrorInfo, RunCounts, RunInfo, RunResult, RunStatus, TableChange
+from ._runlog import clip_start
+from ._schema import Schema
 from ._sources import DEFAULT_BATCH_SIZE, Reject, Source
 from ._stores import Store, Target
 
@@ -35,7 +48,7 @@ class RunContext:
         kernel: Spine,
         runlog: RunLog,
         threshold: RejectThreshold,
-        progress: Progress | None = None,
+        progress: RunProgress | None = None,
     ) -> None:
         self.run_id = run_id
         self.pipeline = pipeline
@@ -45,13 +58,16 @@ class RunContext:
         self.threshold = threshold
         self.rows_read = self.rows_written = 0
         self.rejects = RejectSpool()
+        self.warnings: list[str] = []
+        self._returned_rejects = 0
+        self.tables: list[TableChange] = []
         self._runlog = runlog
         self._progress = progress
         self.log = logging.LoggerAdapter(log, {"run_id": run_id, "pipeline": pipeline})
 
     @property
     def counts(self) -> RunCounts:
-        return RunCounts(self.rows_read, self.rows_written, self.rejects.count)
+        return RunCounts(self.rows_read, self.rows_written, max(self.rejects.count, self._returned_rejects))
 
     def load(
         self,
@@ -65,39 +81,79 @@ class RunContext:
         """Stream `source` through `transforms` and `checks` into `target`; return rows written.
 
         Rejected records are kept for the run's rejects table; too many of them
-        (see `RejectThreshold`) raise `CheckError` before anything is committed.
+        (see `RejectThreshold`) raise `CheckError` before anything is committed. What the
+        source decided on its own (`Source.warnings`) becomes the run's warnings, and a
+        table the load created, or columns it added, are recorded with the run.
         """
         with source:
-            state_key = source.state_key()
-            if state_key is not None:
-                source.resume(self.state(state_key))
-            source.prefer_types(self.store.column_types(target.table))
-            schema = source.schema()
-            for transform in transforms:
-                schema = transform.schema(schema)
-            target.check(schema)
-            key_check = missing_keys(target.keys, schema).bind(schema) if target.keys else None
-            rows = RowStream(
-                source.batches(batch_size),
-                transforms,
-                [check.bind(schema) for check in checks],
-                self.rejects,
-                self.threshold,
-                self._progress,
-                key_check,
-                [schema.index(key) for key in target.keys],
-            )
             try:
-                with _rare_collections:
-                    written = self.store.write(target, schema, rows)
+                written = self._load(source, target, transforms, checks, batch_size)
             finally:
-                self.rows_read += rows.read
-            # Kept only now that the rows have committed: a failed load resumes from
-            # the same place next time.
-            if state_key is not None and (reached := source.checkpoint()) is not None:
-                self.set_state(state_key, reached)
+                for warning in source.warnings():
+                    self.warn(warning)
         self.rows_written += written
         return written
+
+    def _load(
+        self,
+        source: Source,
+        target: Target,
+        transforms: Sequence[Transform],
+        checks: Sequence[Check],
+        batch_size: int,
+    ) -> int:
+        state_key = source.state_key()
+        if state_key is not None:
+            source.resume(self.state(state_key))
+        before = self.store.columns(target.table)
+        source.prefer_types(self.store.column_types(target.table))
+        schema = source.schema()
+        for transform in transforms:
+            schema = transform.schema(schema)
+        target.check(schema)
+        key_check = missing_keys(target.keys, schema).bind(schema) if target.keys else None
+        rows = RowStream(
+            source.batches(batch_size),
+            transforms,
+            [check.bind(schema) for check in checks],
+            self.rejects,
+            self.threshold,
+            self._progress_of(source),
+            key_check,
+            [schema.index(key) for key in target.keys],
+        )
+        try:
+            with _rare_collections:
+                written = self.store.write(target, schema, rows)
+        finally:
+            self.rows_read += rows.read
+        self._changed(target.table, schema, before)
+        # Kept only now that the rows have committed: a failed load resumes from
+        # the same place next time.
+        if state_key is not None and (reached := source.checkpoint()) is not None:
+            self.set_state(state_key, reached)
+        return written
+
+    def _progress_of(self, source: Source) -> Progress | None:
+        """RowStream's progress (rows of this load) as the run's, with the source's own."""
+        report = self._progress
+        if report is None:
+            return None
+        described = source.describe()
+
+        def load_progress(read: int, rejected: int) -> None:
+            report(LoadProgress(self.rows_read + read, rejected, described, source.progress()))
+
+        return load_progress
+
+    def _changed(self, table: str, schema: Schema, before: list[str] | None) -> None:
+        """Keep what a load did to the shape of `table`: created it, or added columns."""
+        had = {name.lower() for name in before or ()}
+        columns = {field.name: field.type for field in schema.fields if field.name.lower() not in had}
+        if columns:
+            change = TableChange(table, before is None, columns)
+            self.tables.append(change)
+            self.log.log(logging.INFO if change.created else logging.WARNING, "%s", change)
 
     def count(self, *, read: int = 0, written: int = 0) -> None:
         """Add to the run's counts, for pipelines that move rows without `load`."""
@@ -107,6 +163,12 @@ class RunContext:
     def reject(self, reject: Reject) -> None:
         """Keep a record the pipeline could not use, for the run's rejects table."""
         self.rejects.add(reject)
+
+    def warn(self, message: str) -> None:
+        """Say something the user should know about this run: it is logged as a warning,
+        recorded with the run, and shown with its result."""
+        self.warnings.append(message)
+        self.log.warning("%s", message)
 
     def alert(
         self,
@@ -129,6 +191,22 @@ class RunContext:
 
     def set_state(self, key: str, value: str) -> None:
         self._runlog.set_state(self.pipeline, key, value)
+
+    def _returned(self, value: object) -> None:
+        """Take what the pipeline's ``run`` returned: a `RunCounts` says how many rows it
+        read and wrote (in place of what `load` and `count` counted), and how many it
+        rejected when that is more than it recorded with `reject`; anything else is
+        ignored, with a warning."""
+        if value is None:
+            return
+        if not isinstance(value, RunCounts):
+            self.warn(
+                f"the pipeline returned a {type(value).__name__}, which spine ignores: "
+                "return None or a spine.RunCounts"
+            )
+            return
+        self.rows_read, self.rows_written = value.rows_read, value.rows_written
+        self._returned_rejects = value.rows_rejected
 
 
 class _RareCollections:
@@ -171,62 +249,90 @@ def run_pipeline(
     *,
     store: str | None = None,
     max_rejects: RejectThreshold | None = None,
-    progress: Progress | None = None,
+    progress: RunProgress | None = None,
     run_id: str | None = None,
 ) -> RunResult:
     """Run pipeline `name` (as run `run_id`, when the caller recorded it already). An
     unknown pipeline or an unusable store raises before the run starts; once it has
-    started, every error ends in a ``failed`` result."""
+    started, every error ends in a ``failed`` result, and a stop by the user (Ctrl-C,
+    SIGTERM: `KeyboardInterrupt`) in a ``cancelled`` one, recorded, before it goes on."""
     spec = kernel.plugins.get("pipeline", name)
     runlog = kernel.runlog(store)
     info = RunInfo(run_id or new_run_id(), name, kernel.redactor.value(dict(params)), datetime.now(UTC))
-    runlog.started(info.run_id, name, info.params, info.started_at)
+    worker = this_process()
+    runlog.started(info.run_id, name, info.params, info.started_at, worker=worker)
     log.info("run started", extra={"run_id": info.run_id, "pipeline": name})
     kernel.plugins.notify("run_started", run=info, alert=_alert_into(kernel, runlog))
 
     context: RunContext | None = None
     error: SpineError | None = None
-    try:
-        pipeline = spec.load()()
-        threshold = max_rejects or getattr(pipeline, "max_rejects", None) or RejectThreshold()
-        context = RunContext(info.run_id, name, params, kernel, runlog, threshold, progress)
-        pipeline.run(context)
-    except SpineError as exc:
-        error = exc
-    except KeyboardInterrupt:
-        _finish(kernel, runlog, info, context, SpineError("interrupted"))
-        raise
-    except Exception as exc:  # a bug in a pipeline still ends as a recorded, failed run
-        error = SpineError(f"{type(exc).__name__}: {exc}", context={"pipeline": name})
-        error.__cause__ = exc
-    return _finish(kernel, runlog, info, context, error)
+    url = kernel.store_url(store)
+    with kernel.heartbeat.running(url, info.run_id):
+        try:
+            pipeline = spec.load()()
+            threshold = max_rejects or getattr(pipeline, "max_rejects", None) or RejectThreshold()
+            context = RunContext(info.run_id, name, params, kernel, runlog, threshold, progress)
+            context._returned(pipeline.run(context))
+        except SpineError as exc:
+            error = exc
+        except KeyboardInterrupt as exc:
+            _finish(kernel, url, info, worker, context, Cancelled(f"stopped by {_signal_of(exc)}"))
+            raise
+        except Exception as exc:  # a bug in a pipeline still ends as a recorded, failed run
+            error = SpineError(f"{type(exc).__name__}: {exc}", context={"pipeline": name})
+            error.__cause__ = exc
+    return _finish(kernel, url, info, worker, context, error)
 
 
 def new_run_id() -> str:
     return uuid.uuid4().hex
 
 
+def _signal_of(interrupt: KeyboardInterrupt) -> str:
+    """What stopped a run: the signal the CLI turned into `KeyboardInterrupt`, else Ctrl-C."""
+    return str(getattr(interrupt, "signal_name", "") or "SIGINT (Ctrl-C)")
+
+
 def _finish(
-    kernel: Spine, runlog: RunLog, info: RunInfo, context: RunContext | None, error: SpineError | None
+    kernel: Spine,
+    url: str,
+    info: RunInfo,
+    worker: str,
+    context: RunContext | None,
+    error: SpineError | None,
 ) -> RunResult:
     redact = kernel.redactor
+    runlog = kernel.runlog(url)
     counts = context.counts if context else RunCounts()
-    if error is not None:
+    if isinstance(error, Cancelled):
+        status = RunStatus.CANCELLED
+    elif error is not None:
         status = RunStatus.FAILED
-        summary: ErrorInfo | None = ErrorInfo(
-            error.category, redact.text(error.message), error.retryable, redact.value(error.context)
-        )
     else:
         status = RunStatus.PARTIAL if counts.rows_rejected else RunStatus.SUCCEEDED
-        summary = None
+    summary = None
+    if error is not None:
+        summary = ErrorInfo(
+            error.category,
+            redact.text(error.message),
+            error.retryable,
+            redact.value(error.context),
+            None if isinstance(error, Cancelled) else clip_start(redact.text(_traceback(error))),
+        )
     result = RunResult(
-        info.run_id, info.pipeline, status, info.params, counts, info.started_at, datetime.now(UTC), summary
+        info.run_id,
+        info.pipeline,
+        status,
+        info.params,
+        counts,
+        info.started_at,
+        datetime.now(UTC),
+        summary,
+        tuple(redact.text(warning) for warning in context.warnings) if context else (),
+        tuple(context.tables) if context else (),
+        worker,
     )
-    try:
-        runlog.finished(result, context.rejects if context else ())
-    finally:
-        if context:
-            context.rejects.close()
+    _record(kernel, url, result, context)
     level = {RunStatus.SUCCEEDED: logging.INFO, RunStatus.PARTIAL: logging.WARNING}.get(status, logging.ERROR)
     log.log(
         level,
@@ -247,6 +353,34 @@ def _finish(
         kernel.plugins.notify("run_finished", result=result, alert=alert)
     kernel.alerts.after_run(result, runlog)
     return result
+
+
+def _record(kernel: Spine, url: str, result: RunResult, context: RunContext | None) -> None:
+    """Record how the run ended. When the store cannot take it (the disk is full, the server
+    went away), say so and leave it to the heartbeat thread, which records it as soon as
+    the store can be written again (a process that exits first leaves the run to be closed
+    by the next reader of the records)."""
+    try:
+        kernel.runlog(url).finished(result, context.rejects if context else ())
+    except Exception as exc:
+        log.error(
+            "run %s ended %s, but the store could not record it: %s",
+            result.run_id,
+            result.status.value,
+            kernel.redactor.text(str(exc)),
+            extra={"run_id": result.run_id, "pipeline": result.pipeline},
+        )
+        kernel.heartbeat.unrecorded(url, result)
+    finally:
+        if context:
+            context.rejects.close()
+
+
+def _traceback(error: BaseException) -> str:
+    """The traceback of `error`, and of what caused it (a bug wrapped in a SpineError)."""
+    import traceback
+
+    return "".join(traceback.format_exception(error)).rstrip()
 
 
 def _alert_into(kernel: Spine, runlog: RunLog) -> Callable[[Alert], list[Delivery]]:

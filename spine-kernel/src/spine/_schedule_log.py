@@ -11,14 +11,14 @@ second row anyway.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ._config import duration_text
 from ._migrations import SCHEDULE_FIRES, SCHEDULES
 from ._runlog import aware, clip, naive_utc_or_none, utc_text, where_clause
-from ._schedules import Fire, FireStatus, Schedule, duration_text
+from ._schedules import Fire, FireStatus, Schedule
 
 if TYPE_CHECKING:
     from ._stores import Session, Store
@@ -254,24 +254,6 @@ class ScheduleLog:
             return
         with self.store.transaction() as own:
             own.execute(sql, params)
-
-
-def scheduler_alive(fired_by: str, me: str) -> bool:
-    """False when `fired_by` (host:pid) is a process of this host that no longer exists.
-
-    Another host's scheduler cannot be asked: only ``scheduler_stale_after`` ends its
-    fires. On Windows, signal 0 would terminate the process, so it is not asked either.
-    """
-    host, _, pid = fired_by.rpartition(":")
-    if host != me.rpartition(":")[0] or not pid.isdigit() or os.name != "posix":
-        return True
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # someone else's process: alive
-        return True
-    return True
 
 
 def _row(fire: Fire) -> tuple[Any, ...]:

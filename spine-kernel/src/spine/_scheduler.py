@@ -11,19 +11,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import queue
-import socket
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ._alerts import Alert, Severity
+from ._config import duration_text
 from ._errors import SpineError
+from ._processes import gone, this_process
 from ._results import RunResult, RunStatus, WorkflowResult
-from ._schedule_log import FireRules, ScheduleLog, scheduler_alive
-from ._schedules import Fire, FireStatus, Schedule, ScheduleState, duration_text, load_schedules
+from ._schedule_log import FireRules, ScheduleLog
+from ._schedules import Fire, FireStatus, Schedule, ScheduleState, load_schedules
 
 if TYPE_CHECKING:
     from ._kernel import Spine
@@ -35,6 +35,7 @@ _LEVEL = {
     FireStatus.PARTIAL: logging.WARNING,
     FireStatus.SKIPPED: logging.WARNING,
     FireStatus.MISSED: logging.WARNING,
+    FireStatus.CANCELLED: logging.WARNING,
 }
 
 
@@ -65,7 +66,7 @@ class Scheduler:
         self.kernel = kernel
         self.store = store
         self.clock = clock or Clock()
-        self.fired_by = f"{socket.gethostname()}:{os.getpid()}"
+        self.fired_by = this_process()
         self.problems: list[str] = []  # plugin schedules left out, and why
         self._schedules: list[Schedule] | None = None
         self._next_due: dict[str, datetime | None] = {}
@@ -120,7 +121,8 @@ class Scheduler:
 
     def tick(self) -> list[Fire]:
         """Look once: record what is due, start the fires claimed (in worker threads), and
-        return them. Schedules with nothing due since the last look cost no store access."""
+        return them; when something is due, close first the runs whose process died.
+        Schedules with nothing due since the last look cost no store access."""
         schedules = self.load()
         if self._stopping:
             return []
@@ -131,14 +133,18 @@ class Scheduler:
         fire_log = self._fire_log()
         now = self.clock.now()
         started: list[Fire] = []
+        looked = False
         for schedule in schedules:
             if schedule.name in self._next_due:
                 next_due = self._next_due[schedule.name]
                 if next_due is None or next_due > now:
                     continue
+            if not looked:  # often the only reader of the records that keeps running
+                self._close_abandoned()
+                looked = True
             try:
                 advance = fire_log.advance(
-                    schedule, now, rules, self.fired_by, lambda by: scheduler_alive(by, self.fired_by)
+                    schedule, now, rules, self.fired_by, lambda by: not gone(by, self.fired_by)
                 )
             except SpineError as exc:
                 self._next_due.pop(schedule.name, None)  # look again next time
@@ -155,6 +161,13 @@ class Scheduler:
                 self._submit(schedule, advance.claimed)
                 started += advance.claimed
         return started
+
+    def _close_abandoned(self) -> None:
+        """Close the runs whose process died (see `Spine.close_abandoned`)."""
+        try:
+            self.kernel.close_abandoned(store=self.store)
+        except SpineError as exc:
+            log.error("scheduler: cannot look for abandoned runs: %s", self.kernel.redactor.text(exc.message))
 
     def run_forever(self, stop: threading.Event, *, stop_timeout: float | None = None) -> None:
         """Tick until `stop` is set, sleeping until the next due time (at most

@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ._config import duration_text
 from ._errors import ConfigError
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ class FireStatus(StrEnum):
     SUCCEEDED = "succeeded"
     PARTIAL = "partial"
     FAILED = "failed"
+    CANCELLED = "cancelled"  # its run was stopped by the user
     SKIPPED = "skipped"  # not run: its previous fire was still running, or the scheduler stopped
     MISSED = "missed"  # not run: found later than scheduler_misfire_grace
 
@@ -190,14 +192,6 @@ class ScheduleState:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
-
-
-def duration_text(seconds: float) -> str:
-    """``90`` -> ``90s``, ``900`` -> ``15m``, ``7200`` -> ``2h``, ``0.5`` -> ``0.5s``."""
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size and seconds % size == 0:
-            return f"{seconds // size:g}{unit}"
-    return f"{seconds:g}s"
 
 
 # -- building and checking ---------------------------------------------------------------

@@ -232,10 +232,17 @@ class Settings(SpineSettings):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     # Where runs write and are recorded. Its password is masked wherever spine prints.
     store_url: str | None = None
+    # A running run says it is alive this often; a run whose heartbeat is older than the
+    # lease is taken for dead by the next reader of the records (see _abandoned).
+    run_heartbeat: float = 30.0
+    run_lease: float = 300.0
     # Alerting: the router's rules (see AlertRoute); none sends every alert to every
     # configured channel.
     alert_routes: Annotated[list[AlertRoute], NoDecode] = []
-    alert_on: Annotated[list[Literal["failed", "partial", "succeeded"]], NoDecode] = ["failed", "partial"]
+    alert_on: Annotated[list[Literal["failed", "partial", "succeeded", "cancelled"]], NoDecode] = [
+        "failed",
+        "partial",
+    ]
     alert_window: float = 3600.0  # seconds in which repeats of an alert are suppressed
     alert_rate_limit: Annotated[RateLimit | None, NoDecode] = RateLimit(30, 3600.0)
     alert_timeout: float = 10.0  # seconds a run waits, at most, for its alerts to be delivered
@@ -287,6 +294,8 @@ class Settings(SpineSettings):
             raise ValueError(f"expected a JSON list of {what} like {example}: {exc}") from None
 
     @field_validator(
+        "run_heartbeat",
+        "run_lease",
         "alert_window",
         "alert_timeout",
         "scheduler_misfire_grace",

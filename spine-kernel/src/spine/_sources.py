@@ -82,6 +82,17 @@ class Source(ABC):
         the kernel that opens it masks them in everything it logs, records or returns."""
         return ()
 
+    def warnings(self) -> list[str]:
+        """What the source decided on its own that the user should know (a column read as
+        text because some of its values are not numbers); the kernel logs each one as a
+        warning and records it with the run. Complete once `schema` has been called."""
+        return []
+
+    def progress(self) -> float | None:
+        """How far through its input the source has read, from 0.0 to 1.0, when it can
+        tell (a file's bytes read against its size); None when it cannot."""
+        return None
+
     def state_key(self) -> str | None:
         """The name under which this source keeps a value between loads (a cursor, a
         high-water mark), or None when it keeps none. A load keys it by pipeline too."""

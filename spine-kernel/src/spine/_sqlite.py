@@ -20,7 +20,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -101,10 +101,21 @@ def _batch_adapter(schema: Schema) -> Callable[[Sequence[tuple[Any, ...]]], Iter
 
 
 def path_from_url(url: str) -> str:
+    """The file of a ``sqlite:///path`` URL (``:memory:`` for ``sqlite://``). A URL that
+    names a host (``sqlite://data.db``, two slashes) is refused: the file it would open is
+    not the one meant."""
     if not url.startswith("sqlite://"):
         raise ConfigError(f"not a SQLite URL: {url!r}; expected sqlite:///path/to/file.db")
     rest = url[len("sqlite://") :]
-    path = rest[1:] if rest.startswith("/") else rest
+    if rest and not rest.startswith("/"):
+        host = rest.split("/", 1)[0]
+        raise ConfigError(
+            f"{url!r} names a host ({host!r}), which a SQLite URL has none of: write "
+            f"sqlite:///{rest} for a path relative to the current folder, or "
+            "sqlite:////absolute/path.db (four slashes)",
+            context={"url": url},
+        )
+    path = rest[1:]
     return os.path.expanduser(path) if path else ":memory:"
 
 
@@ -151,6 +162,7 @@ class SQLiteStore(Store):
     """A SQLite database file (see the module documentation for URLs and types)."""
 
     dialect = SQLiteDialect()
+    single_writer = True
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -195,6 +207,22 @@ class SQLiteStore(Store):
             raise
         with self._errors():
             connection.execute("COMMIT")
+
+    @contextmanager
+    def try_transaction(self, lock: str | None = None) -> Iterator[_Session | None]:
+        # A write transaction begun without waiting: None while another connection writes.
+        connection = self._connect()
+        with ExitStack() as stack:
+            connection.execute("PRAGMA busy_timeout = 0")
+            try:
+                session: _Session | None = stack.enter_context(self.transaction(lock or "spine"))
+            except LoadError as exc:
+                if not exc.retryable:
+                    raise
+                session = None
+            finally:
+                connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
+            yield session
 
     def declared_columns(self, table: str) -> list[tuple[str, str]]:
         rows = self._connect().execute(f"PRAGMA table_info({self.dialect.quote(table)})").fetchall()

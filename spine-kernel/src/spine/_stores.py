@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, NamedTuple, Protocol
@@ -91,6 +91,11 @@ class Dialect:
             columns.append(f"PRIMARY KEY ({', '.join(self.quote(k) for k in keys)})")
         return f"CREATE TABLE {self.quote(table)} ({', '.join(columns)})"
 
+    def add_column(self, table: str, field: Field) -> str:
+        """``ALTER TABLE`` adding `field` to `table` (nullable: existing rows have no value)."""
+        column = f"{self.quote(field.name)} {self.column_type(field)}"
+        return f"ALTER TABLE {self.quote(table)} ADD COLUMN {column}"
+
     def insert(self, table: str, schema: Schema) -> str:
         """``INSERT`` of one row of `schema` into `table`, with ``?`` for each value."""
         columns = ", ".join(self.quote(name) for name in schema.names)
@@ -115,9 +120,14 @@ class Session(Protocol):
 
 
 class Store(ABC):
-    """A database that spine loads into and keeps its run records in."""
+    """A database that spine loads into and keeps its run records in.
+
+    ``single_writer`` is True for a database with one writer at a time (SQLite): while a
+    load writes, no other connection can, not even to say a run is still alive.
+    """
 
     dialect: Dialect
+    single_writer: bool = False
 
     @abstractmethod
     def write(self, target: Target, schema: Schema, batches: Iterable[Sequence[tuple[Any, ...]]]) -> int:
@@ -139,6 +149,17 @@ class Store(ABC):
 
         With `lock`, transactions holding the same lock name are serialised.
         """
+
+    @contextmanager
+    def try_transaction(self, lock: str | None = None) -> Iterator[Session | None]:
+        """Like `transaction`, but None instead of a session when it would first have to wait
+        for another writer: for housekeeping that must not hold up a command that only reads.
+
+        The default waits as `transaction` does; a store whose writers block each other for
+        long (a SQLite load holds the only write lock) overrides it.
+        """
+        with self.transaction(lock) as session:
+            yield session
 
     @abstractmethod
     def declared_columns(self, table: str) -> list[tuple[str, str]]:

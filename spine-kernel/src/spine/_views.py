@@ -97,6 +97,7 @@ def workflow_details(run: WorkflowResult) -> str:
         f"params    {json.dumps(run.params, sort_keys=True)}",
         f"started   {_when(run.started_at)} UTC",
         f"finished  {_when(run.finished_at)} UTC ({_seconds(run.duration_seconds)})",
+        *([f"worker    {run.worker}"] if run.worker else []),
     ]
     if run.resumed_from:
         lines.append(f"resumes   {run.resumed_from}")
@@ -146,7 +147,15 @@ def delivery_lines(deliveries: list[Delivery], not_configured: list[tuple[str, s
     return "\n".join(lines) if lines else "no alert channel is installed"
 
 
-def run_details(run: RunResult, rejects: list[Reject], step: tuple[str, str, str] | None = None) -> str:
+def run_details(
+    run: RunResult,
+    rejects: list[Reject],
+    step: tuple[str, str, str] | None = None,
+    *,
+    traceback: bool = False,
+) -> str:
+    """A pipeline run: its envelope, what it said, its error (with the recorded traceback
+    when asked), its first rejected rows."""
     lines = [
         f"run       {run.run_id}",
         f"pipeline  {run.pipeline}",
@@ -157,9 +166,14 @@ def run_details(run: RunResult, rejects: list[Reject], step: tuple[str, str, str
         f"{run.counts.rows_rejected:,} rejected",
         f"started   {_when(run.started_at)} UTC",
         f"finished  {_when(run.finished_at)} UTC ({_seconds(run.duration_seconds)})",
+        *([f"worker    {run.worker}"] if run.worker else []),
     ]
+    lines += [f"table     {change}" for change in run.tables]
+    lines += [f"warning   {warning}" for warning in run.warnings]
     if run.error:
         lines.append(f"error     {run.error}")
+        if traceback:
+            lines.append(run.error.traceback or "(no traceback was recorded)")
     if rejects:
         shown = f"first {len(rejects)} of {run.counts.rows_rejected:,}"
         lines.append(f"\nrejected rows ({shown}):")

@@ -51,12 +51,13 @@ def add_commands(commands: Any, common: argparse.ArgumentParser, parser_class: t
 
 
 def _workflow_run(args: argparse.Namespace, kernel: Spine) -> int:
-    from ._cli import EXIT_FAILED, EXIT_OK, _pairs, _print_json
+    from ._cli import EXIT_FAILED, EXIT_OK, _pairs, _print_json, plugin_output_to_stderr
     from ._views import steps_table
 
-    result = kernel.run_workflow(
-        args.workflow, _pairs(args.param, "-p"), store=args.store, resume=args.resume
-    )
+    with plugin_output_to_stderr():
+        result = kernel.run_workflow(
+            args.workflow, _pairs(args.param, "-p"), store=args.store, resume=args.resume
+        )
     if args.json:
         _print_json(result.to_dict())
     else:

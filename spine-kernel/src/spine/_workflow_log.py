@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ._migrations import WORKFLOW_RUNS, WORKFLOW_STEPS
 from ._results import RunStatus, StepResult, StepStatus, WorkflowResult
-from ._runlog import aware, clip, naive_utc_or_none, where_clause
+from ._runlog import aware, clip, in_chunks, like_prefix, naive_utc_or_none, where_clause
 
 if TYPE_CHECKING:
     from ._stores import Session, Store
@@ -26,7 +27,8 @@ class WorkflowLog:
         self._step_columns = ", ".join(map(q, WORKFLOW_STEPS.names))
 
     def started(self, result: WorkflowResult, max_concurrency: int, on_failure: str) -> None:
-        """Record a workflow run as ``running``, with every step as it stands."""
+        """Record a workflow run as ``running``, with every step as it stands; if its process
+        (``result.worker``) dies, the next reader of the records closes it."""
         with self.store.transaction(lock="spine_runs") as session:
             session.execute(
                 self.store.dialect.insert("spine_workflow_runs", WORKFLOW_RUNS),
@@ -41,6 +43,8 @@ class WorkflowLog:
                     result.resumed_from,
                     naive_utc_or_none(result.started_at),
                     None,
+                    result.worker,
+                    naive_utc_or_none(result.started_at),
                 ),
             )
             session.executemany(
@@ -50,15 +54,18 @@ class WorkflowLog:
 
     def step(self, workflow_run_id: str, step: StepResult) -> None:
         """Record where a step stands now."""
+        with self.store.transaction() as session:
+            self._record_step(session, workflow_run_id, step)
+
+    def _record_step(self, session: Session, workflow_run_id: str, step: StepResult) -> None:
         q = self._q
         changing = ("status", "run_id", "params", "started_at", "finished_at", "message")
         row = dict(zip(WORKFLOW_STEPS.names, _step_row(workflow_run_id, 0, step), strict=True))
-        with self.store.transaction() as session:
-            session.execute(
-                f"UPDATE {self._steps} SET {', '.join(f'{q(name)} = ?' for name in changing)} "
-                f"WHERE {q('workflow_run_id')} = ? AND {q('step')} = ?",
-                (*(row[name] for name in changing), workflow_run_id, step.step),
-            )
+        session.execute(
+            f"UPDATE {self._steps} SET {', '.join(f'{q(name)} = ?' for name in changing)} "
+            f"WHERE {q('workflow_run_id')} = ? AND {q('step')} = ?",
+            (*(row[name] for name in changing), workflow_run_id, step.step),
+        )
 
     def finished(self, result: WorkflowResult) -> None:
         q = self._q
@@ -69,15 +76,51 @@ class WorkflowLog:
             )
 
     def run(self, run_id: str) -> WorkflowResult | None:
-        """The workflow run with this id, or with this unique id prefix (6 characters or more)."""
+        """The workflow run with this id."""
         q = self._q
         with self.store.transaction() as session:
             rows = self._select_runs(session, f"WHERE {q('run_id')} = ?", (run_id,))
-            if not rows and len(run_id) >= 6:
-                rows = self._select_runs(session, f"WHERE {q('run_id')} LIKE ?", (run_id + "%",))
-            if len(rows) != 1:
-                return None
-            return self._with_steps(session, rows)[0]
+            return self._with_steps(session, rows)[0] if rows else None
+
+    def ids_starting(self, prefix: str, limit: int) -> list[str]:
+        """Up to `limit` workflow run ids that start with `prefix`."""
+        q = self._q
+        with self.store.transaction() as session:
+            rows = session.query(
+                f"SELECT {q('run_id')} FROM {self._runs} WHERE {q('run_id')} LIKE ? ESCAPE '!' "
+                f"ORDER BY {q('run_id')}" + self.store.dialect.limit(limit),
+                (like_prefix(prefix),),
+            )
+        return [str(row[0]) for row in rows]
+
+    def close_abandoned(
+        self, reason: Callable[[str | None, datetime | None], str | None]
+    ) -> list[WorkflowResult]:
+        """Close as ``failed`` the running workflow runs whose process is gone (see
+        `RunLog.close_abandoned`), their steps still pending ``skipped`` and those still
+        running ``failed``; return them as closed."""
+        q = self._q
+        running = f" WHERE {q('status')} = ?"
+        with self.store.try_transaction(lock="spine_runs") as session:
+            if session is None:
+                return []
+            rows = self._select_runs(session, running, (RunStatus.RUNNING.value,))
+            closed = []
+            now = datetime.now(UTC)
+            for run, row in zip(self._with_steps(session, rows), rows, strict=True):
+                why = reason(run.worker, aware(row[WORKFLOW_RUNS.index("heartbeat_at")]))
+                if why is None:
+                    continue
+                steps = tuple(_abandoned(step, why, now) for step in run.steps)
+                for step in steps:
+                    self._record_step(session, run.run_id, step)
+                session.execute(
+                    f"UPDATE {self._runs} SET {q('status')} = ?, {q('finished_at')} = ?"
+                    f"{running} AND {q('run_id')} = ?",
+                    (RunStatus.FAILED.value, naive_utc_or_none(now), RunStatus.RUNNING.value, run.run_id),
+                )
+                closed.append(dataclasses.replace(run, status=RunStatus.FAILED, finished_at=now, steps=steps))
+        return closed
 
     def runs(
         self,
@@ -110,12 +153,11 @@ class WorkflowLog:
         q = self._q
         found: dict[str, tuple[str, str, str]] = {}
         with self.store.transaction() as session:
-            for start in range(0, len(run_ids), 100):
-                chunk = list(run_ids[start : start + 100])
+            for chunk, marks in in_chunks(run_ids):
                 rows = session.query(
                     f"SELECT s.{q('run_id')}, s.{q('workflow_run_id')}, r.{q('workflow')}, s.{q('step')} "
                     f"FROM {self._steps} s JOIN {self._runs} r ON r.{q('run_id')} = s.{q('workflow_run_id')} "
-                    f"WHERE s.{q('run_id')} IN ({', '.join('?' * len(chunk))})",
+                    f"WHERE s.{q('run_id')} IN ({marks})",
                     chunk,
                 )
                 found.update({str(row[0]): (str(row[1]), str(row[2]), str(row[3])) for row in rows})
@@ -157,9 +199,20 @@ class WorkflowLog:
                     finished_at=aware(values["finished_at"]),
                     resumed_from=values["resumed_from"],
                     source=values["source"],
+                    worker=values["worker"],
                 )
             )
         return results
+
+
+def _abandoned(step: StepResult, why: str, now: datetime) -> StepResult:
+    """A step of a workflow run whose process died: one that had not started is skipped,
+    one that was running failed with it; a step that had ended stays as it ended."""
+    if step.status is StepStatus.PENDING:
+        return dataclasses.replace(step, status=StepStatus.SKIPPED, message=f"not started: {why}")
+    if step.status is StepStatus.RUNNING:
+        return dataclasses.replace(step, status=StepStatus.FAILED, finished_at=now, message=why)
+    return step
 
 
 def _step_row(workflow_run_id: str, seq: int, step: StepResult) -> tuple[Any, ...]:

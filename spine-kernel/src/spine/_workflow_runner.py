@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ._errors import ConfigError, SpineError
+from ._processes import this_process
 from ._results import RunResult, RunStatus, StepResult, StepStatus, WorkflowResult
 from ._runner import new_run_id, run_pipeline
 from ._workflow_log import WorkflowLog
@@ -25,7 +26,10 @@ _STATUS_OF_RUN = {
     RunStatus.SUCCEEDED: StepStatus.SUCCEEDED,
     RunStatus.PARTIAL: StepStatus.PARTIAL,
     RunStatus.FAILED: StepStatus.FAILED,
+    RunStatus.CANCELLED: StepStatus.CANCELLED,
 }
+# Steps whose dependents do not run under on_failure=stop, and that fail the workflow.
+_NOT_DONE = (StepStatus.FAILED, StepStatus.CANCELLED, StepStatus.SKIPPED)
 
 
 def run_workflow(
@@ -45,8 +49,8 @@ def run_workflow(
     run_params = dict(params)
     reused: dict[str, StepResult] = {}
     if resume is not None:
-        earlier = history.run(resume)
-        if earlier is None or earlier.workflow != workflow.name:
+        earlier = kernel.find_run(resume, store=store)
+        if not isinstance(earlier, WorkflowResult) or earlier.workflow != workflow.name:
             raise ConfigError(
                 f"no run {resume!r} of workflow {workflow.name!r} to resume (see 'spine runs list --workflow "
                 f"{workflow.name}')",
@@ -89,24 +93,26 @@ class _Run:
             )
         self.started_at = datetime.now(UTC)
         self.resumed_from = resumed_from
+        self.worker = this_process()
 
     def go(self) -> WorkflowResult:
         self.history.started(
             self._result(RunStatus.RUNNING), self.workflow.max_concurrency, self.workflow.on_failure
         )
         log.info("workflow started", extra={"workflow": self.workflow.name, "run_id": self.run_id})
-        try:
-            self._run_steps()
-        except BaseException:  # interrupted: what never started is recorded as skipped
-            for step in list(self.steps.values()):
-                if step.status is StepStatus.PENDING:
-                    self._record(
-                        dataclasses.replace(
-                            step, status=StepStatus.SKIPPED, message="not started: the run stopped"
+        with self.kernel.heartbeat.running(self.kernel.store_url(self.store), self.run_id):
+            try:
+                self._run_steps()
+            except BaseException as exc:  # interrupted: what never started is recorded as skipped
+                for step in list(self.steps.values()):
+                    if step.status is StepStatus.PENDING:
+                        self._record(
+                            dataclasses.replace(
+                                step, status=StepStatus.SKIPPED, message="not started: the run stopped"
+                            )
                         )
-                    )
-            self._end()
-            raise
+                self._end(stopped=isinstance(exc, KeyboardInterrupt))
+                raise
         return self._end()
 
     def _run_steps(self) -> None:
@@ -151,7 +157,7 @@ class _Run:
                 if self.steps[step.name].status is not StepStatus.PENDING or step in chosen:
                     continue
                 needed = [self.steps[name] for name in step.depends_on]
-                blocked = [s.step for s in needed if s.status in (StepStatus.FAILED, StepStatus.SKIPPED)]
+                blocked = [s.step for s in needed if s.status in _NOT_DONE]
                 if blocked and self.workflow.on_failure == "stop":
                     self._record(
                         dataclasses.replace(
@@ -185,10 +191,8 @@ class _Run:
     def _record(self, step: StepResult) -> StepResult:
         self.steps[step.step] = step
         self.history.step(self.run_id, step)
-        if step.status in (StepStatus.SUCCEEDED, StepStatus.PARTIAL, StepStatus.FAILED, StepStatus.SKIPPED):
-            level = (
-                logging.WARNING if step.status in (StepStatus.FAILED, StepStatus.SKIPPED) else logging.INFO
-            )
+        if step.status not in (StepStatus.PENDING, StepStatus.RUNNING):
+            level = logging.WARNING if step.status in _NOT_DONE else logging.INFO
             log.log(
                 level,
                 "step %s %s",
@@ -209,11 +213,15 @@ class _Run:
             finished_at,
             self.resumed_from,
             self.workflow.source,
+            self.worker,
         )
 
-    def _end(self) -> WorkflowResult:
+    def _end(self, *, stopped: bool = False) -> WorkflowResult:
+        """Record the run's end: ``cancelled`` when the user `stopped` it, else as its steps say."""
         statuses = {step.status for step in self.steps.values()}
-        if statuses & {StepStatus.FAILED, StepStatus.SKIPPED, StepStatus.PENDING, StepStatus.RUNNING}:
+        if stopped:
+            status = RunStatus.CANCELLED
+        elif statuses & {*_NOT_DONE, StepStatus.PENDING, StepStatus.RUNNING}:
             status = RunStatus.FAILED
         elif StepStatus.PARTIAL in statuses:
             status = RunStatus.PARTIAL
