@@ -1,0 +1,116 @@
+"""Runs on PostgreSQL: heartbeats while a load writes, runs of another host closed when their
+heartbeat stops, and a load whose connection the server drops."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import spine
+from spine import Batch, Field, Schema, Source, Spine, Target, WriteMode
+
+PLUGINS = "spine-store-postgres"
+
+
+class Held(Source):
+    """A batch, then waits for `release` inside the load's transaction."""
+
+    def __init__(self, owner: Holding):
+        self.owner = owner
+
+    def schema(self):
+        return Schema((Field("k", "string"),))
+
+    def batches(self, batch_size=500):
+        yield Batch([("a",)], [1], "held")
+        self.owner.entered.set()
+        assert self.owner.release.wait(60)
+        yield Batch([("b",)], [2], "held")
+
+
+class Holding:
+    def __init__(self):
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    @spine.hookimpl
+    def register_pipelines(self, register):
+        register(spine.PipelineSpec("holding", lambda: self))
+
+    def run(self, context):
+        context.load(Held(self), Target("held", WriteMode.APPEND))
+
+
+def heartbeat(look, run_id):
+    return look.execute("SELECT heartbeat_at FROM spine_runs WHERE run_id = %s", (run_id,)).fetchone()[0]
+
+
+def test_a_running_load_keeps_its_heartbeat_on_postgres(postgres):
+    url, look = postgres
+    holding = Holding()
+    overrides = {"store_url": url, "load_plugins": PLUGINS, "run_heartbeat": 0.05}
+    with Spine(overrides=overrides, plugins=[holding]) as kernel:
+        results = []
+        writer = threading.Thread(target=lambda: results.append(kernel.run("holding")))
+        writer.start()
+        try:
+            assert holding.entered.wait(30)
+            (run_id,) = look.execute("SELECT run_id FROM spine_runs WHERE status = 'running'").fetchone()
+            first = heartbeat(look, run_id)
+            beaten = threading.Event()
+            for _ in range(600):  # the heartbeat thread writes while the load's transaction is open
+                if heartbeat(look, run_id) > first:
+                    beaten.set()
+                    break
+                beaten.wait(0.05)
+            assert beaten.is_set(), "the heartbeat never moved while the load ran"
+        finally:
+            holding.release.set()
+            writer.join(60)
+    assert results[0].status == "succeeded"
+
+
+def test_a_run_of_another_host_is_closed_when_its_heartbeat_is_older_than_the_lease(postgres):
+    url, look = postgres
+    with Spine(overrides={"store_url": url, "load_plugins": PLUGINS, "run_lease": "5m"}) as kernel:
+        runlog = kernel.runlog()
+        now = datetime.now(UTC)
+        runlog.started("silent", "demo", {}, now - timedelta(hours=1), worker="another-host:4242")
+        runlog.started("beating", "demo", {}, now - timedelta(hours=1), worker="another-host:4343")
+        runlog.beat(["beating"], now - timedelta(minutes=1))
+        look.execute(
+            "UPDATE spine_runs SET heartbeat_at = %s WHERE run_id = 'silent'", (now - timedelta(minutes=6),)
+        )
+        (closed,) = kernel.close_abandoned()
+        assert closed.run_id == "silent"
+        assert closed.error.message.startswith("process died: no heartbeat from another-host:4242 for 6m")
+        assert closed.error.message.endswith("(longer than run_lease, 5m)")
+        statuses = dict(look.execute("SELECT run_id, status FROM spine_runs").fetchall())
+        assert statuses == {"silent": "failed", "beating": "running"}
+        alerts = look.execute("SELECT run_id, title FROM spine_alerts").fetchall()
+        assert alerts == [("silent", "demo failed")]
+
+
+def test_a_load_whose_connection_the_server_drops_is_recorded_failed(postgres):
+    url, look = postgres
+    holding = Holding()
+    with Spine(overrides={"store_url": url, "load_plugins": PLUGINS}, plugins=[holding]) as kernel:
+        results = []
+        writer = threading.Thread(target=lambda: results.append(kernel.run("holding")))
+        writer.start()
+        try:
+            assert holding.entered.wait(30)
+            dropped = look.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+            ).fetchall()
+            assert dropped == [(True,)]
+        finally:
+            holding.release.set()
+            writer.join(60)
+    (result,) = results
+    assert (result.status, result.error.category) == ("failed", "load")
+    recorded = look.execute(
+        "SELECT status, error_category FROM spine_runs WHERE run_id = %s", (result.run_id,)
+    )
+    assert recorded.fetchone() == ("failed", "load")
+    assert look.execute("SELECT to_regclass('held')").fetchone() == (None,)  # rolled back with the load
