@@ -6,38 +6,11 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
-import spine
-from spine import Batch, Field, Schema, Source, Spine, Target, WriteMode
+from spine import Spine
+
+from ..kernel._holding import Holding
 
 PLUGINS = "spine-store-postgres"
-
-
-class Held(Source):
-    """A batch, then waits for `release` inside the load's transaction."""
-
-    def __init__(self, owner: Holding):
-        self.owner = owner
-
-    def schema(self):
-        return Schema((Field("k", "string"),))
-
-    def batches(self, batch_size=500):
-        yield Batch([("a",)], [1], "held")
-        self.owner.entered.set()
-        assert self.owner.release.wait(60)
-        yield Batch([("b",)], [2], "held")
-
-
-class Holding:
-    def __init__(self):
-        self.entered, self.release = threading.Event(), threading.Event()
-
-    @spine.hookimpl
-    def register_pipelines(self, register):
-        register(spine.PipelineSpec("holding", lambda: self))
-
-    def run(self, context):
-        context.load(Held(self), Target("held", WriteMode.APPEND))
 
 
 def heartbeat(look, run_id):

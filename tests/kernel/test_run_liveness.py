@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import spine
-from spine import Batch, Field, Schema, Source, Spine, Target, WriteMode
+from spine import Spine
 
+from ._holding import Holding
 from .conftest import SPINE
 
 LONG = ("run", "demo", "-p", "rows=200000000")  # far longer than any test waits
@@ -99,36 +100,6 @@ def test_doctor_closes_and_reports_a_run_whose_process_died(spine_cli, clean_env
 
 
 # -- in one process: records, heartbeats and readers --------------------------------------
-
-SCHEMA = Schema((Field("k", "string"),))
-
-
-class Held(Source):
-    """One batch, then waits for `release` inside the load's transaction (the write lock held)."""
-
-    def __init__(self, entered: threading.Event, release: threading.Event):
-        self.entered, self.release = entered, release
-
-    def schema(self):
-        return SCHEMA
-
-    def batches(self, batch_size=500):
-        yield Batch([("a",)], [1], "held")
-        self.entered.set()
-        assert self.release.wait(60)
-        yield Batch([("b",)], [2], "held")
-
-
-class Holding:
-    def __init__(self):
-        self.entered, self.release = threading.Event(), threading.Event()
-
-    @spine.hookimpl
-    def register_pipelines(self, register):
-        register(spine.PipelineSpec("holding", lambda: self))
-
-    def run(self, context):
-        context.load(Held(self.entered, self.release), Target("held", WriteMode.APPEND))
 
 
 def test_reading_commands_answer_while_a_load_holds_the_write_lock(spine_cli, store):

@@ -283,6 +283,7 @@ class Spine:
         """The pipeline or workflow run with this id, or with this unique prefix (at least
         4 characters); None when there is none. Raises `ConfigError` for a prefix that is
         shorter, or that more than one run starts with (naming some of them)."""
+        from ._runlog import ids_starting
         from ._workflow_log import WorkflowLog
 
         self.close_abandoned(store=store)
@@ -297,7 +298,11 @@ class Spine:
                 f"{MIN_RUN_PREFIX} characters",
                 context={"run_id": run_id},
             )
-        ids = runlog.ids_starting(run_id, 3) + workflows.ids_starting(run_id, 3)
+        ids = [
+            found_id
+            for table in ("spine_runs", "spine_workflow_runs")
+            for found_id in ids_starting(runlog.store, table, run_id, 3)
+        ]
         if len(ids) > 1:
             raise ConfigError(
                 f"more than one run starts with {run_id!r} ({', '.join(sorted(ids)[:3])}, ...); "

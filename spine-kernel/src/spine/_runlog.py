@@ -218,17 +218,6 @@ class RunLog:
             )
             return self._with_notes(session, [_result(row) for row in rows])[0] if rows else None
 
-    def ids_starting(self, prefix: str, limit: int) -> list[str]:
-        """Up to `limit` run ids that start with `prefix`."""
-        q = self._q
-        with self.store.transaction() as session:
-            rows = session.query(
-                f"SELECT {q('run_id')} FROM {self._runs} WHERE {q('run_id')} LIKE ? ESCAPE '!' "
-                f"ORDER BY {q('run_id')}" + self.store.dialect.limit(limit),
-                (like_prefix(prefix),),
-            )
-        return [str(row[0]) for row in rows]
-
     def runs(
         self,
         *,
@@ -362,6 +351,14 @@ def _noted(run: RunResult, notes: list[tuple[str, str, str]]) -> RunResult:
     return dataclasses.replace(run, warnings=warnings, tables=tuple(tables))
 
 
-def like_prefix(prefix: str) -> str:
-    """A LIKE pattern (with ``ESCAPE '!'``) matching the texts that start with `prefix`."""
-    return prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+def ids_starting(store: Store, table: str, prefix: str, limit: int) -> list[str]:
+    """Up to `limit` run ids of `table` (spine_runs, spine_workflow_runs) starting with `prefix`."""
+    q = store.dialect.quote
+    pattern = prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%"
+    with store.transaction() as session:
+        rows = session.query(
+            f"SELECT {q('run_id')} FROM {q(table)} WHERE {q('run_id')} LIKE ? ESCAPE '!' "
+            f"ORDER BY {q('run_id')}" + store.dialect.limit(limit),
+            (pattern,),
+        )
+    return [str(row[0]) for row in rows]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._migrations import WORKFLOW_RUNS, WORKFLOW_STEPS
 from ._results import RunStatus, StepResult, StepStatus, WorkflowResult
-from ._runlog import aware, clip, in_chunks, like_prefix, naive_utc_or_none, where_clause
+from ._runlog import aware, clip, in_chunks, naive_utc_or_none, where_clause
 
 if TYPE_CHECKING:
     from ._stores import Session, Store
@@ -81,17 +81,6 @@ class WorkflowLog:
         with self.store.transaction() as session:
             rows = self._select_runs(session, f"WHERE {q('run_id')} = ?", (run_id,))
             return self._with_steps(session, rows)[0] if rows else None
-
-    def ids_starting(self, prefix: str, limit: int) -> list[str]:
-        """Up to `limit` workflow run ids that start with `prefix`."""
-        q = self._q
-        with self.store.transaction() as session:
-            rows = session.query(
-                f"SELECT {q('run_id')} FROM {self._runs} WHERE {q('run_id')} LIKE ? ESCAPE '!' "
-                f"ORDER BY {q('run_id')}" + self.store.dialect.limit(limit),
-                (like_prefix(prefix),),
-            )
-        return [str(row[0]) for row in rows]
 
     def close_abandoned(
         self, reason: Callable[[str | None, datetime | None], str | None]
