@@ -10,13 +10,13 @@ only write lock for as long as it runs, so there only the process test applies).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ._config import duration_text
 from ._processes import gone, this_process
 from ._results import RunResult, WorkflowResult
+from ._runlog import Abandonment
 from ._workflow_log import WorkflowLog
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def close_abandoned(kernel: Spine, store: str | None) -> list[RunResult | Workfl
     return closed
 
 
-def _abandonment(store: Store, lease: float) -> Callable[[str | None, datetime | None], str | None]:
+def _abandonment(store: Store, lease: float) -> Abandonment:
     """Why a run recorded as running by `worker`, alive at `heartbeat_at`, is taken for dead;
     None while it may be running (or nobody can tell: a record from before spine kept who
     runs a run)."""

@@ -6,7 +6,7 @@ import dataclasses
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from ._migrations import REJECTS, RUN_NOTES, RUNS, STATE, TEXT, TRACEBACK, migrate
 from ._results import ErrorInfo, RunCounts, RunResult, RunStatus, TableChange
@@ -47,6 +47,39 @@ def where_clause(
             where.append(f"{quote(column)} {op} ?")
             params.append(value)
     return (" WHERE " + " AND ".join(where) if where else ""), params
+
+
+Abandonment = Callable[[str | None, datetime | None], str | None]  # (worker, heartbeat_at) -> why dead
+RunT = TypeVar("RunT")
+
+
+def close_abandoned(
+    store: Store,
+    select: Callable[[Session], list[tuple[RunT, str | None, datetime | None]]],
+    reason: Abandonment,
+    close: Callable[[Session, RunT, str, datetime], RunT],
+) -> list[RunT]:
+    """Close the running runs `select` finds (each with its worker and heartbeat) that `reason`
+    takes for dead, with `close`, and return them as closed.
+
+    The runs are read first, without a lock: only when one is dead is the write lock taken,
+    without waiting (a store busy with another writer, a SQLite load, is left for the next
+    reader), and the runs read again under it, so that a run that ended meanwhile stays as
+    it ended and two readers close a run once.
+    """
+    with store.transaction() as session:
+        if not any(reason(worker, beat) for _, worker, beat in select(session)):
+            return []
+    now = datetime.now(UTC)
+    with store.try_transaction(lock="spine_runs") as session:
+        if session is None:
+            return []
+        closed = []
+        for run, worker, beat in select(session):
+            why = reason(worker, beat)
+            if why is not None:
+                closed.append(close(session, run, why, now))
+        return closed
 
 
 def in_chunks(ids: Iterable[str], size: int = 100) -> Iterator[tuple[list[str], str]]:
@@ -167,47 +200,33 @@ class RunLog:
                     )
         return True
 
-    def close_abandoned(self, reason: Callable[[str | None, datetime | None], str | None]) -> list[RunResult]:
+    def close_abandoned(self, reason: Abandonment) -> list[RunResult]:
         """Close as ``failed`` the running runs whose process is gone, and return them.
 
         `reason(worker, heartbeat_at)` says why a run's process is taken for gone, or None
-        when it may still be running. Nothing is written, and nothing returned, while the
-        store is busy with another writer: the next reader tries again.
-        """
+        when it may still be running (see `close_abandoned`)."""
         q = self._q
         running = f" WHERE {q('status')} = ?"
-        with self.store.try_transaction(lock="spine_runs") as session:
-            if session is None:
-                return []
+
+        def select(session: Session) -> list[tuple[RunResult, str | None, datetime | None]]:
             rows = session.query(
                 f"SELECT {self._run_columns} FROM {self._runs}{running}", (RunStatus.RUNNING.value,)
             )
-            now = datetime.now(UTC)
-            closed = []
-            for row in rows:
-                run = _result(row)
-                why = reason(run.worker, aware(row[RUNS.index("heartbeat_at")]))
-                if why is None:
-                    continue
-                run = dataclasses.replace(
-                    run, status=RunStatus.FAILED, finished_at=now, error=ErrorInfo("abandoned", why, True)
-                )
-                session.execute(
-                    f"UPDATE {self._runs} SET {q('status')} = ?, {q('finished_at')} = ?, "
-                    f"{q('error_category')} = ?, {q('error_retryable')} = ?, {q('error_message')} = ?"
-                    f"{running} AND {q('run_id')} = ?",
-                    (
-                        run.status.value,
-                        naive_utc_or_none(now),
-                        "abandoned",
-                        True,
-                        clip(why),
-                        RunStatus.RUNNING.value,
-                        run.run_id,
-                    ),
-                )
-                closed.append(run)
-        return closed
+            runs = [(_result(row), aware(row[RUNS.index("heartbeat_at")])) for row in rows]
+            return [(run, run.worker, beat) for run, beat in runs]
+
+        def close(session: Session, run: RunResult, why: str, now: datetime) -> RunResult:
+            error = ErrorInfo("abandoned", why, True)
+            closing = (RunStatus.FAILED.value, naive_utc_or_none(now), error.category, True, clip(why))
+            session.execute(
+                f"UPDATE {self._runs} SET {q('status')} = ?, {q('finished_at')} = ?, "
+                f"{q('error_category')} = ?, {q('error_retryable')} = ?, {q('error_message')} = ?"
+                f"{running} AND {q('run_id')} = ?",
+                (*closing, RunStatus.RUNNING.value, run.run_id),
+            )
+            return dataclasses.replace(run, status=RunStatus.FAILED, finished_at=now, error=error)
+
+        return close_abandoned(self.store, select, reason, close)
 
     def run(self, run_id: str) -> RunResult | None:
         """The run with this id, with its warnings and tables changed."""

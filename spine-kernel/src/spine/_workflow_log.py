@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ._migrations import WORKFLOW_RUNS, WORKFLOW_STEPS
 from ._results import RunStatus, StepResult, StepStatus, WorkflowResult
-from ._runlog import aware, clip, in_chunks, naive_utc_or_none, where_clause
+from ._runlog import Abandonment, aware, clip, close_abandoned, in_chunks, naive_utc_or_none, where_clause
 
 if TYPE_CHECKING:
     from ._stores import Session, Store
@@ -82,34 +82,33 @@ class WorkflowLog:
             rows = self._select_runs(session, f"WHERE {q('run_id')} = ?", (run_id,))
             return self._with_steps(session, rows)[0] if rows else None
 
-    def close_abandoned(
-        self, reason: Callable[[str | None, datetime | None], str | None]
-    ) -> list[WorkflowResult]:
+    def close_abandoned(self, reason: Abandonment) -> list[WorkflowResult]:
         """Close as ``failed`` the running workflow runs whose process is gone (see
         `RunLog.close_abandoned`), their steps still pending ``skipped`` and those still
         running ``failed``; return them as closed."""
         q = self._q
         running = f" WHERE {q('status')} = ?"
-        with self.store.try_transaction(lock="spine_runs") as session:
-            if session is None:
-                return []
+
+        def select(session: Session) -> list[tuple[WorkflowResult, str | None, datetime | None]]:
             rows = self._select_runs(session, running, (RunStatus.RUNNING.value,))
-            closed = []
-            now = datetime.now(UTC)
-            for run, row in zip(self._with_steps(session, rows), rows, strict=True):
-                why = reason(run.worker, aware(row[WORKFLOW_RUNS.index("heartbeat_at")]))
-                if why is None:
-                    continue
-                steps = tuple(_abandoned(step, why, now) for step in run.steps)
-                for step in steps:
-                    self._record_step(session, run.run_id, step)
-                session.execute(
-                    f"UPDATE {self._runs} SET {q('status')} = ?, {q('finished_at')} = ?"
-                    f"{running} AND {q('run_id')} = ?",
-                    (RunStatus.FAILED.value, naive_utc_or_none(now), RunStatus.RUNNING.value, run.run_id),
-                )
-                closed.append(dataclasses.replace(run, status=RunStatus.FAILED, finished_at=now, steps=steps))
-        return closed
+            beats = [aware(row[WORKFLOW_RUNS.index("heartbeat_at")]) for row in rows]
+            return [
+                (run, run.worker, beat)
+                for run, beat in zip(self._with_steps(session, rows), beats, strict=True)
+            ]
+
+        def close(session: Session, run: WorkflowResult, why: str, now: datetime) -> WorkflowResult:
+            steps = tuple(_abandoned(step, why, now) for step in run.steps)
+            for step in steps:
+                self._record_step(session, run.run_id, step)
+            session.execute(
+                f"UPDATE {self._runs} SET {q('status')} = ?, {q('finished_at')} = ?{running} "
+                f"AND {q('run_id')} = ?",
+                (RunStatus.FAILED.value, naive_utc_or_none(now), RunStatus.RUNNING.value, run.run_id),
+            )
+            return dataclasses.replace(run, status=RunStatus.FAILED, finished_at=now, steps=steps)
+
+        return close_abandoned(self.store, select, reason, close)
 
     def runs(
         self,
