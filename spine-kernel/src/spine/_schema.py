@@ -16,12 +16,13 @@ For every type but string, an empty text field is NULL (None).
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._errors import ConfigError
 
@@ -317,24 +318,137 @@ def _whole_column_parser(field: Field) -> Callable[[Sequence[Any]], Sequence[Any
     return lambda texts: list(map(parse, texts))
 
 
+# -- inference -----------------------------------------------------------------------
+
+_CANDIDATES = ("boolean", "integer", "decimal", "date", "timestamp")  # narrowest first
+_NUMBERS = frozenset({"integer", "decimal"})
+# Widenings that lose nothing: a column of integers and decimals is decimal, of dates
+# and timestamps timestamp, and no warning is due.
+_NATURAL = frozenset({("integer", "decimal"), ("date", "timestamp")})
+_LEADING_ZERO = re.compile(r"\s*[+-]?0\d")  # 007, -012, 02134; not 0, 0.5, -0.25
+WARN_SHARE = 2 / 3  # the share of the samples a type must read for its fallback to be warned about
+
+
+class Inference(NamedTuple):
+    """What `infer_column` decided: the column's type, and the warning to give when it
+    fell back to a wider type than most of the samples have (None otherwise)."""
+
+    type: str
+    warning: str | None = None
+
+
+class _Tally(NamedTuple):
+    type: str
+    misfits: list[tuple[str, int]]  # (text, position) of each sample the type does not read
+
+
 def infer_type(samples: Iterable[str]) -> str:
-    """The narrowest logical type that reads every non-empty sample; string when none does."""
-    candidates = ["boolean", "integer", "decimal", "date", "timestamp"]
-    seen_any = False
-    for text in samples:
-        if text == "" or text.isspace():
+    """The narrowest logical type that reads every non-empty sample; string when none does.
+
+    See `infer_column` for the rules; this is its type without the warning.
+    """
+    return _infer([(text, 0) for text in samples if text.strip()])[0]
+
+
+def infer_column(
+    name: str, samples: Iterable[tuple[str | None, int]], where: Callable[[int], str] = "line {}".format
+) -> Inference:
+    """The type of column `name` from its sampled values, each given with its position
+    (``(text, line)``; a None or blank text is a missing value and is skipped), and
+    the warning to give when the type is a fallback the user should know about.
+
+    The type is the narrowest of boolean, integer, decimal, date, timestamp that reads
+    every sample, else string. Nothing is read in a way that changes it: a number with
+    a significant leading zero (``02134``, ``007``, ``-012``; not ``0`` or ``0.5``), with
+    an underscore (``1_000``) or with non-ASCII digits is not an integer or a decimal;
+    a column is boolean only when a sample is a word (``true``, ``no``, ...): ``0``
+    and ``1`` alone are numbers far more often.
+
+    A fallback is warned about when a narrower type reads at least two thirds
+    (`WARN_SHARE`) of the samples but not all of them: integers with one ``ten``, dates
+    with ``2026-13-01``, booleans with ``maybe``, zip codes some of which have a leading
+    zero. The warning names the column, says how many samples that type did not read,
+    quotes the first with its position (`where` words a position: ``line 7`` by
+    default; an HTTP source says ``record 7 of page 1``) and says how to declare the type.
+    A mostly-text column with a few numbers in it is not warned about, nor are the
+    widenings that lose nothing: integers with decimals read as decimal, dates with
+    timestamps as timestamp.
+    """
+    present = [(text, position) for text, position in samples if text is not None and text.strip()]
+    chosen, closest = _infer(present)
+    if closest is None or (closest.type, chosen) in _NATURAL:
+        return Inference(chosen)
+    return Inference(chosen, _fallback_warning(name, chosen, closest, len(present), where))
+
+
+def _infer(present: list[tuple[str, int]]) -> tuple[str, _Tally | None]:
+    """The type of non-empty samples, and the narrower type that read the most of them
+    when that is at least `WARN_SHARE` of them (None when there is none)."""
+    if not present:
+        return "string", None
+    allowed = len(present) - math.ceil(len(present) * WARN_SHARE)  # misfits a warned-about type may have
+    closest: _Tally | None = None
+    for candidate in _CANDIDATES:
+        tally = _tally(candidate, present, allowed)
+        if tally is None:
             continue
-        seen_any = True
-        survivors = []
-        for candidate in candidates:
-            try:
-                _PARSERS[candidate](text)
-            except (ValueError, TypeError, OverflowError):
-                continue
-            if candidate == "boolean" and text.strip() in ("0", "1"):
-                continue  # 0/1 columns are far more often numbers
-            survivors.append(candidate)
-        candidates = survivors
-        if not candidates:
-            return "string"
-    return candidates[0] if seen_any and candidates else "string"
+        if not tally.misfits:
+            return candidate, closest
+        if closest is None or len(tally.misfits) < len(closest.misfits):
+            closest = tally
+    return "string", closest
+
+
+def _tally(candidate: str, present: list[tuple[str, int]], allowed: int) -> _Tally | None:
+    """The samples `candidate` does not read; None when there are more than `allowed`, or
+    when the candidate is boolean and reads only 0 and 1 (numbers, most likely)."""
+    parse = _PARSERS[candidate]
+    number = candidate in _NUMBERS
+    words = candidate != "boolean"  # for boolean: whether a sample read is a word, not 0 or 1
+    misfits: list[tuple[str, int]] = []
+    for sample in present:
+        text = sample[0]
+        try:
+            if number and (not text.isascii() or "_" in text or _LEADING_ZERO.match(text)):
+                raise ValueError("not written as a plain number")
+            parse(text)
+        except (ValueError, TypeError, OverflowError):
+            misfits.append(sample)
+            if len(misfits) > allowed:
+                return None
+        else:
+            words = words or text.strip() not in ("0", "1")
+    return _Tally(candidate, misfits) if words else None
+
+
+def _fallback_warning(
+    name: str, chosen: str, closest: _Tally, sampled: int, where: Callable[[int], str]
+) -> str:
+    wanted, expected = closest.type, _EXPECTED[closest.type]
+    zero_led: list[tuple[str, int]] = []  # numbers that would lose their leading zero
+    others: list[tuple[str, int]] = []
+    for misfit in closest.misfits:
+        (zero_led if wanted in _NUMBERS and _LEADING_ZERO.match(misfit[0]) else others).append(misfit)
+    found = []
+    if others:
+        verb = "does not read" if len(others) == 1 else "do not read"
+        found.append(f"{len(others)} {verb} as {expected} ({_first(others, where)})")
+    if zero_led:
+        verb = "has" if len(zero_led) == 1 else "have"
+        found.append(
+            f"{len(zero_led)} {verb} a leading zero that {expected} would drop ({_first(zero_led, where)})"
+        )
+    declare = f"declare the type with the types option (-o types={name}:{wanted})"
+    advice = (
+        f"{declare} to reject such values instead"
+        if others
+        else f"{declare} only if they are numbers: the leading zeros are then dropped"
+    )
+    return (
+        f"column {name} is read as {chosen}: of the {sampled} values sampled, {' and '.join(found)}; {advice}"
+    )
+
+
+def _first(misfits: list[tuple[str, int]], where: Callable[[int], str]) -> str:
+    text, position = misfits[0]
+    return f"{'' if len(misfits) == 1 else 'the first: '}{text[:80]!r} on {where(position)}"
