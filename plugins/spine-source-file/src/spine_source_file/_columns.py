@@ -24,15 +24,18 @@ def build_schema(
     columns: Sequence[Column],
     types: Mapping[str, str] | None,
     samples: Sequence[Sequence[str | None]],
+    lines: Sequence[int],
     preferred: Mapping[str, str] | None = None,
-) -> spine.Schema:
-    """Fields in column order. Each column's type is, first found: from `types` (the
-    option), declared with the column, `preferred` (by lower-case name: the types of the
-    table a load goes into), or inferred from `samples` (for each column, a list of its
-    first values; missing values, None, are skipped).
+) -> tuple[spine.Schema, list[str]]:
+    """Fields in column order, and the warnings of their inference. Each column's type
+    is, first found: from `types` (the option), declared with the column, `preferred`
+    (by lower-case name: the types of the table a load goes into), or inferred by
+    `spine.infer_column` from `samples` (for each column, a list of its first values;
+    missing values, None, are skipped), the value of record i being on line `lines[i]`.
     """
     pending = dict(types or {})
     fields: list[spine.Field] = []
+    warnings: list[str] = []
     for index, column in enumerate(columns):
         type_name = pending.pop(spine.normalize_identifier(column.name), None)
         if type_name is not None:  # keeping what else was declared (precision, length, ...)
@@ -42,8 +45,10 @@ def build_schema(
         elif preferred and column.name.lower() in preferred:
             field = spine.Field(column.name, preferred[column.name.lower()])
         else:
-            values = (value for value in samples[index] if value is not None)
-            field = spine.Field(column.name, spine.infer_type(values))
+            inferred = spine.infer_column(column.name, zip(samples[index], lines))
+            field = spine.Field(column.name, inferred.type)
+            if inferred.warning:
+                warnings.append(inferred.warning)
         fields.append(field)
     if pending:
         raise spine.ConfigError(
@@ -51,7 +56,7 @@ def build_schema(
             f"the columns are {', '.join(column.name for column in columns)}",
             context={"option": "types"},
         )
-    return spine.Schema(tuple(fields))
+    return spine.Schema(tuple(fields)), warnings
 
 
 def failure_labels(columns: Sequence[Column]) -> list[str]:

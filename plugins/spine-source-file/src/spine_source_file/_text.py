@@ -79,6 +79,7 @@ class _Opened(NamedTuple):
     file: TextFile
     columns: Sequence[Column]
     schema: spine.Schema
+    warnings: list[str]  # what inferring the schema found worth telling
     blocks: Iterator[Block]
 
 
@@ -94,6 +95,7 @@ class TextSource(spine.Source):
         self._pending: _Opened | None = None  # opened by schema(), read by the first batches()
         self._files: list[TextFile] = []
         self._preferred: Mapping[str, str] = {}
+        self._warnings: list[str] = []
 
     @abstractmethod
     def _read(self, file: TextFile) -> tuple[Sequence[Column], Iterator[Block]]:
@@ -106,7 +108,11 @@ class TextSource(spine.Source):
         if self._schema is None:
             self._pending = self._open()
             self._schema = self._pending.schema
+            self._warnings = self._pending.warnings
         return self._schema
+
+    def warnings(self) -> list[str]:
+        return list(self._warnings)
 
     def batches(self, batch_size: int = spine.DEFAULT_BATCH_SIZE) -> Iterator[spine.Batch]:
         return self._batches(check_batch_size(batch_size))
@@ -133,11 +139,12 @@ class TextSource(spine.Source):
                 list(islice(chain.from_iterable(block.columns[index] for block in sample), count))
                 for index in range(len(columns))
             ]
-            schema = build_schema(columns, self.options.types, samples, self._preferred)
+            lines = list(islice(chain.from_iterable(block.starts for block in sample), count))
+            schema, warnings = build_schema(columns, self.options.types, samples, lines, self._preferred)
         except BaseException:
             file.close()
             raise
-        return _Opened(file, columns, schema, chain(sample, blocks))
+        return _Opened(file, columns, schema, warnings, chain(sample, blocks))
 
     def _batches(self, batch_size: int) -> Iterator[spine.Batch]:
         opened, self._pending = self._pending or self._open(), None
