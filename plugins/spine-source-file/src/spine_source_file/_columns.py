@@ -45,7 +45,7 @@ def build_schema(
         elif preferred and column.name.lower() in preferred:
             field = spine.Field(column.name, preferred[column.name.lower()])
         else:
-            inferred = spine.infer_column(column.name, zip(samples[index], lines))
+            inferred = spine.infer_column(column.name, zip(samples[index], lines, strict=True))
             field = spine.Field(column.name, inferred.type)
             if inferred.warning:
                 warnings.append(inferred.warning)
