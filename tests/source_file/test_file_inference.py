@@ -126,8 +126,8 @@ def test_json_lines_infer_the_same_way_and_name_the_line(tmp_path):
     found = warnings_of(path)
     assert len(found) == 2
     assert (
-        "column id is read as string: of the 5 values sampled, 1 does not read as an integer ('three' on line 3)"
-        in found[0]
+        "column id is read as string: of the 5 values sampled, "
+        "1 does not read as an integer ('three' on line 3)" in found[0]
     )
     assert "column zip is read as string: of the 5 values sampled, 1 has a leading zero" in found[1]
     assert "('02134' on line 2)" in found[1]
