@@ -120,6 +120,11 @@ class TextSource(spine.Source):
     def describe(self) -> str:
         return f"{self.ref.path} ({', '.join(self._details())})"
 
+    def progress(self) -> float:
+        """The share of the file's bytes read (compressed bytes for gzip), counting the
+        rows read ahead to infer the schema; 0.0 before anything is read."""
+        return self._files[-1].progress() if self._files else 0.0
+
     def _details(self) -> list[str]:
         return [self.format_name, *(["gzip"] if self.ref.gzipped else [])]
 
