@@ -4,6 +4,7 @@ warning naming the column and the first misfit when a column falls back to a wid
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 import spine
@@ -196,3 +197,68 @@ def test_the_source_contract_has_no_warnings_and_no_progress_by_default():
     with Minimal() as source:
         assert source.warnings() == []
         assert source.progress() is None
+
+
+# -- reading on past the samples ---------------------------------------------------------------
+
+
+def test_an_inferred_number_column_refuses_a_later_value_it_would_change():
+    schema = spine.Schema.of(("zip", "integer"), ("amount", "decimal"))
+    zips = ["10001", "02134", "1_000", "٣", " 7 ", "-0", "", None]
+    amounts = ["1.5", "0.5", "-0.25", "00.5", "0", "1e3", "", None]
+    rows, failures = spine.text_rows(schema, inferred=["zip", "amount"])([zips, amounts])
+    declare = (
+        "the type was inferred from the first rows: declare it with the types option "
+        "(-o types={}:string keeps such values)"
+    )
+    assert failures == {
+        1: (
+            0,
+            "column zip: expected an integer, got '02134', whose leading zero it would drop; "
+            + declare.format("zip"),
+        ),
+        2: (
+            0,
+            "column zip: expected an integer, got '1_000', which it would change; " + declare.format("zip"),
+        ),
+        3: (0, "column zip: expected an integer, got '٣', which it would change; " + declare.format("zip")),
+    }
+    assert [row[0] for row in rows] == [10001, None, None, None, 7, 0, None, None]
+    # In record 3, 00.5 fails too: a record's reason is its first failing column.
+    assert [row[1] for row in rows] == [
+        Decimal(text) if text not in ("00.5", "") else None for text in amounts[:7]
+    ] + [None]
+    _, failed = spine.text_rows(schema, inferred=["amount"])([["1"], ["00.5"]])
+    assert failed == {
+        0: (
+            1,
+            "column amount: expected a decimal number, got '00.5', whose leading zero it would drop; "
+            + declare.format("amount"),
+        )
+    }
+
+
+def test_a_declared_number_column_reads_what_it_is_told():
+    rows, failures = spine.text_rows(spine.Schema.of(("zip", "integer")))([["02134", "1_000"]])
+    assert (rows, failures) == ([(2134,), (1000,)], {})
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        ["1", "2", "3"],
+        ["1", "007"],
+        ["5", "\n007"],  # a line break in a quoted field: "\n"-joined, it looks like a new value
+        ["5", " -012"],
+        ["0", "-0", "+0"],
+        ["1", None],
+        ["1", ""],
+    ],
+)
+def test_inferred_columns_read_whole_exactly_as_value_by_value(column):
+    for type_name in ("integer", "decimal"):
+        schema = spine.Schema.of(("v", type_name))
+        whole = spine.text_rows(schema, inferred=["v"])([column])
+        one_by_one = [spine.text_rows(schema, inferred=["v"])([[text]]) for text in column]
+        assert [row for (row,) in whole[0]] == [rows[0][0] for rows, _ in one_by_one]
+        assert sorted(whole[1]) == [number for number, (_, failures) in enumerate(one_by_one) if failures]

@@ -140,3 +140,24 @@ def test_a_json_array_names_the_line_each_object_starts_on(tmp_path):
     )
     (warning,) = warnings_of(path)
     assert "1 does not read as an integer ('n/a' on line 4)" in warning
+
+
+def test_a_value_past_the_sample_that_an_inferred_number_would_change_is_rejected(tmp_path):
+    lines = [f"{10000 + n},city {n}\n" for n in range(1500)]
+    lines[1200] = "02134,Boston\n"  # line 1202: after the 1000 rows inference looked at
+    path = write(tmp_path / "zips.csv", "Zip Code,city\n" + "".join(lines))
+    result = read(path)
+    assert types(result.schema) == {"zip_code": "integer", "city": "string"}
+    assert len(result.rows) == 1499
+    assert [(reject.position, reject.raw, reject.reason) for reject in result.rejects] == [
+        (
+            1202,
+            "02134,Boston",
+            "column zip_code: expected an integer, got '02134', whose leading zero it would drop; "
+            "the type was inferred from the first rows: declare it with the types option "
+            "(-o types=zip_code:string keeps such values) ('Zip Code' in the file)",
+        )
+    ]
+    assert read(path, types="zip_code:string").rows[1200] == ("02134", "Boston")
+    declared = read(path, types="zip_code:integer")  # told so: the number, as for any declared type
+    assert (declared.rows[1200], declared.rejects) == ((2134, "Boston"), [])

@@ -298,6 +298,21 @@ def test_records_left_out_of_inference_keep_their_place_in_the_warning(server):
     assert "of the 5 values sampled, 1 does not read as an integer ('x' on record 4 of page 1)" in warning
 
 
+def test_a_later_value_an_inferred_number_would_change_is_a_reject(server):
+    pages = [
+        [{"id": 1, "zip": "10001"}, {"id": 2, "zip": "94105"}],
+        [{"id": 3, "zip": "02134"}, {"id": 4, "zip": 60601}],
+    ]
+    result = read(linked_pages(server, "/items", pages))
+    assert types(result.schema) == {"id": "integer", "zip": "integer"}
+    assert result.rows == [(1, 10001), (2, 94105), (4, 60601)]
+    (reject,) = result.rejects
+    assert (reject.origin[-6:], reject.position) == ("page 2", 1)
+    assert reject.reason.startswith(
+        "column zip: expected an integer, got '02134', whose leading zero it would drop"
+    )
+
+
 def test_later_csv_pages_may_repeat_the_header_or_leave_it_out(server):
     pages = ["id,name\n1,item 1\n", "id,name\n2,item 2\n", "3,item 3\n"]
     url = server.route("GET", "/items", _csv_pages(server, pages))

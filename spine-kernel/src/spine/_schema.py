@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -201,6 +201,19 @@ _EXPECTED = {
 }
 
 
+# Numbers that int() and Decimal() read only by changing them: a significant leading zero
+# (007, -012, 02134; not 0, 0.5, -0.25), an underscore (1_000), non-ASCII digits.
+# An inferred type must not read them (see infer_column and text_rows).
+_NUMBERS = frozenset({"integer", "decimal"})
+_LEADING_ZERO = re.compile(r"\s*[+-]?0\d")
+_LEADING_ZERO_IN_LINES = re.compile(r"\n[\s+-]*0\d")  # the same in "\n"-joined texts, or more
+
+
+def _as_written(text: str) -> bool:
+    """Whether a number reads as written: no value is changed by reading it."""
+    return text.isascii() and "_" not in text and not _LEADING_ZERO.match(text)
+
+
 def text_parser(field: Field) -> Callable[[str], Any]:
     """A function turning one text field into the field's value.
 
@@ -238,7 +251,9 @@ Rows = list[tuple[Any, ...]]
 Failures = dict[int, tuple[int, str]]  # record number -> (column number, reason)
 
 
-def text_rows(schema: Schema) -> Callable[[Sequence[Sequence[str | None]]], tuple[Rows, Failures]]:
+def text_rows(
+    schema: Schema, inferred: Collection[str] = ()
+) -> Callable[[Sequence[Sequence[str | None]]], tuple[Rows, Failures]]:
     """A function turning records of text, given column by column (one sequence of
     values per field, None for a missing value, which stays None), into typed rows,
     and saying which records failed.
@@ -247,12 +262,19 @@ def text_rows(schema: Schema) -> Callable[[Sequence[Sequence[str | None]]], tupl
     column that did and why (as `text_parser` words it); the caller drops those rows.
     Each column is first parsed whole at C speed; only a column holding a bad, blank
     or missing value is gone over value by value.
+
+    `inferred` names the columns whose type the source inferred rather than was told:
+    there, a number that would read only by changing (``02134`` as an integer drops
+    its leading zero; see `infer_column`) fails instead, as the sampled rows would have
+    made the column string. A declared type reads it: the user chose.
     """
-    typed = [
-        (index, text_parser(field), _whole_column_parser(field))
-        for index, field in enumerate(schema.fields)
-        if field.type != "string" or field.length is not None
-    ]
+    typed = []
+    for index, field in enumerate(schema.fields):
+        if field.type != "string" or field.length is not None:
+            parse, parse_all = text_parser(field), _whole_column_parser(field)
+            if field.type in _NUMBERS and field.name in inferred:
+                parse, parse_all = _unchanged(field, parse, parse_all)
+            typed.append((index, parse, parse_all))
 
     def convert(columns: Sequence[Sequence[str | None]]) -> tuple[Rows, Failures]:
         if not columns or not columns[0]:
@@ -267,6 +289,35 @@ def text_rows(schema: Schema) -> Callable[[Sequence[Sequence[str | None]]], tupl
         return list(zip(*values, strict=True)), failures
 
     return convert
+
+
+def _unchanged(
+    field: Field, parse: Callable[[str], Any], parse_all: Callable[[Sequence[Any]], Sequence[Any]]
+) -> tuple[Callable[[str], Any], Callable[[Sequence[Any]], Sequence[Any]]]:
+    """`parse` and `parse_all` refusing the numbers they would read only by changing them."""
+    expected = _EXPECTED[field.type]
+    declare = (
+        "the type was inferred from the first rows: declare it with the types option "
+        f"(-o types={field.name}:string keeps such values)"
+    )
+
+    def one(text: str) -> Any:
+        if not _as_written(text) and text.strip():
+            change = (
+                "whose leading zero it would drop" if _LEADING_ZERO.match(text) else "which it would change"
+            )
+            raise ValueError(
+                f"column {field.name}: expected {expected}, got {text[:80]!r}, {change}; {declare}"
+            )
+        return parse(text)
+
+    def whole(texts: Sequence[Any]) -> Sequence[Any]:
+        joined = "\n" + "\n".join(texts)  # at C speed; a missing value (None) raises TypeError
+        if not joined.isascii() or "_" in joined or _LEADING_ZERO_IN_LINES.search(joined):
+            raise ValueError("a number that would change")
+        return parse_all(texts)
+
+    return one, whole
 
 
 def _one_by_one(
@@ -321,11 +372,9 @@ def _whole_column_parser(field: Field) -> Callable[[Sequence[Any]], Sequence[Any
 # -- inference -----------------------------------------------------------------------
 
 _CANDIDATES = ("boolean", "integer", "decimal", "date", "timestamp")  # narrowest first
-_NUMBERS = frozenset({"integer", "decimal"})
 # Widenings that lose nothing: a column of integers and decimals is decimal, of dates
 # and timestamps timestamp, and no warning is due.
 _NATURAL = frozenset({("integer", "decimal"), ("date", "timestamp")})
-_LEADING_ZERO = re.compile(r"\s*[+-]?0\d")  # 007, -012, 02134; not 0, 0.5, -0.25
 WARN_SHARE = 2 / 3  # the share of the samples a type must read for its fallback to be warned about
 
 
@@ -409,8 +458,8 @@ def _tally(candidate: str, present: list[tuple[str, int]], allowed: int) -> _Tal
     for sample in present:
         text = sample[0]
         try:
-            if number and (not text.isascii() or "_" in text or _LEADING_ZERO.match(text)):
-                raise ValueError("not written as a plain number")
+            if number and not _as_written(text):
+                raise ValueError("a number only once changed")
             parse(text)
         except (ValueError, TypeError, OverflowError):
             misfits.append(sample)

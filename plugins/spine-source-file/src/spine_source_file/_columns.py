@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import spine
 
@@ -20,21 +21,30 @@ def same_column(text: str, name: str) -> bool:
     return text == name or spine.normalize_identifier(text) == spine.normalize_identifier(name)
 
 
+class Typed(NamedTuple):
+    """The schema of a file, and what inferring its types did."""
+
+    schema: spine.Schema
+    inferred: list[str]  # the columns whose type was inferred (see spine.text_rows)
+    warnings: list[str]  # what inferring them found worth telling
+
+
 def build_schema(
     columns: Sequence[Column],
     types: Mapping[str, str] | None,
     samples: Sequence[Sequence[str | None]],
     lines: Sequence[int],
     preferred: Mapping[str, str] | None = None,
-) -> tuple[spine.Schema, list[str]]:
-    """Fields in column order, and the warnings of their inference. Each column's type
-    is, first found: from `types` (the option), declared with the column, `preferred`
-    (by lower-case name: the types of the table a load goes into), or inferred by
-    `spine.infer_column` from `samples` (for each column, a list of its first values;
-    missing values, None, are skipped), the value of record i being on line `lines[i]`.
+) -> Typed:
+    """Fields in column order. Each column's type is, first found: from `types` (the
+    option), declared with the column, `preferred` (by lower-case name: the types of the
+    table a load goes into), or inferred by `spine.infer_column` from `samples` (for
+    each column, a list of its first values; missing values, None, are skipped), the
+    value of record i being on line `lines[i]`.
     """
     pending = dict(types or {})
     fields: list[spine.Field] = []
+    inferred: list[str] = []
     warnings: list[str] = []
     for index, column in enumerate(columns):
         type_name = pending.pop(spine.normalize_identifier(column.name), None)
@@ -45,10 +55,11 @@ def build_schema(
         elif preferred and column.name.lower() in preferred:
             field = spine.Field(column.name, preferred[column.name.lower()])
         else:
-            inferred = spine.infer_column(column.name, zip(samples[index], lines, strict=True))
-            field = spine.Field(column.name, inferred.type)
-            if inferred.warning:
-                warnings.append(inferred.warning)
+            inference = spine.infer_column(column.name, zip(samples[index], lines, strict=True))
+            field = spine.Field(column.name, inference.type)
+            inferred.append(column.name)
+            if inference.warning:
+                warnings.append(inference.warning)
         fields.append(field)
     if pending:
         raise spine.ConfigError(
@@ -56,7 +67,7 @@ def build_schema(
             f"the columns are {', '.join(column.name for column in columns)}",
             context={"option": "types"},
         )
-    return spine.Schema(tuple(fields)), warnings
+    return Typed(spine.Schema(tuple(fields)), inferred, warnings)
 
 
 def failure_labels(columns: Sequence[Column]) -> list[str]:

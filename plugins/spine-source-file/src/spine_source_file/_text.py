@@ -11,7 +11,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 
 import spine
 
-from ._columns import build_schema, failure_labels
+from ._columns import Typed, build_schema, failure_labels
 from ._files import FileRef, TextFile
 from ._options import Column, FileOptions, check_batch_size
 
@@ -78,8 +78,7 @@ def first_blocks(blocks: Iterator[_Stretch], records: int) -> list[_Stretch]:
 class _Opened(NamedTuple):
     file: TextFile
     columns: Sequence[Column]
-    schema: spine.Schema
-    warnings: list[str]  # what inferring the schema found worth telling
+    typed: Typed
     blocks: Iterator[Block]
 
 
@@ -107,8 +106,8 @@ class TextSource(spine.Source):
     def schema(self) -> spine.Schema:
         if self._schema is None:
             self._pending = self._open()
-            self._schema = self._pending.schema
-            self._warnings = self._pending.warnings
+            self._schema = self._pending.typed.schema
+            self._warnings = self._pending.typed.warnings
         return self._schema
 
     def warnings(self) -> list[str]:
@@ -145,18 +144,18 @@ class TextSource(spine.Source):
                 for index in range(len(columns))
             ]
             lines = list(islice(chain.from_iterable(block.starts for block in sample), count))
-            schema, warnings = build_schema(columns, self.options.types, samples, lines, self._preferred)
+            typed = build_schema(columns, self.options.types, samples, lines, self._preferred)
         except BaseException:
             file.close()
             raise
-        return _Opened(file, columns, schema, warnings, chain(sample, blocks))
+        return _Opened(file, columns, typed, chain(sample, blocks))
 
     def _batches(self, batch_size: int) -> Iterator[spine.Batch]:
         opened, self._pending = self._pending or self._open(), None
         # The hot loop works a block of records at a time and converts column by column
         # (see spine.text_rows): no per-record Python work on the usual, clean path.
         origin = self.ref.path
-        convert = spine.text_rows(opened.schema)
+        convert = spine.text_rows(opened.typed.schema, opened.typed.inferred)
         labels = failure_labels(opened.columns)
         rows: list[tuple[Any, ...]] = []
         positions: list[int] = []

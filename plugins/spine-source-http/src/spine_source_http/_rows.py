@@ -66,16 +66,18 @@ class RowMaker:
         fitting = _pick(first, [index for index, fit in enumerate(fits) if fit])
         samples = [[spine.value_text(value) for value in column] for column in self._columns(fitting)]
         fields: list[spine.Field] = []
-        self.warnings: list[str] = []  # what inferring the types found worth telling
+        self.inferred: list[str] = []  # the columns whose type was inferred (see spine.text_rows)
+        self.warnings: list[str] = []  # what inferring them found worth telling
         for name, column in zip(self.names, samples, strict=True):
             type_name = types.get(name) or preferred.get(name.lower())
             if type_name is None:
-                inferred = spine.infer_column(
+                inference = spine.infer_column(
                     name, zip(column, fitting.positions, strict=True), _ON_THE_FIRST_PAGE
                 )
-                type_name = inferred.type
-                if inferred.warning:
-                    self.warnings.append(inferred.warning)
+                type_name = inference.type
+                self.inferred.append(name)
+                if inference.warning:
+                    self.warnings.append(inference.warning)
             fields.append(spine.Field(name, type_name))
         self.schema = spine.Schema(tuple(fields))
 
@@ -172,7 +174,7 @@ class RowMaker:
                 texts.append(column)
             else:
                 texts.append([spine.value_text(value) for value in column])
-        return spine.text_rows(spine.Schema(tuple(fields)))(texts)
+        return spine.text_rows(spine.Schema(tuple(fields)), self.inferred)(texts)
 
 
 def _pick(records: Records, indexes: list[int]) -> Records:
