@@ -293,9 +293,7 @@ def test_an_unclosed_quote_runs_into_the_field_size_limit(tmp_path):
     rows = csv.field_size_limit() // 10 + 100
     body = "".join(f"{n},row {n}\n" for n in range(1, rows))
     path = write(tmp_path / "open.csv", 'id,name\n0,x\n1,"never closed\n' + body)
-    expected = (
-        r"open.csv: line 3: the quote opened on this line is not closed within \d+ lines \(field larger"
-    )
+    expected = r"open.csv: line 3: the quote opened on line 3 is not closed within \d+ lines \(field larger"
     for bad_quotes in ("fail", "reject"):  # reading on from somewhere in that field makes no sense
         with pytest.raises(spine.SourceError, match=expected):
             read(path, bad_quotes=bad_quotes)

@@ -123,7 +123,7 @@ def test_spine_load_stops_at_an_unclosed_quote_or_rejects_it_when_asked(tmp_path
     data = write(tmp_path / "open.csv", f'id,name\n{good}10,"unclosed\n11,b\n12,c\n')
     failed = _load(tmp_path, data)
     assert failed.returncode == 1
-    assert "open.csv: line 11: the quote opened on this line is never closed" in failed.stderr
+    assert "open.csv: line 11: the quote opened on line 11 is never closed" in failed.stderr
     assert "Traceback" not in failed.stderr
     rejected = _load(tmp_path, data, "-o", "bad_quotes=reject", "--max-rejects", "50%")
     assert rejected.returncode == 0, rejected.stderr

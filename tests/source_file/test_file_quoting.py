@@ -20,8 +20,8 @@ def test_an_unclosed_quote_is_an_error_naming_its_line_not_one_long_field(tmp_pa
     with pytest.raises(spine.SourceError) as caught:
         read(path)
     assert str(caught.value) == (
-        f"{path}: line 2: the quote opened on this line is never closed: the rest of the file "
-        f"(lines 2-4) would be one field; {WHAT_TO_DO}"
+        f"{path}: line 2: the quote opened on line 2 is never closed: the record takes the rest of the "
+        f"file, 3 lines (2-4); {WHAT_TO_DO}"
     )
     assert caught.value.context == {"file": str(path), "line": 2}
 
@@ -31,14 +31,15 @@ def test_the_line_named_is_the_one_the_last_quote_opened_on(tmp_path):
     # the next one opens on line 3 and never closes.
     path = write(tmp_path / "open.csv", 'id,a,b\n1,"fine\nstill fine","never\n2,x,y\n3,x,y\n')
     with pytest.raises(
-        spine.SourceError, match=r"open.csv: line 3: the quote opened on this line .* \(lines 3-5\)"
+        spine.SourceError,
+        match=r"open.csv: line 3: the quote opened on line 3 is never closed: .* 4 lines \(2-5\)",
     ):
         read(path)
 
 
 def test_doubled_quotes_do_not_close_a_field(tmp_path):
     path = write(tmp_path / "open.csv", 'id,a\n1,"say ""hi"" and\n""bye""\n2,x\n')
-    with pytest.raises(spine.SourceError, match=r"line 2: the quote opened on this line is never closed"):
+    with pytest.raises(spine.SourceError, match=r"line 2: the quote opened on line 2 is never closed"):
         read(path)
 
 
@@ -55,7 +56,7 @@ def test_text_after_a_closing_quote_is_an_error_not_glued_on(tmp_path, text, aft
     with pytest.raises(spine.SourceError) as caught:
         read(path)
     assert str(caught.value) == (
-        f"{path}: line 2: the quoted field opened on this line goes on after its closing quote: {after}; "
+        f"{path}: line 2: the quoted field opened on line 2 goes on after its closing quote: {after}; "
         f"{WHAT_TO_DO}"
     )
 
@@ -88,7 +89,11 @@ def test_rejected_glued_text_and_reading_goes_on(tmp_path):
     assert result.positions == [5, 6]
     assert [(reject.position, reject.raw, reject.reason) for reject in result.rejects] == [
         (2, '1,"ab"c,2', "the quoted field opened on line 2 goes on after its closing quote: 'c,2'"),
-        (3, '2,"x\ny"z,3', "the quoted field opened on line 3 goes on after its closing quote: 'z,3'"),
+        (
+            3,
+            '2,"x\ny"z,3',
+            "the quoted field opened on line 3 goes on after its closing quote (on line 4): 'z,3'",
+        ),
     ]
 
 
@@ -109,9 +114,7 @@ def test_rejects_far_into_a_file_keep_their_lines_and_batches(tmp_path):
 
 def test_a_broken_header_is_an_error_whatever_bad_quotes_says(tmp_path):
     path = write(tmp_path / "h.csv", 'id,"name\n1,x\n')
-    with pytest.raises(
-        spine.SourceError, match=r"h.csv: line 1: the quote opened on this line is never closed"
-    ):
+    with pytest.raises(spine.SourceError, match=r"h.csv: line 1: the quote opened on line 1 is never closed"):
         read(path)
     with pytest.raises(
         spine.SourceError, match=r"h.csv: line 1: the header cannot be read: the quote opened"

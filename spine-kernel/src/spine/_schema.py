@@ -1,4 +1,5 @@
-"""Schemas: column names and logical types, and the conversions from text every text source needs.
+"""Schemas: column names and logical types, the conversions from text every text source
+needs, and the inference of a column's type from sampled text (`infer_column`).
 
 Logical types and the Python values that carry them:
 

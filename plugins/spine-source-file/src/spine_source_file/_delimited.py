@@ -220,7 +220,7 @@ def _quoted_records(
             if str(exc).startswith("field larger than field limit"):
                 raise file.ref.error(record.too_long(str(exc)), record.opened) from None
             if not reject_bad_quotes:
-                raise file.ref.error(f"{record.problem(str(exc))}; {_QUOTING_HINT}", record.opened) from None
+                raise file.ref.error(f"{record.reason(str(exc))}; {_QUOTING_HINT}", record.opened) from None
             rejects.append(spine.Reject(file.ref.path, start, record.text(), record.reason(str(exc))))
             start = end + 1  # the csv module reads on from the next line
         if start == first:
@@ -266,23 +266,8 @@ class _Misquoted(NamedTuple):
     def text(self) -> str:
         return "".join(self.lines).rstrip("\r\n")
 
-    def problem(self, found: str) -> str:
-        """What went wrong, for an error naming the line the quote opened on."""
-        if self.unclosed:
-            return (
-                "the quote opened on this line is never closed: the rest of the file "
-                f"(lines {self.opened}-{self.last}) would be one field"
-            )
-        if self.after:
-            on = "" if self.after_line == self.opened else f" (on line {self.after_line})"
-            return (
-                f"the quoted field opened on this line goes on after its closing quote{on}: "
-                f"{self.after[:40]!r}"
-            )
-        return f"the quoting of this record is broken ({found})"
-
     def reason(self, found: str) -> str:
-        """What went wrong, for the record's reject."""
+        """What went wrong (`found`: what the csv module said), naming the line the quote opened on."""
         if self.unclosed:
             count = len(self.lines)
             return (
@@ -290,8 +275,9 @@ class _Misquoted(NamedTuple):
                 f"the file, {count} line{'s' if count > 1 else ''} ({self.start}-{self.last})"
             )
         if self.after:
+            on = "" if self.after_line == self.opened else f" (on line {self.after_line})"
             return (
-                f"the quoted field opened on line {self.opened} goes on after its closing quote: "
+                f"the quoted field opened on line {self.opened} goes on after its closing quote{on}: "
                 f"{self.after[:40]!r}"
             )
         return f"the quoting of this record is broken ({found})"
@@ -300,8 +286,8 @@ class _Misquoted(NamedTuple):
         """The csv module's field limit reached: by an unclosed quote, most likely, when one is open."""
         if self.unclosed:
             return (
-                f"the quote opened on this line is not closed within {len(self.lines)} lines ({found}); "
-                "close it, or raise field_size_limit if the field is that long"
+                f"the quote opened on line {self.opened} is not closed within {len(self.lines)} lines "
+                f"({found}); close it, or raise field_size_limit if the field is that long"
             )
         return f"{found}; {_TOO_LONG_HINT}"
 
