@@ -3,6 +3,8 @@ bad_quotes=reject a reject per broken record; never a record that swallows the r
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 import spine
 from spine_source_file._source import open_file
@@ -186,3 +188,13 @@ def test_bad_quotes_is_refused_where_it_would_do_nothing(tmp_path, name, text, o
 def test_bad_quotes_applies_to_a_pipe_file_read_quoted(tmp_path):
     path = write(tmp_path / "q.psv", 'a|b\n1|"x"y\n2|z\n')
     assert read(path, quote='"', bad_quotes="reject").rows == [(2, "z")]
+
+
+def test_an_unquoted_field_past_the_csv_limit_is_not_blamed_on_a_closed_quote(tmp_path):
+    long = "x" * (csv.field_size_limit() + 10)
+    path = write(tmp_path / "long.csv", f'id,a,b\n1,"fine\nstill fine",{long}\n')
+    with pytest.raises(spine.SourceError) as caught:
+        read(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}: line 2: field larger than field limit")
+    assert "raise field_size_limit" in message and "quote opened" not in message

@@ -218,9 +218,9 @@ def _quoted_records(
             end = reader.line_num
             record = _Misquoted.of(window[start - first : end - first + 1], start, delimiter, quote)
             if str(exc).startswith("field larger than field limit"):
-                raise file.ref.error(record.too_long(str(exc)), record.opened) from None
+                raise file.ref.error(record.too_long(str(exc)), record.line) from None
             if not reject_bad_quotes:
-                raise file.ref.error(f"{record.reason(str(exc))}; {_QUOTING_HINT}", record.opened) from None
+                raise file.ref.error(f"{record.reason(str(exc))}; {_QUOTING_HINT}", record.line) from None
             rejects.append(spine.Reject(file.ref.path, start, record.text(), record.reason(str(exc))))
             start = end + 1  # the csv module reads on from the next line
         if start == first:
@@ -232,32 +232,38 @@ def _quoted_records(
 
 class _Misquoted(NamedTuple):
     """A record the csv module refused, as far as it read it: its lines, the first on line
-    `start`, and what went wrong with the last quoted field in it (see `_last_quoted_field`)."""
+    `start`, and the quoted field that went wrong in it, if one did."""
 
     lines: list[str]
     start: int
-    opened: int  # the line that field's quote opened on (`start` when no field is quoted)
-    unclosed: bool  # the quote is never closed
+    opened: int | None  # the line that field's quote opened on; None: no quoted field went wrong
+    unclosed: bool  # its quote is never closed
     after: str  # or the text after its closing quote, to the end of that line
     after_line: int  # and that text's line
 
     @classmethod
     def of(cls, lines: list[str], start: int, delimiter: str, quote: str) -> _Misquoted:
         text = "".join(lines)
-        opened, after = _last_quoted_field(text, delimiter, quote)
         ends = list(accumulate(map(len, lines)))  # where each line ends in the text
 
         def line(offset: int) -> int:
             return start + bisect_right(ends, offset)
 
-        return cls(
-            lines,
-            start,
-            start if opened is None else line(opened),
-            opened is not None and after is None,
-            "" if after is None else text[after:].splitlines()[0],
-            start if after is None else line(after),
-        )
+        field = _last_quoted_field(text, delimiter, quote)
+        if field is None:
+            return cls(lines, start, None, False, "", start)
+        opened, closed = field
+        if closed < 0:
+            return cls(lines, start, line(opened), True, "", start)
+        after = text[closed + 1 :]
+        if not after or after[0] in (delimiter, "\r", "\n"):
+            return cls(lines, start, None, False, "", start)  # that field is fine: something else is not
+        return cls(lines, start, line(opened), False, after.splitlines()[0], line(closed + 1))
+
+    @property
+    def line(self) -> int:
+        """The line to name: where the quote that went wrong opened, else where the record starts."""
+        return self.start if self.opened is None else self.opened
 
     @property
     def last(self) -> int:
@@ -274,7 +280,7 @@ class _Misquoted(NamedTuple):
                 f"the quote opened on line {self.opened} is never closed: the record takes the rest of "
                 f"the file, {count} line{'s' if count > 1 else ''} ({self.start}-{self.last})"
             )
-        if self.after:
+        if self.opened is not None:
             on = "" if self.after_line == self.opened else f" (on line {self.after_line})"
             return (
                 f"the quoted field opened on line {self.opened} goes on after its closing quote{on}: "
@@ -292,11 +298,11 @@ class _Misquoted(NamedTuple):
         return f"{found}; {_TOO_LONG_HINT}"
 
 
-def _last_quoted_field(text: str, delimiter: str, quote: str) -> tuple[int | None, int | None]:
-    """In the text of one record: where the last quoted field opened (None: no field is
-    quoted), and where text follows its closing quote (None: none does, or the quote is
-    never closed). A quote inside a quoted field is doubled, as the csv module reads it."""
-    opened: int | None = None
+def _last_quoted_field(text: str, delimiter: str, quote: str) -> tuple[int, int] | None:
+    """In the text of one record, read as the csv module reads it up to where it goes
+    wrong: where the last quoted field's quote opened and where it closed (-1: never);
+    None when no field is quoted. A quote inside a quoted field is doubled."""
+    last = None
     position = 0
     while position < len(text):
         if text[position] != quote:  # an unquoted field, to the next delimiter
@@ -305,17 +311,14 @@ def _last_quoted_field(text: str, delimiter: str, quote: str) -> tuple[int | Non
                 break
             position = found + 1
             continue
-        opened = position
         closing = text.find(quote, position + 1)
         while closing >= 0 and text.startswith(quote, closing + 1):  # a doubled quote
             closing = text.find(quote, closing + 2)
-        if closing < 0:
-            return opened, None
-        position = closing + 1
-        if position < len(text) and text[position] not in (delimiter, "\r", "\n"):
-            return opened, position
-        position += 1
-    return opened, None
+        last = (position, closing)
+        if closing < 0 or text[closing + 1 : closing + 2] not in ("", delimiter, "\r", "\n"):
+            break  # never closed, or text after the closing quote: where the csv module stops
+        position = closing + 2
+    return last
 
 
 def _sniff(ref: FileRef, options: FileOptions) -> str:
