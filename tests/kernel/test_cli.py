@@ -247,7 +247,7 @@ def test_doctor_checks_the_store(spine_cli, tmp_path):
     assert "ok     store: sqlite:///" in healthy.stdout
     broken = spine_cli("doctor", env={"SPINE_STORE_URL": "mysql://me:pa55word-x@db/x"})
     assert broken.returncode == 1
-    assert "error  store: no installed store handles mysql URLs" in broken.stdout
+    assert "error  store: no installed store reads mysql:// URLs" in broken.stdout
     assert "pa55word-x" not in broken.stdout + broken.stderr
 
 

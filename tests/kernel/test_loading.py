@@ -325,7 +325,7 @@ def test_loading_a_location_no_plugin_reads_says_what_to_install_before_any_run(
 
 def test_an_unknown_store_scheme_is_a_config_error(tmp_path):
     kernel = Spine(entry_points=False, environ={})
-    with pytest.raises(ConfigError, match="no installed store handles mysql URLs"):
+    with pytest.raises(ConfigError, match="no installed store reads mysql:// URLs"):
         kernel.run("demo", store="mysql://root:hunter2@db/x")
     with pytest.raises(ConfigError) as caught:
         kernel.run("demo", store="mysql://root:hunter2@db/x")

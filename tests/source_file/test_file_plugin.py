@@ -96,3 +96,37 @@ def test_the_command_lists_the_plugin_and_reports_errors_in_one_line(tmp_path):
         in bad_option.stderr
     )
     assert "Traceback" not in bad_option.stderr
+
+
+def _load(tmp_path, path, *arguments):
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    store = ["--store", f"sqlite:///{tmp_path / 'spine.db'}"]
+    command = [SPINE, "load", str(path), "--table", "t", "--json", *store, *arguments]
+    return subprocess.run(command, capture_output=True, text=True, env=env)
+
+
+def test_spine_load_keeps_zip_codes_as_text_in_a_new_table(tmp_path):
+    data = write(tmp_path / "zips.csv", "zip,city\n02134,Boston\n10001,New York\n94105,San Francisco\n")
+    loaded = _load(tmp_path, data)
+    assert loaded.returncode == 0, loaded.stderr
+    assert json.loads(loaded.stdout)["rows_written"] == 3
+    with sqlite3.connect(tmp_path / "spine.db") as db:
+        assert [row[0] for row in db.execute('SELECT "zip" FROM "t" ORDER BY "city"')] == [
+            "02134",
+            "10001",
+            "94105",
+        ]
+
+
+def test_spine_load_stops_at_an_unclosed_quote_or_rejects_it_when_asked(tmp_path):
+    good = "".join(f"{n},name {n}\n" for n in range(1, 10))
+    data = write(tmp_path / "open.csv", f'id,name\n{good}10,"unclosed\n11,b\n12,c\n')
+    failed = _load(tmp_path, data)
+    assert failed.returncode == 1
+    assert "open.csv: line 11: the quote opened on line 11 is never closed" in failed.stderr
+    assert "Traceback" not in failed.stderr
+    rejected = _load(tmp_path, data, "-o", "bad_quotes=reject", "--max-rejects", "50%")
+    assert rejected.returncode == 0, rejected.stderr
+    result = json.loads(rejected.stdout)
+    assert result["status"] == "partial"
+    assert (result["rows_written"], result["rows_rejected"]) == (9, 1)

@@ -255,6 +255,64 @@ def test_types_are_inferred_from_the_first_1000_records_and_a_later_misfit_is_a_
     assert (reject.position, "X-1002" in reject.raw) == (1002, True)
 
 
+def test_a_column_that_falls_back_to_text_is_a_warning_naming_the_record(server):
+    body = [{"id": n, "qty": n * 10, "zip": z} for n, z in enumerate(["10001", "02134", "94105", "60601"], 1)]
+    body[2]["qty"] = "ten"
+    url = server.route("GET", "/items", lambda request: (200, {}, body))
+    with open_http(url) as source:
+        assert source.warnings() == []  # nothing decided before the schema
+        assert types(source.schema()) == {"id": "integer", "qty": "string", "zip": "string"}
+        found = source.warnings()
+        rows = [row for batch in source.batches() for row in batch.rows]
+    assert [row[1:] for row in rows] == [("10", "10001"), ("20", "02134"), ("ten", "94105"), ("40", "60601")]
+    assert found == [
+        "column qty is read as string: of the 4 values sampled, 1 does not read as an integer "
+        "('ten' on record 3 of page 1); declare the type with the types option (-o types=qty:integer) "
+        "to reject such values instead",
+        "column zip is read as string: of the 4 values sampled, 1 has a leading zero that an integer "
+        "would drop ('02134' on record 2 of page 1); declare the type with the types option "
+        "(-o types=zip:integer) only if they are numbers: the leading zeros are then dropped",
+    ]
+
+
+def test_csv_answers_warn_the_same_way_and_declared_types_do_not(server):
+    text = "day,n\n2026-01-01,1\n2026-01-02,2\n2026-13-01,3\n"
+    url = server.route("GET", "/items", lambda request: (200, CSV, text))
+    with open_http(url) as source:
+        assert types(source.schema()) == {"day": "string", "n": "integer"}
+        (warning,) = source.warnings()
+    assert "1 does not read as a date (YYYY-MM-DD) ('2026-13-01' on record 3 of page 1)" in warning
+    with open_http(url, types="day:date") as source:
+        source.schema()
+        assert source.warnings() == []
+        rejects = [reject for batch in source.batches() for reject in batch.rejects]
+    assert [(reject.position, reject.raw) for reject in rejects] == [(3, "2026-13-01,3")]
+
+
+def test_records_left_out_of_inference_keep_their_place_in_the_warning(server):
+    text = "id,name\n1,a\n2,b,extra\n3,c\nx,d\n5,e\n6,f\n"  # record 2 is one field too long
+    url = server.route("GET", "/items", lambda request: (200, CSV, text))
+    with open_http(url) as source:
+        source.schema()
+        (warning,) = source.warnings()
+    assert "of the 5 values sampled, 1 does not read as an integer ('x' on record 4 of page 1)" in warning
+
+
+def test_a_later_value_an_inferred_number_would_change_is_a_reject(server):
+    pages = [
+        [{"id": 1, "zip": "10001"}, {"id": 2, "zip": "94105"}],
+        [{"id": 3, "zip": "02134"}, {"id": 4, "zip": 60601}],
+    ]
+    result = read(linked_pages(server, "/items", pages))
+    assert types(result.schema) == {"id": "integer", "zip": "integer"}
+    assert result.rows == [(1, 10001), (2, 94105), (4, 60601)]
+    (reject,) = result.rejects
+    assert (reject.origin[-6:], reject.position) == ("page 2", 1)
+    assert reject.reason.startswith(
+        "column zip: expected an integer, got '02134', whose leading zero it would drop"
+    )
+
+
 def test_later_csv_pages_may_repeat_the_header_or_leave_it_out(server):
     pages = ["id,name\n1,item 1\n", "id,name\n2,item 2\n", "3,item 3\n"]
     url = server.route("GET", "/items", _csv_pages(server, pages))

@@ -1,4 +1,5 @@
-"""Schemas: column names and logical types, and the conversions from text every text source needs.
+"""Schemas: column names and logical types, the conversions from text every text source
+needs, and the inference of a column's type from sampled text (`infer_column`).
 
 Logical types and the Python values that carry them:
 
@@ -16,12 +17,13 @@ For every type but string, an empty text field is NULL (None).
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._errors import ConfigError
 
@@ -200,6 +202,19 @@ _EXPECTED = {
 }
 
 
+# Numbers that int() and Decimal() read only by changing them: a significant leading zero
+# (007, -012, 02134; not 0, 0.5, -0.25), an underscore (1_000), non-ASCII digits.
+# An inferred type must not read them (see infer_column and text_rows).
+_NUMBERS = frozenset({"integer", "decimal"})
+_LEADING_ZERO = re.compile(r"\s*[+-]?0\d")
+_LEADING_ZERO_IN_LINES = re.compile(r"\n[\s+-]*0\d")  # the same in "\n"-joined texts, or more
+
+
+def _as_written(text: str) -> bool:
+    """Whether a number reads as written: no value is changed by reading it."""
+    return text.isascii() and "_" not in text and not _LEADING_ZERO.match(text)
+
+
 def text_parser(field: Field) -> Callable[[str], Any]:
     """A function turning one text field into the field's value.
 
@@ -237,7 +252,9 @@ Rows = list[tuple[Any, ...]]
 Failures = dict[int, tuple[int, str]]  # record number -> (column number, reason)
 
 
-def text_rows(schema: Schema) -> Callable[[Sequence[Sequence[str | None]]], tuple[Rows, Failures]]:
+def text_rows(
+    schema: Schema, inferred: Collection[str] = ()
+) -> Callable[[Sequence[Sequence[str | None]]], tuple[Rows, Failures]]:
     """A function turning records of text, given column by column (one sequence of
     values per field, None for a missing value, which stays None), into typed rows,
     and saying which records failed.
@@ -246,12 +263,19 @@ def text_rows(schema: Schema) -> Callable[[Sequence[Sequence[str | None]]], tupl
     column that did and why (as `text_parser` words it); the caller drops those rows.
     Each column is first parsed whole at C speed; only a column holding a bad, blank
     or missing value is gone over value by value.
+
+    `inferred` names the columns whose type the source inferred rather than was told:
+    there, a number that would read only by changing (``02134`` as an integer drops
+    its leading zero; see `infer_column`) fails instead, as the sampled rows would have
+    made the column string. A declared type reads it: the user chose.
     """
-    typed = [
-        (index, text_parser(field), _whole_column_parser(field))
-        for index, field in enumerate(schema.fields)
-        if field.type != "string" or field.length is not None
-    ]
+    typed = []
+    for index, field in enumerate(schema.fields):
+        if field.type != "string" or field.length is not None:
+            parse, parse_all = text_parser(field), _whole_column_parser(field)
+            if field.type in _NUMBERS and field.name in inferred:
+                parse, parse_all = _unchanged(field, parse, parse_all)
+            typed.append((index, parse, parse_all))
 
     def convert(columns: Sequence[Sequence[str | None]]) -> tuple[Rows, Failures]:
         if not columns or not columns[0]:
@@ -266,6 +290,35 @@ def text_rows(schema: Schema) -> Callable[[Sequence[Sequence[str | None]]], tupl
         return list(zip(*values, strict=True)), failures
 
     return convert
+
+
+def _unchanged(
+    field: Field, parse: Callable[[str], Any], parse_all: Callable[[Sequence[Any]], Sequence[Any]]
+) -> tuple[Callable[[str], Any], Callable[[Sequence[Any]], Sequence[Any]]]:
+    """`parse` and `parse_all` refusing the numbers they would read only by changing them."""
+    expected = _EXPECTED[field.type]
+    declare = (
+        "the type was inferred from the first rows: declare it with the types option "
+        f"(-o types={field.name}:string keeps such values)"
+    )
+
+    def one(text: str) -> Any:
+        if not _as_written(text) and text.strip():
+            change = (
+                "whose leading zero it would drop" if _LEADING_ZERO.match(text) else "which it would change"
+            )
+            raise ValueError(
+                f"column {field.name}: expected {expected}, got {text[:80]!r}, {change}; {declare}"
+            )
+        return parse(text)
+
+    def whole(texts: Sequence[Any]) -> Sequence[Any]:
+        joined = "\n" + "\n".join(texts)  # at C speed; a missing value (None) raises TypeError
+        if not joined.isascii() or "_" in joined or _LEADING_ZERO_IN_LINES.search(joined):
+            raise ValueError("a number that would change")
+        return parse_all(texts)
+
+    return one, whole
 
 
 def _one_by_one(
@@ -317,24 +370,135 @@ def _whole_column_parser(field: Field) -> Callable[[Sequence[Any]], Sequence[Any
     return lambda texts: list(map(parse, texts))
 
 
+# -- inference -----------------------------------------------------------------------
+
+_CANDIDATES = ("boolean", "integer", "decimal", "date", "timestamp")  # narrowest first
+# Widenings that lose nothing: a column of integers and decimals is decimal, of dates
+# and timestamps timestamp, and no warning is due.
+_NATURAL = frozenset({("integer", "decimal"), ("date", "timestamp")})
+WARN_SHARE = 2 / 3  # the share of the samples a type must read for its fallback to be warned about
+
+
+class Inference(NamedTuple):
+    """What `infer_column` decided: the column's type, and the warning to give when it
+    fell back to a wider type than most of the samples have (None otherwise)."""
+
+    type: str
+    warning: str | None = None
+
+
+class _Tally(NamedTuple):
+    type: str
+    misfits: list[tuple[str, int]]  # (text, position) of each sample the type does not read
+
+
 def infer_type(samples: Iterable[str]) -> str:
-    """The narrowest logical type that reads every non-empty sample; string when none does."""
-    candidates = ["boolean", "integer", "decimal", "date", "timestamp"]
-    seen_any = False
-    for text in samples:
-        if text == "" or text.isspace():
+    """The narrowest logical type that reads every non-empty sample; string when none does.
+
+    See `infer_column` for the rules; this is its type without the warning.
+    """
+    return _infer([(text, 0) for text in samples if text.strip()])[0]
+
+
+def infer_column(
+    name: str, samples: Iterable[tuple[str | None, int]], where: Callable[[int], str] = "line {}".format
+) -> Inference:
+    """The type of column `name` from its sampled values, each given with its position
+    (``(text, line)``; a None or blank text is a missing value and is skipped), and
+    the warning to give when the type is a fallback the user should know about.
+
+    The type is the narrowest of boolean, integer, decimal, date, timestamp that reads
+    every sample, else string. Nothing is read in a way that changes it: a number with
+    a significant leading zero (``02134``, ``007``, ``-012``; not ``0`` or ``0.5``), with
+    an underscore (``1_000``) or with non-ASCII digits is not an integer or a decimal;
+    a column is boolean only when a sample is a word (``true``, ``no``, ...): ``0``
+    and ``1`` alone are numbers far more often.
+
+    A fallback is warned about when a narrower type reads at least two thirds
+    (`WARN_SHARE`) of the samples but not all of them: integers with one ``ten``, dates
+    with ``2026-13-01``, booleans with ``maybe``, zip codes some of which have a leading
+    zero. The warning names the column, says how many samples that type did not read,
+    quotes the first with its position (`where` words a position: ``line 7`` by
+    default; an HTTP source says ``record 7 of page 1``) and says how to declare the type.
+    A mostly-text column with a few numbers in it is not warned about, nor are the
+    widenings that lose nothing: integers with decimals read as decimal, dates with
+    timestamps as timestamp.
+    """
+    present = [(text, position) for text, position in samples if text is not None and text.strip()]
+    chosen, closest = _infer(present)
+    if closest is None or (closest.type, chosen) in _NATURAL:
+        return Inference(chosen)
+    return Inference(chosen, _fallback_warning(name, chosen, closest, len(present), where))
+
+
+def _infer(present: list[tuple[str, int]]) -> tuple[str, _Tally | None]:
+    """The type of non-empty samples, and the narrower type that read the most of them
+    when that is at least `WARN_SHARE` of them (None when there is none)."""
+    if not present:
+        return "string", None
+    allowed = len(present) - math.ceil(len(present) * WARN_SHARE)  # misfits a warned-about type may have
+    closest: _Tally | None = None
+    for candidate in _CANDIDATES:
+        tally = _tally(candidate, present, allowed)
+        if tally is None:
             continue
-        seen_any = True
-        survivors = []
-        for candidate in candidates:
-            try:
-                _PARSERS[candidate](text)
-            except (ValueError, TypeError, OverflowError):
-                continue
-            if candidate == "boolean" and text.strip() in ("0", "1"):
-                continue  # 0/1 columns are far more often numbers
-            survivors.append(candidate)
-        candidates = survivors
-        if not candidates:
-            return "string"
-    return candidates[0] if seen_any and candidates else "string"
+        if not tally.misfits:
+            return candidate, closest
+        if closest is None or len(tally.misfits) < len(closest.misfits):
+            closest = tally
+    return "string", closest
+
+
+def _tally(candidate: str, present: list[tuple[str, int]], allowed: int) -> _Tally | None:
+    """The samples `candidate` does not read; None when there are more than `allowed`, or
+    when the candidate is boolean and reads only 0 and 1 (numbers, most likely)."""
+    parse = _PARSERS[candidate]
+    number = candidate in _NUMBERS
+    words = candidate != "boolean"  # for boolean: whether a sample read is a word, not 0 or 1
+    misfits: list[tuple[str, int]] = []
+    for sample in present:
+        text = sample[0]
+        try:
+            if number and not _as_written(text):
+                raise ValueError("a number only once changed")
+            parse(text)
+        except (ValueError, TypeError, OverflowError):
+            misfits.append(sample)
+            if len(misfits) > allowed:
+                return None
+        else:
+            words = words or text.strip() not in ("0", "1")
+    return _Tally(candidate, misfits) if words else None
+
+
+def _fallback_warning(
+    name: str, chosen: str, closest: _Tally, sampled: int, where: Callable[[int], str]
+) -> str:
+    wanted, expected = closest.type, _EXPECTED[closest.type]
+    zero_led: list[tuple[str, int]] = []  # numbers that would lose their leading zero
+    others: list[tuple[str, int]] = []
+    for misfit in closest.misfits:
+        (zero_led if wanted in _NUMBERS and _LEADING_ZERO.match(misfit[0]) else others).append(misfit)
+    found = []
+    if others:
+        verb = "does not read" if len(others) == 1 else "do not read"
+        found.append(f"{len(others)} {verb} as {expected} ({_first(others, where)})")
+    if zero_led:
+        verb = "has" if len(zero_led) == 1 else "have"
+        found.append(
+            f"{len(zero_led)} {verb} a leading zero that {expected} would drop ({_first(zero_led, where)})"
+        )
+    declare = f"declare the type with the types option (-o types={name}:{wanted})"
+    advice = (
+        f"{declare} to reject such values instead"
+        if others
+        else f"{declare} only if they are numbers: the leading zeros are then dropped"
+    )
+    return (
+        f"column {name} is read as {chosen}: of the {sampled} values sampled, {' and '.join(found)}; {advice}"
+    )
+
+
+def _first(misfits: list[tuple[str, int]], where: Callable[[int], str]) -> str:
+    text, position = misfits[0]
+    return f"{'' if len(misfits) == 1 else 'the first: '}{text[:80]!r} on {where(position)}"

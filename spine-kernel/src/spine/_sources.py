@@ -77,21 +77,27 @@ class Source(ABC):
         """Where the data comes from, for messages and run records (no secrets)."""
         return type(self).__name__
 
+    def warnings(self) -> list[str]:
+        """What the source decided on its own that the user should know (a column read
+        as string because a few of its values were not numbers, ...), each a sentence
+        naming the column and where; available once `schema` has been called.
+
+        The kernel logs each one as a warning and records it with the run. Text sources
+        word their inference warnings with `spine.infer_column`, so that every source
+        says them the same way.
+        """
+        return []
+
+    def progress(self) -> float | None:
+        """How far through its input the source has read, from 0.0 to 1.0, or None when
+        it cannot tell (the default). The kernel asks after each batch, for the progress
+        line: it must be cheap (no I/O of its own beyond, say, a file position)."""
+        return None
+
     def secrets(self) -> Iterable[str]:
         """Values this source was given that must never be shown (tokens, passwords):
         the kernel that opens it masks them in everything it logs, records or returns."""
         return ()
-
-    def warnings(self) -> list[str]:
-        """What the source decided on its own that the user should know (a column read as
-        text because some of its values are not numbers); the kernel logs each one as a
-        warning and records it with the run. Complete once `schema` has been called."""
-        return []
-
-    def progress(self) -> float | None:
-        """How far through its input the source has read, from 0.0 to 1.0, when it can
-        tell (a file's bytes read against its size); None when it cannot."""
-        return None
 
     def state_key(self) -> str | None:
         """The name under which this source keeps a value between loads (a cursor, a

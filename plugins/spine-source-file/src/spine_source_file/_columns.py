@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import spine
 
@@ -20,19 +21,31 @@ def same_column(text: str, name: str) -> bool:
     return text == name or spine.normalize_identifier(text) == spine.normalize_identifier(name)
 
 
+class Typed(NamedTuple):
+    """The schema of a file, and what inferring its types did."""
+
+    schema: spine.Schema
+    inferred: list[str]  # the columns whose type was inferred (see spine.text_rows)
+    warnings: list[str]  # what inferring them found worth telling
+
+
 def build_schema(
     columns: Sequence[Column],
     types: Mapping[str, str] | None,
     samples: Sequence[Sequence[str | None]],
+    lines: Sequence[int],
     preferred: Mapping[str, str] | None = None,
-) -> spine.Schema:
+) -> Typed:
     """Fields in column order. Each column's type is, first found: from `types` (the
     option), declared with the column, `preferred` (by lower-case name: the types of the
-    table a load goes into), or inferred from `samples` (for each column, a list of its
-    first values; missing values, None, are skipped).
+    table a load goes into), or inferred by `spine.infer_column` from `samples` (for
+    each column, a list of its first values; missing values, None, are skipped), the
+    value of record i being on line `lines[i]`.
     """
     pending = dict(types or {})
     fields: list[spine.Field] = []
+    inferred: list[str] = []
+    warnings: list[str] = []
     for index, column in enumerate(columns):
         type_name = pending.pop(spine.normalize_identifier(column.name), None)
         if type_name is not None:  # keeping what else was declared (precision, length, ...)
@@ -42,8 +55,11 @@ def build_schema(
         elif preferred and column.name.lower() in preferred:
             field = spine.Field(column.name, preferred[column.name.lower()])
         else:
-            values = (value for value in samples[index] if value is not None)
-            field = spine.Field(column.name, spine.infer_type(values))
+            inference = spine.infer_column(column.name, zip(samples[index], lines, strict=True))
+            field = spine.Field(column.name, inference.type)
+            inferred.append(column.name)
+            if inference.warning:
+                warnings.append(inference.warning)
         fields.append(field)
     if pending:
         raise spine.ConfigError(
@@ -51,7 +67,7 @@ def build_schema(
             f"the columns are {', '.join(column.name for column in columns)}",
             context={"option": "types"},
         )
-    return spine.Schema(tuple(fields))
+    return Typed(spine.Schema(tuple(fields)), inferred, warnings)
 
 
 def failure_labels(columns: Sequence[Column]) -> list[str]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from itertools import chain, islice, repeat
+from itertools import accumulate, chain, islice, repeat
 from typing import NamedTuple
 
 import spine
@@ -20,14 +21,20 @@ _SNIFF_LINES = 50
 _CANDIDATES = ",\t|;"
 _QUOTED_BLOCK = 250  # records per block when parsing quoted text
 _TOO_LONG_HINT = "raise field_size_limit if that is expected (an unclosed quote also makes a field run on)"
+_QUOTING_HINT = (
+    'a quote inside a quoted field is written twice (""); fix the file, read the fields as they are '
+    "with -o quote=none, or reject such records with -o bad_quotes=reject"
+)
 
 
 class _Records(NamedTuple):
-    """Records parsed by the csv module, as lists of values, with where each starts and its text."""
+    """Records parsed by the csv module, as lists of values, with where each starts and its
+    text, and the records of that stretch whose quoting is broken (with bad_quotes=reject)."""
 
     records: list[list[str]]
     starts: Sequence[int]
     texts: Sequence[str]
+    rejects: Sequence[spine.Reject] = ()
 
     def values(self) -> Sequence[Sequence[str]]:
         return self.records
@@ -36,10 +43,10 @@ class _Records(NamedTuple):
         return self.records[0]
 
     def rest(self) -> _Records:
-        return _Records(self.records[1:], self.starts[1:], self.texts[1:])
+        return _Records(self.records[1:], self.starts[1:], self.texts[1:], self.rejects)
 
     def block(self, width: int, origin: str) -> Block:
-        return columnar(self.records, self.starts, self.texts, width, origin)
+        return columnar(self.records, self.starts, self.texts, width, origin, self.rejects)
 
 
 class _Lines(NamedTuple):
@@ -48,6 +55,7 @@ class _Lines(NamedTuple):
     texts: Sequence[str]
     starts: Sequence[int]
     delimiter: str
+    rejects: Sequence[spine.Reject] = ()  # none: without quotes, any line is a record
 
     def values(self) -> Sequence[Sequence[str]]:
         return [text.split(self.delimiter) for text in self.texts]
@@ -81,6 +89,12 @@ class DelimitedSource(TextSource):
                 f"file source options: the quote and the delimiter are both {self.quote!r}",
                 context={"option": "quote"},
             )
+        if self.quote is None and "bad_quotes" in options.given:
+            raise spine.ConfigError(
+                "file source option 'bad_quotes' does not apply: this file is read unquoted "
+                "(pipe-delimited files are, unless quote is set; quote=none is)",
+                context={"option": "bad_quotes"},
+            )
 
     def _details(self) -> list[str]:
         quoting = f"quote {self.quote!r}" if self.quote else "unquoted"
@@ -88,14 +102,26 @@ class DelimitedSource(TextSource):
 
     def _read(self, file: TextFile) -> tuple[Sequence[Column], Iterator[Block]]:
         chunks = self._checking_field_size(self._tokenize(file))
-        first = next((chunk for chunk in chunks if chunk.starts), None)
-        if first is None:
+        ahead: list[_Records | _Lines] = []  # chunks before the first record: rejected records at most
+        for first in chunks:
+            rejected = first.rejects and (
+                not first.starts or (first.rejects[0].position or 0) < first.starts[0]
+            )
+            if rejected and self.options.header:
+                raise self.ref.error(f"the header cannot be read: {first.rejects[0].reason}", 1)
+            if first.starts:
+                break
+            ahead.append(first)
+        else:
+            bad = [reject for chunk in ahead for reject in chunk.rejects]
+            if bad:
+                raise self.ref.error(f"no record can be read: {bad[0].reason}", bad[0].position)
             raise self.ref.error("no records, only blank lines" if file.lines_read else "the file is empty")
         declared = self.options.columns
         values = first.first_values()
         if not self.options.header:
             columns = declared or [Column(f"column_{n}", None) for n in range(1, len(values) + 1)]
-            return columns, self._blocks(columns, chain([first], chunks))
+            return columns, self._blocks(columns, chain(ahead, [first], chunks))
         if declared is None:
             columns = columns_from_text(values)
         elif len(values) != len(declared) or not all(map(same_column, values, [c.name for c in declared])):
@@ -107,7 +133,7 @@ class DelimitedSource(TextSource):
             )
         else:
             columns = [column._replace(label=text) for column, text in zip(declared, values, strict=True)]
-        return columns, self._blocks(columns, chain([first.rest()], chunks))
+        return columns, self._blocks(columns, chain(ahead, [first.rest()], chunks))
 
     def _blocks(self, columns: Sequence[Column], chunks: Iterator[_Records | _Lines]) -> Iterator[Block]:
         width, origin = len(columns), self.ref.path
@@ -119,7 +145,7 @@ class DelimitedSource(TextSource):
         # The csv module's field limit is process-wide: raise it to ours when lower, never
         # lower it; `_checking_field_size` applies this source's own limit exactly.
         csv.field_size_limit(max(csv.field_size_limit(), self.options.field_size_limit))
-        return _quoted_records(file, self.delimiter, self.quote)
+        return _quoted_records(file, self.delimiter, self.quote, self.options.bad_quotes == "reject")
 
     def _checking_field_size(self, chunks: Iterator[_Records | _Lines]) -> Iterator[_Records | _Lines]:
         limit = self.options.field_size_limit
@@ -150,11 +176,16 @@ def _unquoted_lines(file: TextFile, delimiter: str) -> Iterator[_Lines]:
         yield _Lines(texts, starts, delimiter)
 
 
-def _quoted_records(file: TextFile, delimiter: str, quote: str) -> Iterator[_Records]:
+def _quoted_records(
+    file: TextFile, delimiter: str, quote: str, reject_bad_quotes: bool
+) -> Iterator[_Records]:
     """Records parsed by the csv module; a quoted field may hold delimiters and line breaks.
 
     The reader's ``line_num`` tells on which line each record ends; the lines it has
     consumed since the last block are kept so that every record keeps its own text.
+    The reader is strict: a quote never closed, or text after a closing quote, which it
+    would otherwise take into the field, is a `SourceError` naming the line the quote
+    opened on, or with `reject_bad_quotes` a reject, reading going on at the next line.
     """
     window: list[str] = []  # lines from `first` on: the current block's and a record still open
 
@@ -163,12 +194,13 @@ def _quoted_records(file: TextFile, delimiter: str, quote: str) -> Iterator[_Rec
             window.extend(chunk)
             yield chunk
 
-    reader = csv.reader(chain.from_iterable(lines()), delimiter=delimiter, quotechar=quote)
+    reader = csv.reader(chain.from_iterable(lines()), delimiter=delimiter, quotechar=quote, strict=True)
     first = start = 1  # the line number of window[0], and of the next record
     while True:
         records: list[list[str]] = []
         starts: list[int] = []
         texts: list[str] = []
+        rejects: list[spine.Reject] = []
         try:
             for values in islice(reader, _QUOTED_BLOCK):
                 end = reader.line_num
@@ -182,13 +214,111 @@ def _quoted_records(file: TextFile, delimiter: str, quote: str) -> Iterator[_Rec
                     starts.append(start)
                     texts.append(text.rstrip("\r\n"))
                 start = end + 1
-        except csv.Error as exc:  # in practice only "field larger than field limit"
-            raise file.ref.error(f"{exc}; {_TOO_LONG_HINT}", start) from None
+        except csv.Error as exc:
+            end = reader.line_num
+            record = _Misquoted.of(window[start - first : end - first + 1], start, delimiter, quote)
+            if str(exc).startswith("field larger than field limit"):
+                raise file.ref.error(record.too_long(str(exc)), record.line) from None
+            if not reject_bad_quotes:
+                raise file.ref.error(f"{record.reason(str(exc))}; {_QUOTING_HINT}", record.line) from None
+            rejects.append(spine.Reject(file.ref.path, start, record.text(), record.reason(str(exc))))
+            start = end + 1  # the csv module reads on from the next line
         if start == first:
             return
-        yield _Records(records, starts, texts)
+        yield _Records(records, starts, texts, rejects)
         del window[: start - first]
         first = start
+
+
+class _Misquoted(NamedTuple):
+    """A record the csv module refused, as far as it read it: its lines, the first on line
+    `start`, and the quoted field that went wrong in it, if one did."""
+
+    lines: list[str]
+    start: int
+    opened: int | None  # the line that field's quote opened on; None: no quoted field went wrong
+    unclosed: bool  # its quote is never closed
+    after: str  # or the text after its closing quote, to the end of that line
+    after_line: int  # and that text's line
+
+    @classmethod
+    def of(cls, lines: list[str], start: int, delimiter: str, quote: str) -> _Misquoted:
+        text = "".join(lines)
+        ends = list(accumulate(map(len, lines)))  # where each line ends in the text
+
+        def line(offset: int) -> int:
+            return start + bisect_right(ends, offset)
+
+        field = _last_quoted_field(text, delimiter, quote)
+        if field is None:
+            return cls(lines, start, None, False, "", start)
+        opened, closed = field
+        if closed < 0:
+            return cls(lines, start, line(opened), True, "", start)
+        after = text[closed + 1 :]
+        if not after or after[0] in (delimiter, "\r", "\n"):
+            return cls(lines, start, None, False, "", start)  # that field is fine: something else is not
+        return cls(lines, start, line(opened), False, after.splitlines()[0], line(closed + 1))
+
+    @property
+    def line(self) -> int:
+        """The line to name: where the quote that went wrong opened, else where the record starts."""
+        return self.start if self.opened is None else self.opened
+
+    @property
+    def last(self) -> int:
+        return self.start + len(self.lines) - 1
+
+    def text(self) -> str:
+        return "".join(self.lines).rstrip("\r\n")
+
+    def reason(self, found: str) -> str:
+        """What went wrong (`found`: what the csv module said), naming the line the quote opened on."""
+        if self.unclosed:
+            count = len(self.lines)
+            return (
+                f"the quote opened on line {self.opened} is never closed: the record takes the rest of "
+                f"the file, {count} line{'s' if count > 1 else ''} ({self.start}-{self.last})"
+            )
+        if self.opened is not None:
+            on = "" if self.after_line == self.opened else f" (on line {self.after_line})"
+            return (
+                f"the quoted field opened on line {self.opened} goes on after its closing quote{on}: "
+                f"{self.after[:40]!r}"
+            )
+        return f"the quoting of this record is broken ({found})"
+
+    def too_long(self, found: str) -> str:
+        """The csv module's field limit reached: by an unclosed quote, most likely, when one is open."""
+        if self.unclosed:
+            return (
+                f"the quote opened on line {self.opened} is not closed within {len(self.lines)} lines "
+                f"({found}); close it, or raise field_size_limit if the field is that long"
+            )
+        return f"{found}; {_TOO_LONG_HINT}"
+
+
+def _last_quoted_field(text: str, delimiter: str, quote: str) -> tuple[int, int] | None:
+    """In the text of one record, read as the csv module reads it up to where it goes
+    wrong: where the last quoted field's quote opened and where it closed (-1: never);
+    None when no field is quoted. A quote inside a quoted field is doubled."""
+    last = None
+    position = 0
+    while position < len(text):
+        if text[position] != quote:  # an unquoted field, to the next delimiter
+            found = text.find(delimiter, position)
+            if found < 0:
+                break
+            position = found + 1
+            continue
+        closing = text.find(quote, position + 1)
+        while closing >= 0 and text.startswith(quote, closing + 1):  # a doubled quote
+            closing = text.find(quote, closing + 2)
+        last = (position, closing)
+        if closing < 0 or text[closing + 1 : closing + 2] not in ("", delimiter, "\r", "\n"):
+            break  # never closed, or text after the closing quote: where the csv module stops
+        position = closing + 2
+    return last
 
 
 def _sniff(ref: FileRef, options: FileOptions) -> str:

@@ -11,6 +11,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
@@ -125,7 +126,12 @@ class TextFile:
         self._encoding = encoding
         self._decoding = decoding
         with self._reading():
-            self._stream = io.TextIOWrapper(ref.open_binary(), encoding=decoding, newline="")
+            binary = ref.open_binary()
+            self._stream = io.TextIOWrapper(binary, encoding=decoding, newline="")
+        # The bytes on disk, for progress: a GzipFile reads the compressed file it keeps as fileobj.
+        self._disk = cast(io.BufferedReader, binary.fileobj if isinstance(binary, gzip.GzipFile) else binary)
+        self._size = max(os.fstat(self._disk.fileno()).st_size, 1)
+        self._progress = 0.0
 
     def line_chunks(self) -> Iterator[list[str]]:
         """Lists of whole lines, each line with its ending, until the end of the file."""
@@ -143,8 +149,17 @@ class TextFile:
         self.lines_read += text.count("\n")
         return text
 
+    def progress(self) -> float:
+        """How far through the file's bytes (the compressed ones for gzip) reading has
+        gone, 0.0 to 1.0: one position look-up, no read. After `close`, the last one."""
+        if not self._stream.closed:
+            self._progress = min(self._disk.tell() / self._size, 1.0)
+        return self._progress
+
     def close(self) -> None:
-        self._stream.close()
+        if not self._stream.closed:
+            self.progress()
+            self._stream.close()
 
     @contextmanager
     def _reading(self) -> Iterator[None]:

@@ -47,6 +47,7 @@ class FileOptions:
     types: Mapping[str, str] | None = None
     infer_rows: int = DEFAULT_INFER_ROWS
     field_size_limit: int = DEFAULT_FIELD_SIZE_LIMIT
+    bad_quotes: str = "fail"  # or "reject": a record whose quoting is broken is a reject, not an error
 
     def quote_for(self, delimiter: str) -> str | None:
         """The quote character: as given, else none for pipe-delimited files (unquoted by
@@ -65,12 +66,6 @@ def _error(option: str, expected: str, value: object) -> spine.ConfigError:
     return spine.ConfigError(
         f"file source option {option!r}: expected {expected}, got {value!r}", context={"option": option}
     )
-
-
-def _format(value: object) -> str:
-    if isinstance(value, str) and value.strip().lower() in FORMATS:
-        return value.strip().lower()
-    raise _error("format", f"one of {', '.join(FORMATS)}", value)
 
 
 def _delimiter(value: object) -> str:
@@ -107,6 +102,15 @@ def _boolean(option: str) -> Callable[[object], bool]:
         if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
             return value.strip().lower() in _TRUE
         raise _error(option, "true or false", value)
+
+    return parse
+
+
+def _choice(option: str, choices: tuple[str, ...]) -> Callable[[object], str]:
+    def parse(value: object) -> str:
+        if isinstance(value, str) and value.strip().lower() in choices:
+            return value.strip().lower()
+        raise _error(option, f"one of {', '.join(choices)}", value)
 
     return parse
 
@@ -176,7 +180,7 @@ def _refuse_duplicates(option: str, names: list[str]) -> None:
 
 
 _PARSERS: dict[str, Callable[[object], Any]] = {
-    "format": _format,
+    "format": _choice("format", FORMATS),
     "delimiter": _delimiter,
     "quote": _quote,
     "encoding": _encoding,
@@ -185,6 +189,7 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "types": _types,
     "infer_rows": _whole_number("infer_rows", 0),
     "field_size_limit": _whole_number("field_size_limit", 1),
+    "bad_quotes": _choice("bad_quotes", ("fail", "reject")),
 }
 OPTIONS = tuple(sorted(_PARSERS))
 

@@ -58,6 +58,8 @@ class ParquetSource(spine.Source):
             raise
         self._schema = spine.Schema(tuple(field for field, _ in typed))
         self._columns = [column for _, column in typed]
+        self._total = self._file.metadata.num_rows
+        self._done = 0  # rows yielded by the current reading
 
     def schema(self) -> spine.Schema:
         return self._schema
@@ -68,17 +70,21 @@ class ParquetSource(spine.Source):
     def describe(self) -> str:
         return f"{self.ref.path} (parquet)"
 
+    def progress(self) -> float:
+        """The share of the file's rows yielded (the footer counts them)."""
+        return self._done / self._total if self._total else 1.0
+
     def close(self) -> None:
         self._file.close()
 
     def _batches(self, batch_size: int) -> Iterator[spine.Batch]:
-        row = 1
+        self._done = 0
         with self._arrow_errors():
             for found in self._file.iter_batches(batch_size=batch_size, columns=self._read):
                 values = [column(array) for column, array in zip(self._columns, found.columns, strict=True)]
                 rows = list(zip(*values, strict=True))
-                yield spine.Batch(rows, list(range(row, row + len(rows))), self.ref.path)
-                row += len(rows)
+                row, self._done = self._done + 1, self._done + len(rows)
+                yield spine.Batch(rows, list(range(row, self._done + 1)), self.ref.path)
 
     def _find(self, names: list[str], wanted: str) -> int:
         for index, name in enumerate(names):

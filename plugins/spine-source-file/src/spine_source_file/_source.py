@@ -14,7 +14,7 @@ from ._parquet import ParquetSource
 
 _TEXT = frozenset({"format", "encoding", "columns", "types", "infer_rows"})
 _APPLIES = {
-    "delimited": _TEXT | {"header", "delimiter", "quote", "field_size_limit"},
+    "delimited": _TEXT | {"header", "delimiter", "quote", "field_size_limit", "bad_quotes"},
     "json": _TEXT,
     "parquet": frozenset({"format", "columns"}),
 }

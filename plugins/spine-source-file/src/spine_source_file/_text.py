@@ -11,7 +11,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 
 import spine
 
-from ._columns import build_schema, failure_labels
+from ._columns import Typed, build_schema, failure_labels
 from ._files import FileRef, TextFile
 from ._options import Column, FileOptions, check_batch_size
 
@@ -78,7 +78,7 @@ def first_blocks(blocks: Iterator[_Stretch], records: int) -> list[_Stretch]:
 class _Opened(NamedTuple):
     file: TextFile
     columns: Sequence[Column]
-    schema: spine.Schema
+    typed: Typed
     blocks: Iterator[Block]
 
 
@@ -94,6 +94,7 @@ class TextSource(spine.Source):
         self._pending: _Opened | None = None  # opened by schema(), read by the first batches()
         self._files: list[TextFile] = []
         self._preferred: Mapping[str, str] = {}
+        self._warnings: list[str] = []
 
     @abstractmethod
     def _read(self, file: TextFile) -> tuple[Sequence[Column], Iterator[Block]]:
@@ -105,14 +106,23 @@ class TextSource(spine.Source):
     def schema(self) -> spine.Schema:
         if self._schema is None:
             self._pending = self._open()
-            self._schema = self._pending.schema
+            self._schema = self._pending.typed.schema
+            self._warnings = self._pending.typed.warnings
         return self._schema
+
+    def warnings(self) -> list[str]:
+        return list(self._warnings)
 
     def batches(self, batch_size: int = spine.DEFAULT_BATCH_SIZE) -> Iterator[spine.Batch]:
         return self._batches(check_batch_size(batch_size))
 
     def describe(self) -> str:
         return f"{self.ref.path} ({', '.join(self._details())})"
+
+    def progress(self) -> float:
+        """The share of the file's bytes read (compressed bytes for gzip), counting the
+        rows read ahead to infer the schema; 0.0 before anything is read."""
+        return self._files[-1].progress() if self._files else 0.0
 
     def _details(self) -> list[str]:
         return [self.format_name, *(["gzip"] if self.ref.gzipped else [])]
@@ -133,18 +143,19 @@ class TextSource(spine.Source):
                 list(islice(chain.from_iterable(block.columns[index] for block in sample), count))
                 for index in range(len(columns))
             ]
-            schema = build_schema(columns, self.options.types, samples, self._preferred)
+            lines = list(islice(chain.from_iterable(block.starts for block in sample), count))
+            typed = build_schema(columns, self.options.types, samples, lines, self._preferred)
         except BaseException:
             file.close()
             raise
-        return _Opened(file, columns, schema, chain(sample, blocks))
+        return _Opened(file, columns, typed, chain(sample, blocks))
 
     def _batches(self, batch_size: int) -> Iterator[spine.Batch]:
         opened, self._pending = self._pending or self._open(), None
         # The hot loop works a block of records at a time and converts column by column
         # (see spine.text_rows): no per-record Python work on the usual, clean path.
         origin = self.ref.path
-        convert = spine.text_rows(opened.schema)
+        convert = spine.text_rows(opened.typed.schema, opened.typed.inferred)
         labels = failure_labels(opened.columns)
         rows: list[tuple[Any, ...]] = []
         positions: list[int] = []

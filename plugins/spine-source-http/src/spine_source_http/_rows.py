@@ -17,6 +17,7 @@ import spine
 from ._records import Records
 
 INFER_ROWS = 1000  # the records of the first page that undeclared columns' types are inferred from
+_ON_THE_FIRST_PAGE = "record {} of page 1".format  # where an inferred type's first misfit is, as rejects say
 _NATIVE: dict[str, type] = {"string": str, "integer": int, "decimal": Decimal, "boolean": bool}
 _BIGINT = (-(2**63), 2**63 - 1)
 _NONE = type(None)
@@ -64,17 +65,21 @@ class RowMaker:
         fits = self._fits(first)[:INFER_ROWS]
         fitting = _pick(first, [index for index, fit in enumerate(fits) if fit])
         samples = [[spine.value_text(value) for value in column] for column in self._columns(fitting)]
-        self.schema = spine.Schema(
-            tuple(
-                spine.Field(
-                    name,
-                    types.get(name)
-                    or preferred.get(name.lower())
-                    or spine.infer_type(text for text in column if text is not None),
+        fields: list[spine.Field] = []
+        self.inferred: list[str] = []  # the columns whose type was inferred (see spine.text_rows)
+        self.warnings: list[str] = []  # what inferring them found worth telling
+        for name, column in zip(self.names, samples, strict=True):
+            type_name = types.get(name) or preferred.get(name.lower())
+            if type_name is None:
+                inference = spine.infer_column(
+                    name, zip(column, fitting.positions, strict=True), _ON_THE_FIRST_PAGE
                 )
-                for name, column in zip(self.names, samples, strict=True)
-            )
-        )
+                type_name = inference.type
+                self.inferred.append(name)
+                if inference.warning:
+                    self.warnings.append(inference.warning)
+            fields.append(spine.Field(name, type_name))
+        self.schema = spine.Schema(tuple(fields))
 
     def column_of(self, key: str) -> int:
         """The index of the column a key (or its normalised name) reads into."""
@@ -169,7 +174,7 @@ class RowMaker:
                 texts.append(column)
             else:
                 texts.append([spine.value_text(value) for value in column])
-        return spine.text_rows(spine.Schema(tuple(fields)))(texts)
+        return spine.text_rows(spine.Schema(tuple(fields)), self.inferred)(texts)
 
 
 def _pick(records: Records, indexes: list[int]) -> Records:

@@ -84,6 +84,9 @@ class HttpSource(spine.Source):
     def prefer_types(self, types: Mapping[str, str]) -> None:
         self._preferred = types
 
+    def warnings(self) -> list[str]:
+        return [] if self._maker is None else list(self._maker.warnings)
+
     def describe(self) -> str:
         return f"{self.shown} ({self.options.paginate} paging, {self.options.format} format)"
 
