@@ -267,3 +267,67 @@ def test_a_postgres_load_killed_half_way_keeps_the_previous_content(env, postgre
     rerun = subprocess.run([*base, str(small), *merge, "--json"], env=env, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
     assert json.loads(rerun.stdout)["status"] == "succeeded"
+
+
+def test_what_inference_decided_is_printed_recorded_and_shown(spine, tmp_path):
+    store = f"sqlite:///{tmp_path}/w.db"
+    data = tmp_path / "zips.csv"
+    data.write_text(
+        "zip,qty,day\n02134,1,2026-01-05\n10001,2,2026-01-06\n94105,ten,2026-13-01\n60601,4,2026-01-08\n"
+    )
+    loaded = spine("load", str(data), "--table", "zips", "--store", store)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "created table zips (zip string, qty string, day string)" in loaded.stdout
+    warnings = [line for line in loaded.stderr.splitlines() if line.startswith("warning: ")]
+    assert [line.split(":")[1].strip() for line in warnings] == [
+        "column zip is read as string",
+        "column qty is read as string",
+        "column day is read as string",
+    ]
+    assert "'ten' on line 4" in warnings[1] and "-o types=qty:integer" in warnings[1]
+    listed = json.loads(spine("runs", "list", "--json", "--store", store).stdout)
+    (run,) = listed
+    assert [warning.split(":")[0] for warning in run["warnings"]] == [
+        "column zip is read as string",
+        "column qty is read as string",
+        "column day is read as string",
+    ]
+    assert run["tables"] == [
+        {"table": "zips", "created": True, "columns": {"zip": "string", "qty": "string", "day": "string"}}
+    ]
+    shown = spine("runs", "show", run["run_id"], "--store", store).stdout
+    assert "warning   column day is read as string" in shown
+    with sqlite3.connect(tmp_path / "w.db") as db:
+        assert db.execute("SELECT zip FROM zips ORDER BY rowid").fetchall()[0] == ("02134",)
+
+
+def test_a_runs_progress_counts_every_file_and_says_how_far_through_each(tmp_path):
+    import spine as kernel_package
+
+    first = write(tmp_path / "a.psv", finra_lines(1200))
+    second = write(tmp_path / "b.psv", finra_lines(800, start=5000))
+    seen = []
+
+    class TwoFiles:
+        def run(self, context):
+            for path in (first, second):
+                source = context.kernel.open_source(str(path), types={"totalWeeklyTradeCount": "integer"})
+                context.load(source, kernel_package.Target("otc", "append"))
+
+    class Plugin:
+        @kernel_package.hookimpl
+        def register_pipelines(self, register):
+            register(kernel_package.PipelineSpec("two_files", TwoFiles))
+
+    overrides = {"store_url": f"sqlite:///{tmp_path}/p.db"}
+    with kernel_package.Spine(overrides=overrides, plugins=[Plugin()]) as kernel:
+        result = kernel.run("two_files", progress=seen.append)
+    assert result.counts.rows_read == 2000
+    assert [progress.rows_read for progress in seen][-1] == 2000  # one counter for the run
+    assert [progress.rows_read for progress in seen] == sorted(progress.rows_read for progress in seen)
+    by_file = {}
+    for progress in seen:
+        by_file.setdefault(progress.source.split(" ")[0], []).append(progress.fraction)
+    assert list(by_file) == [str(first), str(second)]
+    for fractions in by_file.values():
+        assert fractions == sorted(fractions) and fractions[-1] == 1.0
