@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from ..disks import small_disk
 from .conftest import SPINE
 
 HEADER = (
@@ -267,3 +268,19 @@ def test_a_postgres_load_killed_half_way_keeps_the_previous_content(env, postgre
     rerun = subprocess.run([*base, str(small), *merge, "--json"], env=env, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr
     assert json.loads(rerun.stdout)["status"] == "succeeded"
+
+
+def test_a_full_disk_fails_the_load_with_what_happened_and_the_table_stays_intact(spine, tmp_path):
+    with small_disk(tmp_path / "disk") as disk:
+        url = f"sqlite:///{disk}/spine.db"
+        small = write(tmp_path / "small.psv", finra_lines(3))
+        merge = ["--table", "otc", "--mode", "merge", "--key", KEYS, "--store", url]
+        assert spine("load", str(small), *merge).returncode == 0
+        big = write(tmp_path / "big.psv", many_lines(300_000))  # far more than the disk holds
+        result = spine("load", str(big), *merge)
+        assert result.returncode == 1
+        assert f"disk full: no space left in {disk} for the database file {disk}/spine.db" in result.stderr
+        assert "internal" not in result.stderr and "Traceback" not in result.stderr
+        with sqlite3.connect(disk / "spine.db") as connection:
+            assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            assert connection.execute('SELECT COUNT(*) FROM "otc"').fetchone() == (3,)

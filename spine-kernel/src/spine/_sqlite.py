@@ -15,6 +15,7 @@ compares correctly; booleans as 0/1.
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sqlite3
@@ -190,11 +191,25 @@ class SQLiteStore(Store):
             connection.execute("BEGIN IMMEDIATE" if lock else "BEGIN")
         try:
             yield _Session(connection)
+            with self._errors():
+                connection.execute("COMMIT")
         except BaseException:
-            connection.execute("ROLLBACK")
+            self._roll_back(connection)
             raise
-        with self._errors():
-            connection.execute("COMMIT")
+
+    def _roll_back(self, connection: sqlite3.Connection) -> None:
+        """End the failed transaction, without hiding why it failed.
+
+        SQLite rolls back by itself on some errors (a full disk, an I/O error), and a
+        ROLLBACK then fails with "no transaction is active". A connection that cannot
+        roll back is closed; the next use opens a new one.
+        """
+        if not connection.in_transaction:
+            return
+        try:
+            connection.execute("ROLLBACK")
+        except sqlite3.Error:
+            self.close()
 
     def declared_columns(self, table: str) -> list[tuple[str, str]]:
         rows = self._connect().execute(f"PRAGMA table_info({self.dialect.quote(table)})").fetchall()
@@ -253,6 +268,19 @@ class SQLiteStore(Store):
         try:
             yield
         except (sqlite3.Error, OSError) as exc:  # OSError: the file's folder cannot be made
-            busy = "locked" in str(exc) or "busy" in str(exc)
             context = {"store": self.describe(), **({"table": table} if table else {})}
+            if _disk_full(exc):
+                folder = os.path.dirname(os.path.abspath(self.path))
+                raise LoadError(
+                    f"disk full: no space left in {folder} for the database file {self.path} ({exc}); "
+                    "nothing was written: free some space and run again",
+                    context={**context, "path": self.path},
+                ) from exc
+            busy = "locked" in str(exc) or "busy" in str(exc)
             raise LoadError(f"{self.describe()}: {exc}", context=context, retryable=busy) from exc
+
+
+def _disk_full(error: Exception) -> bool:
+    if isinstance(error, sqlite3.Error):
+        return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)

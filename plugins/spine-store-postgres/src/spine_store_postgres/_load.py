@@ -185,9 +185,11 @@ class Load:
                         raise self._misfit(loaded + line + 1, why) from exc
                     loaded += len(batch)
         except psycopg.Error as exc:
-            # A value the server refused (a bigint out of range, say).
+            # A value the server refused (a bigint out of range, say): SQLSTATE class 22
+            # (data exception) or 23 (integrity constraint violation). A full disk or a
+            # lost connection in the middle of a COPY is no fault of a row.
             found = _COPY_LINE.match(exc.diag.context or "")
-            if found is None:
+            if found is None or (exc.sqlstate or "")[:2] not in ("22", "23"):
                 raise
             raise self._misfit(int(found[1]), reason(exc)) from exc
         return loaded

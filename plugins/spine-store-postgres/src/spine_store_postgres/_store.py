@@ -127,6 +127,7 @@ class PostgresStore(Store):
     def _connect(self) -> psycopg.Connection[TupleRow]:
         connection = self._connection
         if connection is None or connection.closed:
+            self._connection = None  # so that a failure to connect is not taken for a lost connection
             log.debug("connecting to %s", self.describe())
             try:
                 # autocommit: a statement outside `transaction` (columns) ends at once
@@ -160,4 +161,8 @@ class PostgresStore(Store):
             raise self._error(exc, doing, table) from exc
 
     def _error(self, error: psycopg.Error, doing: str, table: str | None = None) -> LoadError:
-        return load_error(error, doing, store=self.describe(), redactor=self._redactor, table=table)
+        # psycopg marks a connection closed once the server or the network has dropped it.
+        lost = self._connection is not None and self._connection.closed
+        return load_error(
+            error, doing, store=self.describe(), redactor=self._redactor, table=table, lost=lost
+        )
