@@ -196,11 +196,13 @@ def test_a_file_is_read_as_the_existing_table_stores_it(spine, request, tmp_path
         "column amount: expected a decimal number, got 'abc'",
     )
     assert rows() == [("00123", 5, "2026-11-23", "12"), ("07000", 1.25, "2026-11-25", "")]
-    # An explicit type still wins over the table's.
+    # An explicit type that the table does not store is refused, naming both; the table stays.
     replace = ["--mode", "replace", "--max-rejects", "1", "-o", "types=code:integer"]
     declared = spine("load", str(data), "--table", "codes", "--store", url, *replace)
-    assert declared.returncode == 0, declared.stderr
-    assert [row[0] for row in rows()] == ["123", "7000"]
+    assert declared.returncode == 1
+    assert "table 'codes' stores code as string (" in declared.stderr
+    assert "where the input has integer" in declared.stderr
+    assert [row[0] for row in rows()] == ["00123", "07000"]
 
 
 @pytest.mark.parametrize(

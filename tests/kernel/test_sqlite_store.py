@@ -6,7 +6,7 @@ import sqlite3
 from decimal import Decimal
 
 import pytest
-from spine import ConfigError, Field, LoadError, Schema, Target, WriteMode, logical_type
+from spine import ConfigError, Field, LoadError, Schema, Target, WriteMode, check_existing_table, logical_type
 from spine._sqlite import SQLiteStore, path_from_url
 from spine.testing import StoreContract
 
@@ -211,6 +211,30 @@ def test_the_switch_to_wal_is_tried_again_while_the_file_is_locked():
     with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
         _wal(broken)  # type: ignore[arg-type]
     assert broken.tries == 1
+
+
+def test_a_store_that_gives_no_session_cannot_have_columns_added_for_it(tmp_path):
+    """`check_existing_table` as stores written before tables evolved call it: without a session."""
+    store = SQLiteStore(f"sqlite:///{tmp_path}/t.db")
+    store.write(Target("narrow"), Schema(KEYED.fields[:2]), [[("a", 1)]])
+    assert check_existing_table(store, Target("narrow"), Schema(KEYED.fields[:2])) is True
+    with pytest.raises(
+        LoadError, match=r"table 'narrow' exists without column\(s\) v that the input has; add"
+    ):
+        check_existing_table(store, Target("narrow"), KEYED)
+    assert check_existing_table(store, Target("missing"), KEYED) is False
+    store.close()
+
+
+def test_columns_of_types_spine_does_not_know_are_not_checked(tmp_path):
+    store = SQLiteStore(f"sqlite:///{tmp_path}/t.db")
+    with store.transaction() as session:
+        session.execute('CREATE TABLE "hand" ("k" TEXT, "at" TIME, "doc" JSON)')
+    schema = Schema((Field("k", "string"), Field("at", "string"), Field("doc", "integer")))
+    store.write(Target("hand"), schema, [[("a", "09:30", 1)]])
+    with store.transaction() as session:
+        assert session.query('SELECT * FROM "hand"') == [("a", "09:30", 1)]
+    store.close()
 
 
 @pytest.fixture

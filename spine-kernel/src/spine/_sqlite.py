@@ -28,7 +28,8 @@ from typing import Any
 
 from ._errors import ConfigError, LoadError
 from ._schema import Field, Schema, naive_utc
-from ._stores import Dialect, Store, Target, WriteMode, check_existing_table
+from ._stores import Dialect, Store, Target, WriteMode
+from ._tables import check_existing_table
 
 BUSY_TIMEOUT_SECONDS = 60
 # SQLite's default page cache is 2 MiB. During a large load the pages a write keeps
@@ -215,6 +216,17 @@ class SQLiteStore(Store):
         rows = self._connect().execute(f"PRAGMA table_info({self.dialect.quote(table)})").fetchall()
         return [(row[1], row[2]) for row in rows]
 
+    def unique_keys(self, table: str) -> list[tuple[str, ...]]:
+        connection = self._connect()
+        quote = self.dialect.quote
+        # A single INTEGER PRIMARY KEY is the rowid itself and has no index to list.
+        primary = tuple(row[1] for row in connection.execute(f"PRAGMA table_info({quote(table)})") if row[5])
+        keys = [primary] if primary else []
+        for _, name, unique, origin, partial in connection.execute(f"PRAGMA index_list({quote(table)})"):
+            if unique and not partial and origin != "pk":  # the primary key's own index is listed too
+                keys.append(tuple(row[2] for row in connection.execute(f"PRAGMA index_info({quote(name)})")))
+        return keys
+
     def write(self, target: Target, schema: Schema, batches: Iterable[Sequence[tuple[Any, ...]]]) -> int:
         target.check(schema)
         quote = self.dialect.quote
@@ -230,38 +242,16 @@ class SQLiteStore(Store):
             sql += f" ON CONFLICT ({keys}) " + (f"DO UPDATE SET {updates}" if others else "DO NOTHING")
         adapt = _batch_adapter(schema)
         written = 0
-        with self.transaction(lock=target.table), self._errors(target.table):
+        with self.transaction(lock=target.table) as session, self._errors(target.table):
             connection = self._connect()
-            if not check_existing_table(self, target, schema):
+            if not check_existing_table(self, target, schema, session):
                 connection.execute(self.dialect.create_table(target.table, schema, target.keys))
-            elif target.mode is WriteMode.MERGE:
-                self._require_unique_key(target)
             if target.mode is WriteMode.REPLACE:
                 connection.execute(f"DELETE FROM {table}")
             for batch in batches:
                 connection.executemany(sql, batch if adapt is None else adapt(batch))
                 written += len(batch)
         return written
-
-    def _require_unique_key(self, target: Target) -> None:
-        connection = self._connect()
-        quote = self.dialect.quote
-        # A single INTEGER PRIMARY KEY is the rowid itself and has no index to list.
-        primary = {
-            row[1] for row in connection.execute(f"PRAGMA table_info({quote(target.table)})") if row[5]
-        }
-        if primary == set(target.keys):
-            return
-        for _, name, unique, *_ in connection.execute(f"PRAGMA index_list({quote(target.table)})"):
-            if unique:
-                columns = [row[2] for row in connection.execute(f"PRAGMA index_info({quote(name)})")]
-                if set(columns) == set(target.keys):
-                    return
-        raise LoadError(
-            f"cannot merge into {target.table!r}: it has no primary key or unique index on "
-            f"({', '.join(target.keys)}); create one, or load with --mode append or replace",
-            context={"table": target.table, "keys": list(target.keys)},
-        )
 
     @contextmanager
     def _errors(self, table: str | None = None) -> Iterator[None]:
