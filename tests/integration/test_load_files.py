@@ -272,6 +272,31 @@ def test_a_postgres_load_killed_half_way_keeps_the_previous_content(env, postgre
     assert json.loads(rerun.stdout)["status"] == "succeeded"
 
 
+def test_keys_are_given_as_the_files_header_names_them(spine, store, tmp_path):
+    url, rows = store
+    data = write(tmp_path / "week.psv", finra_lines(5))
+    args = ["load", str(data), "--table", "otc", "--mode", "merge", "--store", url]
+    result = spine(*args, "--key", "issueSymbolIdentifier,MPID")
+    assert result.returncode == 0, result.stderr
+    assert spine(*args, "--key", "issueSymbolIdentifier,MPID").returncode == 0
+    assert len(rows("otc")) == 5
+
+
+def test_a_bad_key_exits_2_before_any_run_and_raises_no_alert(spine, store, tmp_path):
+    url, _ = store
+    data = write(tmp_path / "week.psv", finra_lines(5))
+    result = spine(
+        "load", str(data), "--table", "otc", "--mode", "merge", "--key", "symbol,MPID", "--store", url
+    )
+    assert result.returncode == 2
+    assert (
+        "key column 'symbol' is not among the columns of 'otc': tier_description, issue_symbol_identifier"
+        in (result.stderr)
+    )
+    assert json.loads(spine("runs", "list", "--store", url, "--json").stdout) == []
+    assert json.loads(spine("alerts", "history", "--store", url, "--json").stdout) == []
+
+
 def test_a_full_disk_fails_the_load_with_what_happened_and_the_table_stays_intact(spine, tmp_path):
     with small_disk(tmp_path / "disk") as disk:
         url = f"sqlite:///{disk}/spine.db"

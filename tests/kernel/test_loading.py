@@ -7,7 +7,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import spine
-from spine import Batch, ConfigError, Field, PluginError, Reject, Schema, Source, Spine, Target, WriteMode
+from spine import (
+    Batch,
+    ConfigError,
+    Field,
+    PluginError,
+    Reject,
+    Schema,
+    Source,
+    SourceError,
+    Spine,
+    Target,
+    WriteMode,
+)
 from spine._loading import Check, RejectThreshold
 
 SCHEMA = Schema((Field("k", "string"), Field("n", "integer")))
@@ -304,7 +316,7 @@ def test_the_load_pipeline_validates_its_params(kernel):
         ('t"; DROP TABLE spine_runs; --', "append", (), "invalid table name"),
         ("t", "upsert", (), "unknown write mode 'upsert'"),
         ("t", "merge", (), "merge into 't' needs key columns"),
-        ("t", "merge", ("a b",), "invalid key column 'a b'"),
+        ("t", "merge", (" ",), "invalid key column ' '"),
     ],
 )
 def test_load_refuses_a_bad_target_before_any_run_starts(kernel, table, mode, keys, message):
@@ -367,3 +379,77 @@ def test_overlapping_loads_restore_the_threshold_only_when_the_last_one_ends():
             pass
         assert gc.get_threshold() == raised != before
     assert gc.get_threshold() == before
+
+
+# -- spine load: keys ------------------------------------
+
+WEEKLY = Schema(
+    (Field("issue_symbol_identifier", "string"), Field("mpid", "string"), Field("shares", "integer"))
+)
+
+
+class Inputs:
+    """Sources ``mem://NAME``: each reading of NAME yields ``batches[NAME]`` anew."""
+
+    def __init__(self):
+        self.batches = {}
+
+    @spine.hookimpl
+    def register_sources(self, register):
+        def make(location):
+            name = location.removeprefix("mem://")
+            if name not in self.batches:
+                raise SourceError(f"{location}: no such input")
+            return ListSource(list(self.batches[name]), WEEKLY)
+
+        register(spine.SourceSpec("mem", make, schemes=("mem",)))
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    found = Inputs()
+    found.batches["week"] = [Batch([("AAPL", "JPMX", 1), ("AAPL", "UBSA", 2)], [2, 3], "week.psv")]
+    found.batches["nothing"] = [Batch([], [], "nothing.psv")]
+    with Spine(
+        entry_points=False, environ={"SPINE_STORE_URL": f"sqlite:///{tmp_path}/s.db"}, plugins=[found]
+    ) as k:
+        yield k
+
+
+def weekly(kernel, table="weekly"):
+    with kernel.runlog().store.transaction() as session:
+        return session.query(f'SELECT * FROM "{table}" ORDER BY "mpid"')
+
+
+def test_load_takes_keys_as_the_inputs_header_names_them(inputs):
+    keys = ["issueSymbolIdentifier", "MPID"]
+    assert inputs.load("mem://week", "weekly", mode="merge", keys=keys).status == "succeeded"
+    assert inputs.load("mem://week", "weekly", mode="merge", keys=keys).status == "succeeded"
+    assert weekly(inputs) == [("AAPL", "JPMX", 1), ("AAPL", "UBSA", 2)]
+    (run, _) = inputs.runlog().runs()
+    assert run.params["key"] == "issueSymbolIdentifier,MPID"  # recorded as given
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        (
+            ["symbol"],
+            "key column 'symbol' is not among the columns of 'weekly': issue_symbol_identifier, mpid",
+        ),
+        (["mpid", "MPID"], r"key column\(s\) mpid of 'weekly' given twice"),
+    ],
+)
+def test_a_bad_key_is_refused_before_the_run_starts_and_nothing_is_recorded(inputs, keys, message):
+    with pytest.raises(ConfigError, match=message):
+        inputs.load("mem://week", "weekly", mode="merge", keys=keys)
+    assert inputs.runlog().runs() == []
+    assert inputs.alert_history() == []
+    assert inputs.runlog().store.columns("weekly") is None
+
+
+def test_a_source_that_cannot_be_read_is_a_failed_run_whether_keys_are_checked_or_not(inputs):
+    for keys in ([], ["MPID"]):
+        result = inputs.load("mem://absent", "weekly", mode="merge" if keys else "append", keys=keys)
+        assert (result.status, result.error.message) == ("failed", "mem://absent: no such input")
+    assert len(inputs.runlog().runs()) == 2

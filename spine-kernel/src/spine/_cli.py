@@ -105,7 +105,12 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("source", help="a file path, or a URL that a source plugin reads")
     load.add_argument("--table", required=True, help="the table to write")
     load.add_argument("--mode", choices=["append", "replace", "merge"], default="append")
-    load.add_argument("--key", default="", metavar="COL,...", help="key columns (required for merge)")
+    load.add_argument(
+        "--key",
+        default="",
+        metavar="COL,...",
+        help="key columns (required for merge), as the header names them",
+    )
     load.add_argument(
         "-o", "--option", action="append", default=[], metavar="KEY=VALUE", help="source option"
     )

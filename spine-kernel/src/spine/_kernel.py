@@ -278,20 +278,35 @@ class Spine:
         """Load any source (a file path, or a URL a source plugin claims) into `table`.
 
         A run of the built-in ``load`` pipeline: recorded like any other. `options`
-        go to the source; `run_options` are those of `run`. An invalid table name,
-        key or mode, a source option the source refuses, or a location no installed
-        source reads raises before the run starts; a source that cannot be read (a
-        missing file) is a failed run.
+        go to the source; `run_options` are those of `run`. `keys` may name columns as
+        the input's header does (``MPID`` for ``mpid``, see `Target.resolve`).
+
+        An invalid table name, key or mode, a source option the source
+        refuses, or a location no installed source reads raises `ConfigError` or
+        `PluginError` before the run starts, and nothing is recorded. With keys, that
+        means reading the source's columns first: a file's header; for an HTTP source,
+        one more request, its first page (with the saved mark of an incremental load),
+        which the run then fetches again. A source that cannot be read (a missing file)
+        is a failed run.
         """
+        from ._loading import prepare_source
         from ._stores import Target
 
-        Target(table, mode, tuple(keys))
+        target = Target(table, mode, tuple(keys))
         try:
-            self.open_source(source, **(options or {})).close()
+            with self.open_source(source, **(options or {})) as opened:
+                columns = None
+                if target.keys:  # read as the run will read it
+                    runlog = self.runlog(run_options.get("store"))
+                    columns = prepare_source(
+                        opened, runlog.store, table, lambda key: runlog.state("load", key)
+                    )
         except (ConfigError, PluginError):
             raise
         except Exception:  # the run meets it again, and records it
-            pass
+            columns = None
+        if columns is not None:
+            target.resolve(columns)
         params = {"source": source, "table": table, "mode": mode, "key": ",".join(keys)}
         params.update({f"option.{name}": value for name, value in (options or {}).items()})
         return self.run("load", params, **run_options)

@@ -14,11 +14,14 @@ import operator
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from ._errors import CheckError, ConfigError
 from ._schema import Schema
-from ._sources import Batch, Reject
+from ._sources import Batch, Reject, Source
+
+if TYPE_CHECKING:
+    from ._stores import Store
 
 Progress = Callable[[int, int], None]  # (rows read, rows rejected) so far
 
@@ -92,6 +95,17 @@ class Transform(Protocol):
     def schema(self, schema: Schema) -> Schema: ...
 
     def apply(self, batch: Batch) -> Batch: ...
+
+
+def prepare_source(source: Source, store: Store, table: str, saved: Callable[[str], str | None]) -> Schema:
+    """Make `source` ready to load into `table` of `store`, and return its columns: resumed
+    from what its last committed load kept (`saved` of its state key), reading each column
+    as the table stores it."""
+    state_key = source.state_key()
+    if state_key is not None:
+        source.resume(saved(state_key))
+    source.prefer_types(store.column_types(table))
+    return source.schema()
 
 
 def missing_keys(keys: Sequence[str], schema: Schema) -> Check:

@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from ._alerts import Alert, Delivery, Severity
 from ._errors import SpineError
-from ._loading import Check, Progress, RejectSpool, RejectThreshold, RowStream, Transform, missing_keys
+from ._loading import (
+    Check,
+    Progress,
+    RejectSpool,
+    RejectThreshold,
+    RowStream,
+    Transform,
+    missing_keys,
+    prepare_source,
+)
 from ._results import ErrorInfo, RunCounts, RunInfo, RunResult, RunStatus
 from ._sources import DEFAULT_BATCH_SIZE, Reject, Source
 from ._stores import Store, Target
@@ -66,16 +75,14 @@ class RunContext:
 
         Rejected records are kept for the run's rejects table; too many of them
         (see `RejectThreshold`) raise `CheckError` before anything is committed.
+        `target`'s keys are matched to the columns with `Target.resolve`.
         """
         with source:
             state_key = source.state_key()
-            if state_key is not None:
-                source.resume(self.state(state_key))
-            source.prefer_types(self.store.column_types(target.table))
-            schema = source.schema()
+            schema = prepare_source(source, self.store, target.table, self.state)
             for transform in transforms:
                 schema = transform.schema(schema)
-            target.check(schema)
+            target = target.resolve(schema)
             key_check = missing_keys(target.keys, schema).bind(schema) if target.keys else None
             rows = RowStream(
                 source.batches(batch_size),

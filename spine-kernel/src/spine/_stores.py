@@ -16,12 +16,12 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, NamedTuple, Protocol, TypeVar
 
 from ._errors import ConfigError
-from ._schema import Field, Schema, check_identifier
+from ._schema import Field, Schema, check_identifier, normalize_identifier
 
 Choice = TypeVar("Choice", bound=StrEnum)
 
@@ -47,8 +47,10 @@ class Target:
     key columns are NOT NULL: a row with an empty key is rejected before it
     reaches the store. Within one merge load, the last row for a key wins.
 
-    `schema_contract` says what happens to input columns an existing table lacks
-    (None: ``evolve``).
+    A load (`RunContext.load`) matches `keys` to the input's columns as header names
+    become column names (`resolve`): ``MPID`` and ``issueSymbolIdentifier`` name the
+    columns ``mpid`` and ``issue_symbol_identifier``. `schema_contract` says what
+    happens to input columns an existing table lacks (None: ``evolve``).
     """
 
     table: str
@@ -59,7 +61,10 @@ class Target:
     def __post_init__(self) -> None:
         check_identifier(self.table, "table name")
         for key in self.keys:
-            check_identifier(key, "key column")
+            if not isinstance(key, str) or not key.strip():
+                raise ConfigError(
+                    f"invalid key column {key!r}: expected a column name", context={"column": str(key)[:200]}
+                )
         object.__setattr__(self, "mode", _member(WriteMode, self.mode, "write mode"))
         if self.schema_contract is not None:
             contract = _member(SchemaContract, self.schema_contract, "schema contract")
@@ -68,14 +73,47 @@ class Target:
             raise ConfigError(f"merge into {self.table!r} needs key columns (--key COL,...)")
 
     def check(self, schema: Schema) -> None:
-        """Raise `ConfigError` when a key column is not in `schema`."""
+        """Raise `ConfigError` when a key column is not in `schema` (by its exact name)."""
         for key in self.keys:
             if key not in schema.names:
-                raise ConfigError(
-                    f"key column {key!r} is not among the columns of {self.table!r}: "
-                    f"{', '.join(schema.names)}",
-                    context={"table": self.table, "column": key},
-                )
+                raise self._unknown_key(key, schema)
+
+    def resolve(self, schema: Schema) -> Target:
+        """This target as a store takes it: each key named as `schema` names its column.
+
+        A key matches a column of the same name, else the one column whose name normalises
+        (`normalize_identifier`) to the key's normal form. Raises `ConfigError` for a key
+        that matches no column, or several.
+        """
+        keys = tuple(self._column_of(key, schema) for key in self.keys)
+        repeated = sorted({key for key in keys if keys.count(key) > 1})
+        if repeated:
+            raise ConfigError(
+                f"key column(s) {', '.join(repeated)} of {self.table!r} given twice: {', '.join(self.keys)}",
+                context={"table": self.table, "keys": list(self.keys)},
+            )
+        return replace(self, keys=keys)
+
+    def _column_of(self, key: str, schema: Schema) -> str:
+        if key in schema.names:
+            return key
+        wanted = normalize_identifier(key)
+        found = [name for name in schema.names if normalize_identifier(name) == wanted]
+        if len(found) > 1:
+            raise ConfigError(
+                f"key column {key!r} matches several columns of {self.table!r}: {', '.join(found)}; "
+                "name one exactly",
+                context={"table": self.table, "column": key},
+            )
+        if not found:
+            raise self._unknown_key(key, schema)
+        return found[0]
+
+    def _unknown_key(self, key: str, schema: Schema) -> ConfigError:
+        return ConfigError(
+            f"key column {key!r} is not among the columns of {self.table!r}: {', '.join(schema.names)}",
+            context={"table": self.table, "column": key},
+        )
 
 
 def _member(kind: type[Choice], value: str, what: str) -> Choice:

@@ -217,6 +217,24 @@ class _Boom(Exception):
     pass
 
 
+class _Given(Source):
+    """Batches given in advance (lists of rows, or `Batch` objects), as a source."""
+
+    def __init__(self, schema: Schema, batches: Sequence[Sequence[tuple[Any, ...]] | Batch]) -> None:
+        self._schema, self._batches = schema, batches
+
+    def schema(self) -> Schema:
+        return self._schema
+
+    def batches(self, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Batch]:
+        for batch in self._batches:
+            if isinstance(batch, Batch):
+                yield batch
+            else:
+                rows = [tuple(row) for row in batch]
+                yield Batch(rows, list(range(1, len(rows) + 1)), "given")
+
+
 class StoreContract:
     """What every store must do. Provide a `store` fixture: a fresh, empty store per test."""
 
@@ -243,6 +261,39 @@ class StoreContract:
     def failing_after(batches: Sequence[Sequence[tuple[Any, ...]]]) -> Iterator[Sequence[tuple[Any, ...]]]:
         yield from batches
         raise _Boom("the source broke half-way")
+
+    @staticmethod
+    def kernel_load(
+        store: Store,
+        target: Target,
+        schema: Schema,
+        batches: Sequence[Sequence[tuple[Any, ...]] | Batch],
+        *,
+        max_rejects: str | None = None,
+        **settings: Any,
+    ) -> RunResult:
+        """Load `batches` into `store` as a pipeline does (`RunContext.load`), in a run of a
+        kernel whose store is `store` and whose settings are `settings`; return the run's
+        result. The kernel closes `store` when it is done; the store reconnects on next use."""
+        from ._descriptors import PipelineSpec, StoreSpec
+        from ._kernel import Spine
+
+        class Loads:
+            def run(self, context: Any) -> None:
+                context.load(_Given(schema, batches), target)
+
+        class Plugin:
+            @hookimpl
+            def register_stores(self, register: Callable[[StoreSpec], None]) -> None:
+                register(StoreSpec("under_test", lambda url: store, schemes=("contract",)))
+
+            @hookimpl
+            def register_pipelines(self, register: Callable[[PipelineSpec], None]) -> None:
+                register(PipelineSpec("contract.load", lambda: Loads()))
+
+        overrides = {"store_url": "contract://", **settings}
+        with Spine(entry_points=False, plugins=[Plugin()], environ={}, overrides=overrides) as kernel:
+            return kernel.run("contract.load", max_rejects=max_rejects)
 
     # tables and types -------------------------------------------------------------------
 
@@ -462,6 +513,21 @@ class StoreContract:
             session.execute(f"DELETE FROM {quote('t')} WHERE {quote('k')} = ?", ("a",))
             raise _Boom("undo")
         assert self.rows(store, "t", _KEYED, "k") == [("a", 1, "x")]
+
+    # through the kernel's load path ------------------------------------------------------
+
+    def test_keys_are_matched_as_header_names_are_made_column_names(self, store: Store) -> None:
+        schema = Schema(
+            (Field("issue_symbol_identifier", "string"), Field("mpid", "string"), Field("shares", "integer"))
+        )
+        target = Target("weekly", WriteMode.MERGE, ("issueSymbolIdentifier", "MPID"))
+        first = self.kernel_load(store, target, schema, [[("AAPL", "JPMX", 1), ("AAPL", "UBSA", 2)]])
+        assert first.status is RunStatus.SUCCEEDED
+        assert self.kernel_load(store, target, schema, [[("AAPL", "JPMX", 10)]]).status is RunStatus.SUCCEEDED
+        assert self.rows(store, "weekly", schema, "mpid") == [("AAPL", "JPMX", 10), ("AAPL", "UBSA", 2)]
+        unknown = self.kernel_load(store, Target("weekly", WriteMode.MERGE, ("symbol",)), schema, [[]])
+        assert unknown.error is not None and unknown.error.category == "config"
+        assert "key column 'symbol' is not among the columns of 'weekly'" in unknown.error.message
 
     # the kernel's own tables ---------------------------------------------------------------
 
