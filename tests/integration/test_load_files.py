@@ -297,6 +297,47 @@ def test_a_bad_key_exits_2_before_any_run_and_raises_no_alert(spine, store, tmp_
     assert json.loads(spine("alerts", "history", "--store", url, "--json").stdout) == []
 
 
+def test_a_header_only_file_cannot_empty_a_table_by_replace_unless_allowed(spine, store, tmp_path):
+    url, rows = store
+    spine("load", str(write(tmp_path / "week.psv", finra_lines(3))), "--table", "otc", "--store", url)
+    empty = write(tmp_path / "empty.psv", [])
+    replace = ["load", str(empty), "--table", "otc", "--mode", "replace", "--store", url]
+    refused = spine(*replace)
+    assert refused.returncode == 1
+    assert "error [check]: replace would leave table 'otc' empty: the input had no rows" in refused.stderr
+    assert "--allow-empty" in refused.stderr
+    assert len(rows("otc")) == 3
+    allowed = spine(*replace, "--allow-empty", "--json")
+    assert allowed.returncode == 0, allowed.stderr
+    assert json.loads(allowed.stdout)["params"]["allow_empty"] is True
+    assert rows("otc") == []
+
+
+def test_new_columns_are_added_unless_the_schema_contract_is_freeze(spine, store, tmp_path):
+    url, rows = store
+    cities = tmp_path / "cities.csv"
+    cities.write_text("city,zip\nParis,75001\n")
+    assert spine("load", str(cities), "--table", "cities", "--store", url).returncode == 0
+    cities.write_text("city,zip,country\nLyon,69001,FR\n")
+    load = ["load", str(cities), "--table", "cities", "--store", url]
+    frozen = spine(*load, "--schema-contract", "freeze")
+    assert frozen.returncode == 1
+    assert (
+        "table 'cities' has no column(s) country that the input has, and the schema contract is freeze"
+        in (frozen.stderr)
+    )
+    assert spine(*load, extra_env={"SPINE_SCHEMA_CONTRACT": "freeze"}).returncode == 1
+    assert rows("cities", order="city") == [("Paris", 75001)]
+    evolved = spine(*load, "--schema-contract", "evolve", extra_env={"SPINE_SCHEMA_CONTRACT": "freeze"})
+    assert evolved.returncode == 0, evolved.stderr
+    assert rows("cities", order="city") == [("Lyon", 69001, "FR"), ("Paris", 75001, None)]
+    # A type the table does not store that way is refused, naming the column and both types.
+    changed = spine(*load, "-o", "types=zip:string")
+    assert changed.returncode == 1
+    assert "table 'cities' stores zip as integer (" in changed.stderr
+    assert "where the input has string" in changed.stderr
+
+
 def test_a_full_disk_fails_the_load_with_what_happened_and_the_table_stays_intact(spine, tmp_path):
     with small_disk(tmp_path / "disk") as disk:
         url = f"sqlite:///{disk}/spine.db"

@@ -304,7 +304,9 @@ def test_the_load_pipeline_validates_its_params(kernel):
     result = kernel.run("load", {"table": "t", "sauce": "x.csv"})
     assert result.status == "failed"
     assert (
-        result.error.message == "load: unknown param(s) sauce; expected source, table, mode, key, option.NAME"
+        result.error.message
+        == "load: unknown param(s) sauce; expected source, table, mode, key, allow_empty, schema_contract, "
+        "option.NAME"
     )
     result = kernel.run("load", {"source": "x.csv", "table": "t", "mode": "upsert"})
     assert "unknown write mode 'upsert'" in result.error.message
@@ -317,11 +319,13 @@ def test_the_load_pipeline_validates_its_params(kernel):
         ("t", "upsert", (), "unknown write mode 'upsert'"),
         ("t", "merge", (), "merge into 't' needs key columns"),
         ("t", "merge", (" ",), "invalid key column ' '"),
+        ("t", "append", (), "unknown schema contract 'melt'"),
     ],
 )
 def test_load_refuses_a_bad_target_before_any_run_starts(kernel, table, mode, keys, message):
+    contract = "melt" if "contract" in message else None
     with pytest.raises(ConfigError, match=message):
-        kernel.load("x.csv", table, mode=mode, keys=keys)
+        kernel.load("x.csv", table, mode=mode, keys=keys, schema_contract=contract)
     assert kernel.runlog().runs() == []
 
 
@@ -381,7 +385,7 @@ def test_overlapping_loads_restore_the_threshold_only_when_the_last_one_ends():
     assert gc.get_threshold() == before
 
 
-# -- spine load: keys ------------------------------------
+# -- spine load: keys, empty replaces, the schema contract ------------------------------------
 
 WEEKLY = Schema(
     (Field("issue_symbol_identifier", "string"), Field("mpid", "string"), Field("shares", "integer"))
@@ -453,3 +457,36 @@ def test_a_source_that_cannot_be_read_is_a_failed_run_whether_keys_are_checked_o
         result = inputs.load("mem://absent", "weekly", mode="merge" if keys else "append", keys=keys)
         assert (result.status, result.error.message) == ("failed", "mem://absent: no such input")
     assert len(inputs.runlog().runs()) == 2
+
+
+def test_an_empty_replace_is_refused_unless_allowed(inputs):
+    inputs.load("mem://week", "weekly")
+    refused = inputs.load("mem://nothing", "weekly", mode="replace")
+    assert refused.status == "failed" and refused.error.category == "check"
+    assert "replace would leave table 'weekly' empty: the input had no rows" in refused.error.message
+    assert len(weekly(inputs)) == 2
+    allowed = inputs.load("mem://nothing", "weekly", mode="replace", allow_empty=True)
+    assert allowed.status == "succeeded"
+    assert allowed.params["allow_empty"] is True
+    assert weekly(inputs) == []
+
+
+def test_the_load_pipeline_reads_allow_empty_and_schema_contract_from_its_params(inputs):
+    with inputs.runlog().store.transaction() as session:
+        session.execute('CREATE TABLE "narrow" ("issue_symbol_identifier" TEXT, "mpid" TEXT)')
+        session.execute("INSERT INTO \"narrow\" VALUES ('AAPL', 'JPMX'), ('AAPL', 'UBSA')")
+    frozen = inputs.run("load", {"source": "mem://week", "table": "narrow", "schema_contract": "freeze"})
+    assert frozen.status == "failed"
+    assert "no column(s) shares that the input has, and the schema contract is freeze" in frozen.error.message
+    assert inputs.load("mem://week", "narrow", schema_contract="freeze").status == "failed"
+    params = {"source": "mem://nothing", "table": "narrow", "mode": "replace"}
+    assert inputs.run("load", {**params, "allow_empty": "no"}).status == "failed"
+    assert len(weekly(inputs, "narrow")) == 2
+    assert inputs.run("load", {**params, "allow_empty": "yes"}).status == "succeeded"
+    assert weekly(inputs, "narrow") == []
+    unreadable = inputs.run("load", {**params, "allow_empty": "perhaps"})
+    assert unreadable.error.message == (
+        "load: param 'allow_empty': expected true or false (1/0, yes/no, on/off), got 'perhaps'"
+    )
+    melting = inputs.run("load", {**params, "schema_contract": "melt"})
+    assert melting.error.message == "unknown schema contract 'melt'; expected evolve or freeze"

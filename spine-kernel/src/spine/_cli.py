@@ -112,6 +112,14 @@ def _parser() -> argparse.ArgumentParser:
         help="key columns (required for merge), as the header names them",
     )
     load.add_argument(
+        "--allow-empty", action="store_true", help="let --mode replace empty the table when no row is loaded"
+    )
+    load.add_argument(
+        "--schema-contract",
+        choices=["evolve", "freeze"],
+        help="input columns the table lacks: add them (evolve) or refuse (freeze); default: the setting",
+    )
+    load.add_argument(
         "-o", "--option", action="append", default=[], metavar="KEY=VALUE", help="source option"
     )
     _run_options(load)
@@ -318,7 +326,16 @@ def _load(args: argparse.Namespace, kernel: Spine) -> int:
     return _report_run(
         args,
         kernel,
-        lambda **run: kernel.load(args.source, args.table, mode=args.mode, keys=keys, options=options, **run),
+        lambda **run: kernel.load(
+            args.source,
+            args.table,
+            mode=args.mode,
+            keys=keys,
+            options=options,
+            allow_empty=args.allow_empty,
+            schema_contract=args.schema_contract,
+            **run,
+        ),
     )
 
 

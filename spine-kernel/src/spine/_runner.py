@@ -25,6 +25,7 @@ from ._loading import (
 from ._results import ErrorInfo, RunCounts, RunInfo, RunResult, RunStatus
 from ._sources import DEFAULT_BATCH_SIZE, Reject, Source
 from ._stores import Store, Target
+from ._tables import empty_replace_guard
 
 if TYPE_CHECKING:
     from ._kernel import Spine
@@ -74,15 +75,17 @@ class RunContext:
         """Stream `source` through `transforms` and `checks` into `target`; return rows written.
 
         Rejected records are kept for the run's rejects table; too many of them
-        (see `RejectThreshold`) raise `CheckError` before anything is committed.
-        `target`'s keys are matched to the columns with `Target.resolve`.
+        (see `RejectThreshold`) raise `CheckError` before anything is committed, and so
+        does a replace that would leave a table with rows empty (unless
+        ``target.allow_empty``). `target`'s keys are matched to the columns with
+        `Target.resolve`; its schema contract defaults to the ``schema_contract`` setting.
         """
         with source:
             state_key = source.state_key()
             schema = prepare_source(source, self.store, target.table, self.state)
             for transform in transforms:
                 schema = transform.schema(schema)
-            target = target.resolve(schema)
+            target = target.resolve(schema, self.kernel.settings.schema_contract)
             key_check = missing_keys(target.keys, schema).bind(schema) if target.keys else None
             rows = RowStream(
                 source.batches(batch_size),
@@ -93,6 +96,7 @@ class RunContext:
                 self._progress,
                 key_check,
                 [schema.index(key) for key in target.keys],
+                refuse_empty=empty_replace_guard(self.store, target),
             )
             try:
                 with _rare_collections:

@@ -49,13 +49,16 @@ class Target:
 
     A load (`RunContext.load`) matches `keys` to the input's columns as header names
     become column names (`resolve`): ``MPID`` and ``issueSymbolIdentifier`` name the
-    columns ``mpid`` and ``issue_symbol_identifier``. `schema_contract` says what
-    happens to input columns an existing table lacks (None: ``evolve``).
+    columns ``mpid`` and ``issue_symbol_identifier``. It refuses a replace that would
+    leave a table with rows empty (no input row, or every row rejected) unless
+    `allow_empty`. `schema_contract` says what happens to input columns the table
+    lacks (None: the ``schema_contract`` setting, ``evolve`` by default).
     """
 
     table: str
     mode: WriteMode | str = WriteMode.APPEND  # a string is converted, or refused with ConfigError
     keys: tuple[str, ...] = ()
+    allow_empty: bool = False
     schema_contract: SchemaContract | str | None = None  # a string is converted, or refused
 
     def __post_init__(self) -> None:
@@ -78,8 +81,9 @@ class Target:
             if key not in schema.names:
                 raise self._unknown_key(key, schema)
 
-    def resolve(self, schema: Schema) -> Target:
-        """This target as a store takes it: each key named as `schema` names its column.
+    def resolve(self, schema: Schema, schema_contract: SchemaContract | str | None = None) -> Target:
+        """This target as a store takes it: each key named as `schema` names its column, and the
+        schema contract decided (`schema_contract` when the target leaves it to the setting).
 
         A key matches a column of the same name, else the one column whose name normalises
         (`normalize_identifier`) to the key's normal form. Raises `ConfigError` for a key
@@ -92,7 +96,8 @@ class Target:
                 f"key column(s) {', '.join(repeated)} of {self.table!r} given twice: {', '.join(self.keys)}",
                 context={"table": self.table, "keys": list(self.keys)},
             )
-        return replace(self, keys=keys)
+        contract = self.schema_contract or schema_contract or SchemaContract.EVOLVE
+        return replace(self, keys=keys, schema_contract=contract)
 
     def _column_of(self, key: str, schema: Schema) -> str:
         if key in schema.names:

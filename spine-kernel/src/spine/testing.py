@@ -516,6 +516,44 @@ class StoreContract:
 
     # through the kernel's load path ------------------------------------------------------
 
+    def test_a_replace_without_rows_leaves_a_table_with_rows_as_it_was(self, store: Store) -> None:
+        store.write(Target("t"), _KEYED, [[("a", 1, "x"), ("b", 2, "y")]])
+        result = self.kernel_load(store, Target("t", WriteMode.REPLACE), _KEYED, [[]])
+        assert result.status is RunStatus.FAILED and result.error is not None
+        assert result.error.category == "check"
+        assert result.error.message.startswith(
+            "replace would leave table 't' empty: the input had no rows; nothing was written."
+        )
+        assert "--allow-empty" in result.error.message
+        assert self.rows(store, "t", _KEYED, "k") == [("a", 1, "x"), ("b", 2, "y")]
+
+    def test_a_replace_whose_rows_are_all_rejected_counts_as_one_without_rows(self, store: Store) -> None:
+        store.write(Target("t"), _KEYED, [[("a", 1, "x")]])
+        rejected = Batch(
+            [], [], "given", [Reject("given", 2, "b|two|y", "n: expected an integer, got 'two'")]
+        )
+        result = self.kernel_load(
+            store, Target("t", WriteMode.REPLACE), _KEYED, [rejected], max_rejects="100%"
+        )
+        assert result.status is RunStatus.FAILED and result.error is not None
+        assert "all 1 of the 1 rows read were rejected; nothing was written" in result.error.message
+        assert self.rows(store, "t", _KEYED, "k") == [("a", 1, "x")]
+
+    def test_a_replace_may_empty_a_table_when_allowed_to(self, store: Store) -> None:
+        store.write(Target("t"), _KEYED, [[("a", 1, "x")]])
+        allowed = self.kernel_load(store, Target("t", WriteMode.REPLACE, allow_empty=True), _KEYED, [[]])
+        assert allowed.status is RunStatus.SUCCEEDED
+        assert self.rows(store, "t", _KEYED, "k") == []
+        # Nothing to lose: an empty table, or a missing one, takes an empty replace unasked.
+        assert (
+            self.kernel_load(store, Target("t", WriteMode.REPLACE), _KEYED, []).status is RunStatus.SUCCEEDED
+        )
+        assert (
+            self.kernel_load(store, Target("new", WriteMode.REPLACE), _KEYED, []).status
+            is RunStatus.SUCCEEDED
+        )
+        assert store.columns("new") is not None
+
     def test_keys_are_matched_as_header_names_are_made_column_names(self, store: Store) -> None:
         schema = Schema(
             (Field("issue_symbol_identifier", "string"), Field("mpid", "string"), Field("shares", "integer"))
@@ -528,6 +566,18 @@ class StoreContract:
         unknown = self.kernel_load(store, Target("weekly", WriteMode.MERGE, ("symbol",)), schema, [[]])
         assert unknown.error is not None and unknown.error.category == "config"
         assert "key column 'symbol' is not among the columns of 'weekly'" in unknown.error.message
+
+    def test_the_schema_contract_setting_unless_the_target_says_otherwise(self, store: Store) -> None:
+        narrow = Schema((Field("k", "string"), Field("n", "integer")))
+        store.write(Target("t"), narrow, [[("a", 1)]])
+        frozen = self.kernel_load(store, Target("t"), _KEYED, [[("b", 2, "x")]], schema_contract="freeze")
+        assert frozen.error is not None and frozen.error.category == "load"
+        assert "no column(s) v that the input has, and the schema contract is freeze" in frozen.error.message
+        assert [name.lower() for name in store.columns("t") or []] == ["k", "n"]
+        evolving = Target("t", schema_contract="evolve")
+        result = self.kernel_load(store, evolving, _KEYED, [[("b", 2, "x")]], schema_contract="freeze")
+        assert result.status is RunStatus.SUCCEEDED
+        assert self.rows(store, "t", _KEYED, "k") == [("a", 1, None), ("b", 2, "x")]
 
     # the kernel's own tables ---------------------------------------------------------------
 
