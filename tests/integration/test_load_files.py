@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from ..disks import small_disk
 from .conftest import SPINE
 
 HEADER = (
@@ -195,11 +196,13 @@ def test_a_file_is_read_as_the_existing_table_stores_it(spine, request, tmp_path
         "column amount: expected a decimal number, got 'abc'",
     )
     assert rows() == [("00123", 5, "2026-11-23", "12"), ("07000", 1.25, "2026-11-25", "")]
-    # An explicit type still wins over the table's.
+    # An explicit type that the table does not store is refused, naming both; the table stays.
     replace = ["--mode", "replace", "--max-rejects", "1", "-o", "types=code:integer"]
     declared = spine("load", str(data), "--table", "codes", "--store", url, *replace)
-    assert declared.returncode == 0, declared.stderr
-    assert [row[0] for row in rows()] == ["123", "7000"]
+    assert declared.returncode == 1
+    assert "table 'codes' stores code as string (" in declared.stderr
+    assert "where the input has integer" in declared.stderr
+    assert [row[0] for row in rows()] == ["00123", "07000"]
 
 
 @pytest.mark.parametrize(
@@ -331,3 +334,85 @@ def test_a_runs_progress_counts_every_file_and_says_how_far_through_each(tmp_pat
     assert list(by_file) == [str(first), str(second)]
     for fractions in by_file.values():
         assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+def test_keys_are_given_as_the_files_header_names_them(spine, store, tmp_path):
+    url, rows = store
+    data = write(tmp_path / "week.psv", finra_lines(5))
+    args = ["load", str(data), "--table", "otc", "--mode", "merge", "--store", url]
+    result = spine(*args, "--key", "issueSymbolIdentifier,MPID")
+    assert result.returncode == 0, result.stderr
+    assert spine(*args, "--key", "issueSymbolIdentifier,MPID").returncode == 0
+    assert len(rows("otc")) == 5
+
+
+def test_a_bad_key_exits_2_before_any_run_and_raises_no_alert(spine, store, tmp_path):
+    url, _ = store
+    data = write(tmp_path / "week.psv", finra_lines(5))
+    result = spine(
+        "load", str(data), "--table", "otc", "--mode", "merge", "--key", "symbol,MPID", "--store", url
+    )
+    assert result.returncode == 2
+    assert (
+        "key column 'symbol' is not among the columns of 'otc': tier_description, issue_symbol_identifier"
+        in (result.stderr)
+    )
+    assert json.loads(spine("runs", "list", "--store", url, "--json").stdout) == []
+    assert json.loads(spine("alerts", "history", "--store", url, "--json").stdout) == []
+
+
+def test_a_header_only_file_cannot_empty_a_table_by_replace_unless_allowed(spine, store, tmp_path):
+    url, rows = store
+    spine("load", str(write(tmp_path / "week.psv", finra_lines(3))), "--table", "otc", "--store", url)
+    empty = write(tmp_path / "empty.psv", [])
+    replace = ["load", str(empty), "--table", "otc", "--mode", "replace", "--store", url]
+    refused = spine(*replace)
+    assert refused.returncode == 1
+    assert "error [check]: replace would leave table 'otc' empty: the input had no rows" in refused.stderr
+    assert "--allow-empty" in refused.stderr
+    assert len(rows("otc")) == 3
+    allowed = spine(*replace, "--allow-empty", "--json")
+    assert allowed.returncode == 0, allowed.stderr
+    assert json.loads(allowed.stdout)["params"]["allow_empty"] is True
+    assert rows("otc") == []
+
+
+def test_new_columns_are_added_unless_the_schema_contract_is_freeze(spine, store, tmp_path):
+    url, rows = store
+    cities = tmp_path / "cities.csv"
+    cities.write_text("city,zip\nParis,75001\n")
+    assert spine("load", str(cities), "--table", "cities", "--store", url).returncode == 0
+    cities.write_text("city,zip,country\nLyon,69001,FR\n")
+    load = ["load", str(cities), "--table", "cities", "--store", url]
+    frozen = spine(*load, "--schema-contract", "freeze")
+    assert frozen.returncode == 1
+    assert (
+        "table 'cities' has no column(s) country that the input has, and the schema contract is freeze"
+        in (frozen.stderr)
+    )
+    assert spine(*load, extra_env={"SPINE_SCHEMA_CONTRACT": "freeze"}).returncode == 1
+    assert rows("cities", order="city") == [("Paris", 75001)]
+    evolved = spine(*load, "--schema-contract", "evolve", extra_env={"SPINE_SCHEMA_CONTRACT": "freeze"})
+    assert evolved.returncode == 0, evolved.stderr
+    assert rows("cities", order="city") == [("Lyon", 69001, "FR"), ("Paris", 75001, None)]
+    # A type the table does not store that way is refused, naming the column and both types.
+    changed = spine(*load, "-o", "types=zip:string")
+    assert changed.returncode == 1
+    assert "table 'cities' stores zip as integer (" in changed.stderr
+    assert "where the input has string" in changed.stderr
+
+
+def test_a_full_disk_fails_the_load_with_what_happened_and_the_table_stays_intact(spine, tmp_path):
+    with small_disk(tmp_path / "disk") as disk:
+        url = f"sqlite:///{disk}/spine.db"
+        small = write(tmp_path / "small.psv", finra_lines(3))
+        merge = ["--table", "otc", "--mode", "merge", "--key", KEYS, "--store", url]
+        assert spine("load", str(small), *merge).returncode == 0
+        big = write(tmp_path / "big.psv", many_lines(300_000))  # far more than the disk holds
+        result = spine("load", str(big), *merge)
+        assert result.returncode == 1
+        assert f"disk full: no space left in {disk} for the database file {disk}/spine.db" in result.stderr
+        assert "internal" not in result.stderr and "Traceback" not in result.stderr
+        with sqlite3.connect(disk / "spine.db") as connection:
+            assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            assert connection.execute('SELECT COUNT(*) FROM "otc"').fetchone() == (3,)

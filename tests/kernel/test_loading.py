@@ -7,7 +7,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import spine
-from spine import Batch, ConfigError, Field, PluginError, Reject, Schema, Source, Spine, Target, WriteMode
+from spine import (
+    Batch,
+    ConfigError,
+    Field,
+    PluginError,
+    Reject,
+    Schema,
+    Source,
+    SourceError,
+    Spine,
+    Target,
+    WriteMode,
+)
 from spine._loading import Check, RejectThreshold
 
 SCHEMA = Schema((Field("k", "string"), Field("n", "integer")))
@@ -294,7 +306,9 @@ def test_the_load_pipeline_validates_its_params(kernel):
     result = kernel.run("load", {"table": "t", "sauce": "x.csv"})
     assert result.status == "failed"
     assert (
-        result.error.message == "load: unknown param(s) sauce; expected source, table, mode, key, option.NAME"
+        result.error.message
+        == "load: unknown param(s) sauce; expected source, table, mode, key, allow_empty, schema_contract, "
+        "option.NAME"
     )
     result = kernel.run("load", {"source": "x.csv", "table": "t", "mode": "upsert"})
     assert "unknown write mode 'upsert'" in result.error.message
@@ -306,12 +320,14 @@ def test_the_load_pipeline_validates_its_params(kernel):
         ('t"; DROP TABLE spine_runs; --', "append", (), "invalid table name"),
         ("t", "upsert", (), "unknown write mode 'upsert'"),
         ("t", "merge", (), "merge into 't' needs key columns"),
-        ("t", "merge", ("a b",), "invalid key column 'a b'"),
+        ("t", "merge", (" ",), "invalid key column ' '"),
+        ("t", "append", (), "unknown schema contract 'melt'"),
     ],
 )
 def test_load_refuses_a_bad_target_before_any_run_starts(kernel, table, mode, keys, message):
+    contract = "melt" if "contract" in message else None
     with pytest.raises(ConfigError, match=message):
-        kernel.load("x.csv", table, mode=mode, keys=keys)
+        kernel.load("x.csv", table, mode=mode, keys=keys, schema_contract=contract)
     assert kernel.runlog().runs() == []
 
 
@@ -369,3 +385,110 @@ def test_overlapping_loads_restore_the_threshold_only_when_the_last_one_ends():
             pass
         assert gc.get_threshold() == raised != before
     assert gc.get_threshold() == before
+
+
+# -- spine load: keys, empty replaces, the schema contract ------------------------------------
+
+WEEKLY = Schema(
+    (Field("issue_symbol_identifier", "string"), Field("mpid", "string"), Field("shares", "integer"))
+)
+
+
+class Inputs:
+    """Sources ``mem://NAME``: each reading of NAME yields ``batches[NAME]`` anew."""
+
+    def __init__(self):
+        self.batches = {}
+
+    @spine.hookimpl
+    def register_sources(self, register):
+        def make(location):
+            name = location.removeprefix("mem://")
+            if name not in self.batches:
+                raise SourceError(f"{location}: no such input")
+            return ListSource(list(self.batches[name]), WEEKLY)
+
+        register(spine.SourceSpec("mem", make, schemes=("mem",)))
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    found = Inputs()
+    found.batches["week"] = [Batch([("AAPL", "JPMX", 1), ("AAPL", "UBSA", 2)], [2, 3], "week.psv")]
+    found.batches["nothing"] = [Batch([], [], "nothing.psv")]
+    with Spine(
+        entry_points=False, environ={"SPINE_STORE_URL": f"sqlite:///{tmp_path}/s.db"}, plugins=[found]
+    ) as k:
+        yield k
+
+
+def weekly(kernel, table="weekly"):
+    with kernel.runlog().store.transaction() as session:
+        return session.query(f'SELECT * FROM "{table}" ORDER BY "mpid"')
+
+
+def test_load_takes_keys_as_the_inputs_header_names_them(inputs):
+    keys = ["issueSymbolIdentifier", "MPID"]
+    assert inputs.load("mem://week", "weekly", mode="merge", keys=keys).status == "succeeded"
+    assert inputs.load("mem://week", "weekly", mode="merge", keys=keys).status == "succeeded"
+    assert weekly(inputs) == [("AAPL", "JPMX", 1), ("AAPL", "UBSA", 2)]
+    (run, _) = inputs.runlog().runs()
+    assert run.params["key"] == "issueSymbolIdentifier,MPID"  # recorded as given
+
+
+@pytest.mark.parametrize(
+    ("keys", "message"),
+    [
+        (
+            ["symbol"],
+            "key column 'symbol' is not among the columns of 'weekly': issue_symbol_identifier, mpid",
+        ),
+        (["mpid", "MPID"], r"key column\(s\) mpid of 'weekly' given twice"),
+    ],
+)
+def test_a_bad_key_is_refused_before_the_run_starts_and_nothing_is_recorded(inputs, keys, message):
+    with pytest.raises(ConfigError, match=message):
+        inputs.load("mem://week", "weekly", mode="merge", keys=keys)
+    assert inputs.runlog().runs() == []
+    assert inputs.alert_history() == []
+    assert inputs.runlog().store.columns("weekly") is None
+
+
+def test_a_source_that_cannot_be_read_is_a_failed_run_whether_keys_are_checked_or_not(inputs):
+    for keys in ([], ["MPID"]):
+        result = inputs.load("mem://absent", "weekly", mode="merge" if keys else "append", keys=keys)
+        assert (result.status, result.error.message) == ("failed", "mem://absent: no such input")
+    assert len(inputs.runlog().runs()) == 2
+
+
+def test_an_empty_replace_is_refused_unless_allowed(inputs):
+    inputs.load("mem://week", "weekly")
+    refused = inputs.load("mem://nothing", "weekly", mode="replace")
+    assert refused.status == "failed" and refused.error.category == "check"
+    assert "replace would leave table 'weekly' empty: the input had no rows" in refused.error.message
+    assert len(weekly(inputs)) == 2
+    allowed = inputs.load("mem://nothing", "weekly", mode="replace", allow_empty=True)
+    assert allowed.status == "succeeded"
+    assert allowed.params["allow_empty"] is True
+    assert weekly(inputs) == []
+
+
+def test_the_load_pipeline_reads_allow_empty_and_schema_contract_from_its_params(inputs):
+    with inputs.runlog().store.transaction() as session:
+        session.execute('CREATE TABLE "narrow" ("issue_symbol_identifier" TEXT, "mpid" TEXT)')
+        session.execute("INSERT INTO \"narrow\" VALUES ('AAPL', 'JPMX'), ('AAPL', 'UBSA')")
+    frozen = inputs.run("load", {"source": "mem://week", "table": "narrow", "schema_contract": "freeze"})
+    assert frozen.status == "failed"
+    assert "no column(s) shares that the input has, and the schema contract is freeze" in frozen.error.message
+    assert inputs.load("mem://week", "narrow", schema_contract="freeze").status == "failed"
+    params = {"source": "mem://nothing", "table": "narrow", "mode": "replace"}
+    assert inputs.run("load", {**params, "allow_empty": "no"}).status == "failed"
+    assert len(weekly(inputs, "narrow")) == 2
+    assert inputs.run("load", {**params, "allow_empty": "yes"}).status == "succeeded"
+    assert weekly(inputs, "narrow") == []
+    unreadable = inputs.run("load", {**params, "allow_empty": "perhaps"})
+    assert unreadable.error.message == (
+        "load: param 'allow_empty': expected true or false (1/0, yes/no, on/off), got 'perhaps'"
+    )
+    melting = inputs.run("load", {**params, "schema_contract": "melt"})
+    assert melting.error.message == "unknown schema contract 'melt'; expected evolve or freeze"

@@ -24,6 +24,20 @@ def test_flags_beat_environment_beat_file_beat_defaults(tmp_path):
     assert kernel.config.lookup("strict_plugins") == (True, str(config))
 
 
+def test_the_schema_contract_is_evolve_unless_the_environment_or_the_file_says_freeze(tmp_path):
+    assert Spine(entry_points=False, environ={}).settings.schema_contract == "evolve"
+    assert (
+        Spine(entry_points=False, environ={"SPINE_SCHEMA_CONTRACT": "Freeze"}).settings.schema_contract
+        == "freeze"
+    )
+    config = tmp_path / "spine.toml"
+    config.write_text('schema_contract = "freeze"\n')
+    assert Spine(entry_points=False, environ={}, config_file=config).settings.schema_contract == "freeze"
+    expected = r"schema_contract \(from SPINE_SCHEMA_CONTRACT\): expected one of evolve, freeze, got 'melt'"
+    with pytest.raises(ConfigError, match=expected):
+        _ = Spine(entry_points=False, environ={"SPINE_SCHEMA_CONTRACT": "melt"}).settings
+
+
 def test_the_config_file_comes_from_spine_config_or_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "spine.toml").write_text('log_level = "warning"\n')

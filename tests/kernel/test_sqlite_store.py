@@ -6,9 +6,13 @@ import sqlite3
 from decimal import Decimal
 
 import pytest
-from spine import ConfigError, Field, Schema, Target, WriteMode, logical_type
+from spine import ConfigError, Field, LoadError, Schema, Target, WriteMode, check_existing_table, logical_type
 from spine._sqlite import SQLiteStore, path_from_url
 from spine.testing import StoreContract
+
+from ..disks import small_disk
+
+KEYED = Schema((Field("k", "string"), Field("n", "integer"), Field("v", "string")))
 
 
 class TestSQLiteContract(StoreContract):
@@ -207,3 +211,78 @@ def test_the_switch_to_wal_is_tried_again_while_the_file_is_locked():
     with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
         _wal(broken)  # type: ignore[arg-type]
     assert broken.tries == 1
+
+
+def test_a_store_that_gives_no_session_cannot_have_columns_added_for_it(tmp_path):
+    """`check_existing_table` as stores written before tables evolved call it: without a session."""
+    store = SQLiteStore(f"sqlite:///{tmp_path}/t.db")
+    store.write(Target("narrow"), Schema(KEYED.fields[:2]), [[("a", 1)]])
+    assert check_existing_table(store, Target("narrow"), Schema(KEYED.fields[:2])) is True
+    with pytest.raises(
+        LoadError, match=r"table 'narrow' exists without column\(s\) v that the input has; add"
+    ):
+        check_existing_table(store, Target("narrow"), KEYED)
+    assert check_existing_table(store, Target("missing"), KEYED) is False
+    store.close()
+
+
+def test_columns_of_types_spine_does_not_know_are_not_checked(tmp_path):
+    store = SQLiteStore(f"sqlite:///{tmp_path}/t.db")
+    with store.transaction() as session:
+        session.execute('CREATE TABLE "hand" ("k" TEXT, "at" TIME, "doc" JSON)')
+    schema = Schema((Field("k", "string"), Field("at", "string"), Field("doc", "integer")))
+    store.write(Target("hand"), schema, [[("a", "09:30", 1)]])
+    with store.transaction() as session:
+        assert session.query('SELECT * FROM "hand"') == [("a", "09:30", 1)]
+    store.close()
+
+
+@pytest.fixture
+def on_a_small_disk(tmp_path):
+    """A store whose file is on a tmpfs of a few megabytes, and the file's path."""
+    with small_disk(tmp_path / "disk") as disk:
+        store = SQLiteStore(f"sqlite:///{disk}/spine.db")
+        yield store, disk / "spine.db"
+        store.close()
+
+
+def _until_the_disk_is_full():
+    """Rows for far more than the small disk holds."""
+    for batch in range(1000):
+        yield [(f"k{batch}-{row}", row, "v" * 200) for row in range(500)]
+
+
+def test_a_full_disk_is_a_load_error_naming_the_folder_and_the_previous_rows_stay(on_a_small_disk):
+    store, path = on_a_small_disk
+    store.write(Target("t", WriteMode.MERGE, ("k",)), KEYED, [[("a", 1, "kept"), ("b", 2, "kept")]])
+    with pytest.raises(LoadError) as caught:
+        store.write(Target("t"), KEYED, _until_the_disk_is_full())
+    error = caught.value
+    assert error.category == "load" and not error.retryable
+    assert str(error).startswith(f"disk full: no space left in {path.parent} for the database file {path} (")
+    assert error.context == {"store": f"sqlite:///{path}", "table": "t", "path": str(path)}
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert connection.execute('SELECT * FROM "t" ORDER BY "k"').fetchall() == [
+            ("a", 1, "kept"),
+            ("b", 2, "kept"),
+        ]
+    assert store.columns("t") == ["k", "n", "v"]  # the same store goes on
+
+
+def test_a_rollback_that_sqlite_made_itself_is_not_made_again(tmp_path):
+    """After some errors (a full disk among them) SQLite has rolled back already: the ROLLBACK
+    that spine sends would fail, "no transaction is active", and hide the first error."""
+    store = SQLiteStore(f"sqlite:///{tmp_path}/t.db")
+    store.write(Target("t"), KEYED, [[("a", 1, "kept")]])
+
+    def rolled_back_by_sqlite():
+        yield [("b", 2, "lost")]
+        store._connect().execute("ROLLBACK")  # what SQLite does by itself on a full disk
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with pytest.raises(LoadError, match="database or disk is full"):
+        store.write(Target("t"), KEYED, rolled_back_by_sqlite())
+    with store.transaction() as session:
+        assert session.query('SELECT * FROM "t"') == [("a", 1, "kept")]
+    store.close()

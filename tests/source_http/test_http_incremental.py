@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 
 import pytest
+from spine import ConfigError
 from spine_source_http._source import open_http
 
 INCREMENTAL = {"incremental_field": "version", "since_param": "since"}
@@ -43,8 +44,15 @@ def event(number, version):
     return {"id": number, "version": version, "what": f"event {number}"}
 
 
+def run_load(kernel, url, table, options):
+    """A run of the load pipeline, which reads each first page once (`Spine.load` reads it
+    once more before the run, to check the keys: see the last test)."""
+    params = {"source": url, "table": table, "mode": "merge", "key": "id"}
+    return kernel.run("load", {**params, **{f"option.{name}": value for name, value in options.items()}})
+
+
 def load(kernel, url, **options):
-    return kernel.load(url, "events", mode="merge", keys=["id"], options={**INCREMENTAL, **options})
+    return run_load(kernel, url, "events", {**INCREMENTAL, **options})
 
 
 def mark(kernel, url, field="version"):
@@ -130,8 +138,8 @@ def test_a_timestamp_mark_is_the_latest_moment(kernel, server):
     ]
     url = server.route("GET", "/changes", lambda request: (200, {}, records))
     options = {"incremental_field": "updated_at", "since_param": "updated_since"}
-    kernel.load(url, "changes", mode="merge", keys=["id"], options=options)
-    kernel.load(url, "changes", mode="merge", keys=["id"], options=options)
+    run_load(kernel, url, "changes", options)
+    run_load(kernel, url, "changes", options)
     first, second = (request.query.get("updated_since") for request in server.requests)
     assert first is None
     assert datetime.fromisoformat(second) == datetime(2026, 11, 21, 8, 0, 0)
@@ -150,9 +158,9 @@ def test_since_body_sends_the_mark_in_the_json_body_of_a_post(kernel, server):
         "since_body": "filter.since",
         "body": {"filter": {"kind": "x"}},
     }
-    kernel.load(url, "events", mode="merge", keys=["id"], options=options)
+    run_load(kernel, url, "events", options)
     events.append(event(3, 12))
-    result = kernel.load(url, "events", mode="merge", keys=["id"], options=options)
+    result = run_load(kernel, url, "events", options)
     assert result.counts.rows_written == 1
     first, second = (request.body["filter"] for request in server.requests)
     assert first == {"kind": "x"}
@@ -171,3 +179,19 @@ def test_the_source_resumes_from_the_mark_it_is_given_and_checkpoints_the_highes
         assert source.checkpoint() == "12"
     assert len(rows) == (3 if saved is None else 2)
     assert api.sent() == [sent]
+
+
+def test_spine_load_checks_its_keys_on_the_first_page_as_the_run_will_fetch_it(kernel, server):
+    api = Events(server, [event(1, 8), event(2, 10)])
+    kernel.load(api.url, "events", mode="merge", keys=["id"], options=INCREMENTAL)
+    api.events.append(event(3, 11))
+    assert (
+        kernel.load(api.url, "events", mode="merge", keys=["ID"], options=INCREMENTAL).status == "succeeded"
+    )
+    assert api.sent() == [None, None, "10", "10"]  # the check's request, then the run's
+    with pytest.raises(
+        ConfigError, match="key column 'ident' is not among the columns of 'events': id, version"
+    ):
+        kernel.load(api.url, "events", mode="merge", keys=["ident"], options=INCREMENTAL)
+    assert api.sent()[4:] == ["11"]  # the check's alone: no run
+    assert len(kernel.runlog().runs()) == 2

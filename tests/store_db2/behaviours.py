@@ -79,18 +79,18 @@ class Db2Behaviours:
         assert store.column_types("TYPED") == {}
         assert store.column_types("missing") == {}
 
-    def test_merge_into_an_existing_table_needs_a_unique_key_on_exactly_the_keys(self, store):
+    def test_merge_into_an_existing_table_uses_a_unique_key_on_exactly_the_keys(self, store):
         store.write(Target("u"), KEYED, [[("a", 1, "x")]])
-        with pytest.raises(LoadError, match=r"no primary key or unique index on \(k\)"):
-            store.write(Target("u", WriteMode.MERGE, ("k",)), KEYED, [[("a", 2, "y")]])
         with store.transaction() as session:
             session.execute('CREATE UNIQUE INDEX "u_k_n" ON "u" ("k", "n")')
-        with pytest.raises(LoadError, match="no primary key or unique index"):
-            store.write(Target("u", WriteMode.MERGE, ("k",)), KEYED, [[("a", 2, "y")]])
-        with store.transaction() as session:
-            session.execute('CREATE UNIQUE INDEX "u_k" ON "u" ("k")')
+        assert store.unique_keys("u") == [("k", "n")]
         store.write(Target("u", WriteMode.MERGE, ("k",)), KEYED, [[("a", 2, "y")]])
         assert rows(store, "u") == [("a", 2, "y")]
+        with store.transaction() as session:
+            indexes = session.query(UNIQUE_KEYS, ("u",))
+        assert indexes == [("u_k_merge_key", "k"), ("u_k_n", "k"), ("u_k_n", "n")]
+        store.write(Target("u", WriteMode.MERGE, ("k",)), KEYED, [[("b", 3, "z")]])  # uses the one it made
+        assert rows(store, "u") == [("a", 2, "y"), ("b", 3, "z")]
 
     # merge -------------------------------------------------------------------------------
 
@@ -218,7 +218,8 @@ class Db2Behaviours:
             with pytest.raises(ConfigError):
                 store.column_types(table)
         with pytest.raises(ConfigError):
-            Target("m", WriteMode.MERGE, ('k" = 1 OR "1',))
+            store.write(Target("m", WriteMode.MERGE, ('k" = 1 OR "1',)), KEYED, [])
+        assert store.columns("m") is None
 
     # transactions ----------------------------------------------------------------------
 

@@ -56,6 +56,7 @@ EVERY_TYPE = Schema(
 )
 ROW = ("BRK.B", "OTCN", "Berkshire", 3, Decimal("10.5"), Decimal("1.25"), 0.5, True, date(2026, 1, 5), None)
 WEEKLY = Target("weekly", WriteMode.MERGE, ("symbol", "mpid"))
+NARROW = Schema(EVERY_TYPE.fields[:3])
 
 
 def _write(mode: WriteMode) -> Callable[[Db2Store], object]:
@@ -73,6 +74,14 @@ SCENARIOS: dict[str, tuple[Callable[[Db2Store], object] | None, Callable[[Db2Sto
     "merge_into_a_new_table": (None, _write(WriteMode.MERGE)),
     "merge_into_an_existing_table": (_write(WriteMode.MERGE), _write(WriteMode.MERGE)),
     "append": (_write(WriteMode.APPEND), _write(WriteMode.APPEND)),
+    "append_adding_columns": (
+        lambda store: store.write(Target("weekly"), NARROW, [[ROW[:3]]]),
+        _write(WriteMode.APPEND),
+    ),
+    "merge_creating_its_unique_index": (
+        lambda store: store.write(Target("weekly"), EVERY_TYPE, [[ROW]]),
+        _write(WriteMode.MERGE),
+    ),
     "replace": (_write(WriteMode.APPEND), _write(WriteMode.REPLACE)),
     "columns": (None, lambda store: store.columns("weekly")),
     "transaction_with_a_lock": (_write(WriteMode.MERGE), _transaction_with_a_lock),

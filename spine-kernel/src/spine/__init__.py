@@ -69,14 +69,15 @@ if TYPE_CHECKING:
     from ._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
     from ._stores import (
         Dialect,
+        SchemaContract,
         Session,
         Store,
         Target,
         WriteMode,
         Written,
-        check_existing_table,
         logical_type,
     )
+    from ._tables import check_existing_table
     from ._workflows import Step, Workflow
 
 # The public names are loaded on first use (PEP 562): `spine plugins list` must stay
@@ -140,14 +141,15 @@ _EXPORTS = {
     "._sources": ["DEFAULT_BATCH_SIZE", "Batch", "Reject", "Source"],
     "._stores": [
         "Dialect",
+        "SchemaContract",
         "Session",
         "Store",
         "Target",
         "WriteMode",
         "Written",
-        "check_existing_table",
         "logical_type",
     ],
+    "._tables": ["check_existing_table"],
     "._workflows": ["Step", "Workflow"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
@@ -205,6 +207,7 @@ __all__ = [
     "ScheduleState",
     "Scheduler",
     "Schema",
+    "SchemaContract",
     "Session",
     "Settings",
     "Severity",

@@ -145,7 +145,20 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("source", help="a file path, or a URL that a source plugin reads")
     load.add_argument("--table", required=True, help="the table to write")
     load.add_argument("--mode", choices=["append", "replace", "merge"], default="append")
-    load.add_argument("--key", default="", metavar="COL,...", help="key columns (required for merge)")
+    load.add_argument(
+        "--key",
+        default="",
+        metavar="COL,...",
+        help="key columns (required for merge), as the header names them",
+    )
+    load.add_argument(
+        "--allow-empty", action="store_true", help="let --mode replace empty the table when no row is loaded"
+    )
+    load.add_argument(
+        "--schema-contract",
+        choices=["evolve", "freeze"],
+        help="input columns the table lacks: add them (evolve) or refuse (freeze); default: the setting",
+    )
     load.add_argument(
         "-o", "--option", action="append", default=[], metavar="KEY=VALUE", help="source option"
     )
@@ -357,7 +370,16 @@ def _load(args: argparse.Namespace, kernel: Spine) -> int:
     return _report_run(
         args,
         kernel,
-        lambda **run: kernel.load(args.source, args.table, mode=args.mode, keys=keys, options=options, **run),
+        lambda **run: kernel.load(
+            args.source,
+            args.table,
+            mode=args.mode,
+            keys=keys,
+            options=options,
+            allow_empty=args.allow_empty,
+            schema_contract=args.schema_contract,
+            **run,
+        ),
     )
 
 

@@ -319,26 +319,49 @@ class Spine:
         mode: str = "append",
         keys: Sequence[str] = (),
         options: Mapping[str, Any] | None = None,
+        allow_empty: bool = False,
+        schema_contract: str | None = None,
         **run_options: Any,
     ) -> RunResult:
         """Load any source (a file path, or a URL a source plugin claims) into `table`.
 
         A run of the built-in ``load`` pipeline: recorded like any other. `options`
-        go to the source; `run_options` are those of `run`. An invalid table name,
-        key or mode, a source option the source refuses, or a location no installed
-        source reads raises before the run starts; a source that cannot be read (a
-        missing file) is a failed run.
+        go to the source; `run_options` are those of `run`. `keys` may name columns as
+        the input's header does (``MPID`` for ``mpid``, see `Target.resolve`).
+        `allow_empty` lets a replace empty a table when the input has no rows;
+        `schema_contract` (``evolve`` or ``freeze``) overrides the setting for this load.
+
+        An invalid table name, key, mode or schema contract, a source option the source
+        refuses, or a location no installed source reads raises `ConfigError` or
+        `PluginError` before the run starts, and nothing is recorded. With keys, that
+        means reading the source's columns first: a file's header; for an HTTP source,
+        one more request, its first page (with the saved mark of an incremental load),
+        which the run then fetches again. A source that cannot be read (a missing file)
+        is a failed run.
         """
+        from ._loading import prepare_source
         from ._stores import Target
 
-        Target(table, mode, tuple(keys))
+        target = Target(table, mode, tuple(keys), allow_empty=allow_empty, schema_contract=schema_contract)
         try:
-            self.open_source(source, **(options or {})).close()
+            with self.open_source(source, **(options or {})) as opened:
+                columns = None
+                if target.keys:  # read as the run will read it
+                    runlog = self.runlog(run_options.get("store"))
+                    columns = prepare_source(
+                        opened, runlog.store, table, lambda key: runlog.state("load", key)
+                    )
         except (ConfigError, PluginError):
             raise
         except Exception:  # the run meets it again, and records it
-            pass
-        params = {"source": source, "table": table, "mode": mode, "key": ",".join(keys)}
+            columns = None
+        if columns is not None:
+            target.resolve(columns)
+        params: dict[str, Any] = {"source": source, "table": table, "mode": mode, "key": ",".join(keys)}
+        if allow_empty:
+            params["allow_empty"] = True
+        if schema_contract is not None:
+            params["schema_contract"] = schema_contract
         params.update({f"option.{name}": value for name, value in (options or {}).items()})
         return self.run("load", params, **run_options)
 

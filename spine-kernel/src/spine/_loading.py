@@ -14,11 +14,14 @@ import operator
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, Any, NamedTuple, Protocol
+from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from ._errors import CheckError, ConfigError
 from ._schema import Schema
-from ._sources import Batch, Reject
+from ._sources import Batch, Reject, Source
+
+if TYPE_CHECKING:
+    from ._stores import Store
 
 Progress = Callable[[int, int], None]  # (rows read, rows rejected) so far in one load
 
@@ -108,6 +111,17 @@ class Transform(Protocol):
     def apply(self, batch: Batch) -> Batch: ...
 
 
+def prepare_source(source: Source, store: Store, table: str, saved: Callable[[str], str | None]) -> Schema:
+    """Make `source` ready to load into `table` of `store`, and return its columns: resumed
+    from what its last committed load kept (`saved` of its state key), reading each column
+    as the table stores it."""
+    state_key = source.state_key()
+    if state_key is not None:
+        source.resume(saved(state_key))
+    source.prefer_types(store.column_types(table))
+    return source.schema()
+
+
 def missing_keys(keys: Sequence[str], schema: Schema) -> Check:
     """Merge keys are NOT NULL: a row without one is rejected, not loaded."""
     return Check(
@@ -154,7 +168,9 @@ class RowStream:
 
     `key_indexes` are the positions of the merge keys: a batch whose key columns
     hold no None (the usual case, found by a C-speed membership test) skips the
-    per-row key check.
+    per-row key check. `refuse_empty` names a table that a replace must not leave
+    empty: a stream that ends without a row for it raises `CheckError` instead, so
+    the write's transaction rolls back (see `empty_replace_guard`).
     """
 
     def __init__(
@@ -167,8 +183,10 @@ class RowStream:
         progress: Progress | None = None,
         key_check: Callable[[tuple[Any, ...]], str | None] | None = None,
         key_indexes: Sequence[int] = (),
+        refuse_empty: str | None = None,
     ) -> None:
-        self.read = 0
+        self.read = self.kept = 0
+        self._refuse_empty = refuse_empty
         self._batches, self._transforms, self._checks = batches, transforms, checks
         self._spool, self._threshold, self._progress = spool, threshold, progress
         self._key_check, self._key_getters = key_check, [operator.itemgetter(i) for i in key_indexes]
@@ -180,11 +198,15 @@ class RowStream:
             self.read += len(batch.rows) + len(batch.rejects)
             for reject in batch.rejects:
                 self._spool.add(reject)
-            yield self._checked(batch)
+            rows = self._checked(batch)
+            self.kept += len(rows)
+            yield rows
             self._enforce(final=False)
             if self._progress is not None:
                 self._progress(self.read, self._spool.count)
         self._enforce(final=True)
+        if self._refuse_empty is not None and not self.kept:
+            raise self._empty_replace(self._refuse_empty)
 
     def _checked(self, batch: Batch) -> list[tuple[Any, ...]]:
         checks = list(self._checks)
@@ -202,6 +224,15 @@ class RowStream:
             else:
                 kept.append(row)
         return kept
+
+    def _empty_replace(self, table: str) -> CheckError:
+        read, rejected = self.read, self._spool.count
+        why = f"all {rejected} of the {read} rows read were rejected" if read else "the input had no rows"
+        return CheckError(
+            f"replace would leave table {table!r} empty: {why}; nothing was written. To empty it on "
+            "purpose, allow it: spine load --allow-empty, or allow_empty=True (Spine.load, spine.Target)",
+            context={"table": table, "rows_read": read, "rows_rejected": rejected},
+        )
 
     def _enforce(self, *, final: bool) -> None:
         rejected = self._spool.count

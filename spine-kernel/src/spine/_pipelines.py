@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
+from ._config import parse_bool
 from ._errors import ConfigError, SourceError
 from ._runner import RunContext
 from ._schema import Field, Schema
@@ -87,24 +88,31 @@ class LoadPipeline:
     """Any source into any table: what ``spine load`` runs.
 
     Params: ``source`` (a path or URL), ``table``, ``mode`` (append, replace or
-    merge), ``key`` (comma-separated key columns) and ``option.NAME`` for each
-    source option.
+    merge), ``key`` (comma-separated key columns, as the input or the table names
+    them), ``allow_empty`` (true: a replace may empty the table), ``schema_contract``
+    (evolve or freeze; absent: the setting) and ``option.NAME`` for each source option.
     """
 
-    PARAMS = ("source", "table", "mode", "key")
+    PARAMS = ("source", "table", "mode", "key", "allow_empty", "schema_contract")
 
     def run(self, context: RunContext) -> None:
         params = context.params
         unknown = sorted(k for k in params if k not in self.PARAMS and not k.startswith("option."))
         if unknown:
             raise ConfigError(
-                f"load: unknown param(s) {', '.join(unknown)}; expected source, table, mode, key, option.NAME"
+                f"load: unknown param(s) {', '.join(unknown)}; expected {', '.join(self.PARAMS)}, option.NAME"
             )
         for required in ("source", "table"):
             if not params.get(required):
                 raise ConfigError(f"load: param {required!r} is required")
         keys = tuple(key.strip() for key in str(params.get("key") or "").split(",") if key.strip())
-        target = Target(str(params["table"]), str(params.get("mode") or "append"), keys)
+        target = Target(
+            str(params["table"]),
+            str(params.get("mode") or "append"),
+            keys,
+            allow_empty=parse_bool(params.get("allow_empty", False), field_name="load: param 'allow_empty'"),
+            schema_contract=params.get("schema_contract") or None,
+        )
         options = {
             name.removeprefix("option."): value
             for name, value in params.items()

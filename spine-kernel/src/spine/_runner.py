@@ -22,6 +22,7 @@ from ._loading import (
     RunProgress,
     Transform,
     missing_keys,
+    prepare_source,
 )
 from ._processes import this_process
 from ._results import ErrorInfo, RunCounts, RunInfo, RunResult, RunStatus, TableChange
@@ -29,6 +30,7 @@ from ._runlog import clip_start
 from ._schema import Schema
 from ._sources import DEFAULT_BATCH_SIZE, Reject, Source
 from ._stores import Store, Target
+from ._tables import empty_replace_guard
 
 if TYPE_CHECKING:
     from ._kernel import Spine
@@ -81,9 +83,12 @@ class RunContext:
         """Stream `source` through `transforms` and `checks` into `target`; return rows written.
 
         Rejected records are kept for the run's rejects table; too many of them
-        (see `RejectThreshold`) raise `CheckError` before anything is committed. What the
-        source decided on its own (`Source.warnings`) becomes the run's warnings, and a
-        table the load created, or columns it added, are recorded with the run.
+        (see `RejectThreshold`) raise `CheckError` before anything is committed, and so
+        does a replace that would leave a table with rows empty (unless
+        ``target.allow_empty``). `target`'s keys are matched to the columns with
+        `Target.resolve`; its schema contract defaults to the ``schema_contract`` setting.
+        What the source decided on its own (`Source.warnings`) becomes the run's warnings,
+        and a table the load created, or columns it added, are recorded with the run.
         """
         with source:
             try:
@@ -103,14 +108,11 @@ class RunContext:
         batch_size: int,
     ) -> int:
         state_key = source.state_key()
-        if state_key is not None:
-            source.resume(self.state(state_key))
         before = self.store.columns(target.table)
-        source.prefer_types(self.store.column_types(target.table))
-        schema = source.schema()
+        schema = prepare_source(source, self.store, target.table, self.state)
         for transform in transforms:
             schema = transform.schema(schema)
-        target.check(schema)
+        target = target.resolve(schema, self.kernel.settings.schema_contract)
         key_check = missing_keys(target.keys, schema).bind(schema) if target.keys else None
         rows = RowStream(
             source.batches(batch_size),
@@ -121,6 +123,7 @@ class RunContext:
             self._progress_of(source),
             key_check,
             [schema.index(key) for key in target.keys],
+            refuse_empty=empty_replace_guard(self.store, target),
         )
         try:
             with _rare_collections:

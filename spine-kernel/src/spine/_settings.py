@@ -37,6 +37,7 @@ from ._config import (
 from ._descriptors import ScheduleSpec
 from ._errors import ConfigError, PluginError
 from ._schedules import NAME_LENGTH, check_timezone
+from ._stores import SchemaContract
 
 T = TypeVar("T")
 SettingsT = TypeVar("SettingsT", bound="SpineSettings")
@@ -236,6 +237,8 @@ class Settings(SpineSettings):
     # lease is taken for dead by the next reader of the records (see _abandoned).
     run_heartbeat: float = 30.0
     run_lease: float = 300.0
+    # Input columns an existing table lacks: added to it (evolve) or refused (freeze).
+    schema_contract: Literal["evolve", "freeze"] = "evolve"
     # Alerting: the router's rules (see AlertRoute); none sends every alert to every
     # configured channel.
     alert_routes: Annotated[list[AlertRoute], NoDecode] = []
@@ -268,11 +271,11 @@ class Settings(SpineSettings):
     def _bool(cls, value: Any, info: ValidationInfo) -> bool:
         return _as_value_error(parse_bool, value, field_name=info.field_name or "")
 
-    @field_validator("log_format", "log_level", mode="before")
+    @field_validator("log_format", "log_level", "schema_contract", mode="before")
     @classmethod
     def _choice(cls, value: Any, info: ValidationInfo) -> str:
         field_name = info.field_name or ""
-        choices = LOG_FORMATS if field_name == "log_format" else LOG_LEVELS
+        choices = _CHOICES[field_name]
         return _as_value_error(partial(parse_choice, choices=choices), value, field_name=field_name)
 
     @field_validator("alert_on", mode="before")
@@ -334,6 +337,11 @@ _JSON_EXAMPLES = {
         "schedules",
         '[{"name": "nightly", "pipeline": "demo", "cron": "0 2 * * *", "timezone": "UTC"}]',
     ),
+}
+_CHOICES = {
+    "log_format": LOG_FORMATS,
+    "log_level": LOG_LEVELS,
+    "schema_contract": tuple(SchemaContract),
 }
 # Durations where zero makes sense: no repeat window, no waiting for alerts or for running fires.
 _MAY_BE_ZERO = {"alert_window", "alert_timeout", "scheduler_stop_timeout"}

@@ -15,6 +15,7 @@ compares correctly; booleans as 0/1.
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import sqlite3
@@ -27,7 +28,8 @@ from typing import Any
 
 from ._errors import ConfigError, LoadError
 from ._schema import Field, Schema, naive_utc
-from ._stores import Dialect, Store, Target, WriteMode, check_existing_table
+from ._stores import Dialect, Store, Target, WriteMode
+from ._tables import check_existing_table
 
 BUSY_TIMEOUT_SECONDS = 60
 # SQLite's default page cache is 2 MiB. During a large load the pages a write keeps
@@ -202,11 +204,25 @@ class SQLiteStore(Store):
             connection.execute("BEGIN IMMEDIATE" if lock else "BEGIN")
         try:
             yield _Session(connection)
+            with self._errors():
+                connection.execute("COMMIT")
         except BaseException:
-            connection.execute("ROLLBACK")
+            self._roll_back(connection)
             raise
-        with self._errors():
-            connection.execute("COMMIT")
+
+    def _roll_back(self, connection: sqlite3.Connection) -> None:
+        """End the failed transaction, without hiding why it failed.
+
+        SQLite rolls back by itself on some errors (a full disk, an I/O error), and a
+        ROLLBACK then fails with "no transaction is active". A connection that cannot
+        roll back is closed; the next use opens a new one.
+        """
+        if not connection.in_transaction:
+            return
+        try:
+            connection.execute("ROLLBACK")
+        except sqlite3.Error:
+            self.close()
 
     @contextmanager
     def try_transaction(self, lock: str | None = None) -> Iterator[_Session | None]:
@@ -228,6 +244,17 @@ class SQLiteStore(Store):
         rows = self._connect().execute(f"PRAGMA table_info({self.dialect.quote(table)})").fetchall()
         return [(row[1], row[2]) for row in rows]
 
+    def unique_keys(self, table: str) -> list[tuple[str, ...]]:
+        connection = self._connect()
+        quote = self.dialect.quote
+        # A single INTEGER PRIMARY KEY is the rowid itself and has no index to list.
+        primary = tuple(row[1] for row in connection.execute(f"PRAGMA table_info({quote(table)})") if row[5])
+        keys = [primary] if primary else []
+        for _, name, unique, origin, partial in connection.execute(f"PRAGMA index_list({quote(table)})"):
+            if unique and not partial and origin != "pk":  # the primary key's own index is listed too
+                keys.append(tuple(row[2] for row in connection.execute(f"PRAGMA index_info({quote(name)})")))
+        return keys
+
     def write(self, target: Target, schema: Schema, batches: Iterable[Sequence[tuple[Any, ...]]]) -> int:
         target.check(schema)
         quote = self.dialect.quote
@@ -243,12 +270,10 @@ class SQLiteStore(Store):
             sql += f" ON CONFLICT ({keys}) " + (f"DO UPDATE SET {updates}" if others else "DO NOTHING")
         adapt = _batch_adapter(schema)
         written = 0
-        with self.transaction(lock=target.table), self._errors(target.table):
+        with self.transaction(lock=target.table) as session, self._errors(target.table):
             connection = self._connect()
-            if not check_existing_table(self, target, schema):
+            if not check_existing_table(self, target, schema, session):
                 connection.execute(self.dialect.create_table(target.table, schema, target.keys))
-            elif target.mode is WriteMode.MERGE:
-                self._require_unique_key(target)
             if target.mode is WriteMode.REPLACE:
                 connection.execute(f"DELETE FROM {table}")
             for batch in batches:
@@ -256,31 +281,24 @@ class SQLiteStore(Store):
                 written += len(batch)
         return written
 
-    def _require_unique_key(self, target: Target) -> None:
-        connection = self._connect()
-        quote = self.dialect.quote
-        # A single INTEGER PRIMARY KEY is the rowid itself and has no index to list.
-        primary = {
-            row[1] for row in connection.execute(f"PRAGMA table_info({quote(target.table)})") if row[5]
-        }
-        if primary == set(target.keys):
-            return
-        for _, name, unique, *_ in connection.execute(f"PRAGMA index_list({quote(target.table)})"):
-            if unique:
-                columns = [row[2] for row in connection.execute(f"PRAGMA index_info({quote(name)})")]
-                if set(columns) == set(target.keys):
-                    return
-        raise LoadError(
-            f"cannot merge into {target.table!r}: it has no primary key or unique index on "
-            f"({', '.join(target.keys)}); create one, or load with --mode append or replace",
-            context={"table": target.table, "keys": list(target.keys)},
-        )
-
     @contextmanager
     def _errors(self, table: str | None = None) -> Iterator[None]:
         try:
             yield
         except (sqlite3.Error, OSError) as exc:  # OSError: the file's folder cannot be made
-            busy = "locked" in str(exc) or "busy" in str(exc)
             context = {"store": self.describe(), **({"table": table} if table else {})}
+            if _disk_full(exc):
+                folder = os.path.dirname(os.path.abspath(self.path))
+                raise LoadError(
+                    f"disk full: no space left in {folder} for the database file {self.path} ({exc}); "
+                    "nothing was written: free some space and run again",
+                    context={**context, "path": self.path},
+                ) from exc
+            busy = "locked" in str(exc) or "busy" in str(exc)
             raise LoadError(f"{self.describe()}: {exc}", context=context, retryable=busy) from exc
+
+
+def _disk_full(error: Exception) -> bool:
+    if isinstance(error, sqlite3.Error):
+        return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)

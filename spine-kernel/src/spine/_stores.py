@@ -1,10 +1,13 @@
 """The store contract: tables in one database, written in one transaction per load.
 
 A store plugin subclasses `Store` (and usually `Dialect`); its `StoreSpec` factory is
-called as ``factory(url)``. The kernel uses three things from it: `write` for loads
+called as ``factory(url)``. The kernel uses four things from it: `write` for loads
 (the store's fast path), `transaction` for the kernel's own small statements (run
 records, rejects, state, migrations; SQL with ``?`` placeholders that the store
-translates if its driver wants another style) and `columns` to inspect tables.
+translates if its driver wants another style), and `declared_columns` and
+`unique_keys` to inspect tables. What a load does with an existing table (new
+columns, changed types, a merge's unique index) is the kernel's, the same for every
+store: `write` calls `spine.check_existing_table` in its transaction.
 """
 
 from __future__ import annotations
@@ -13,18 +16,27 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar
 
-from ._errors import ConfigError, LoadError
-from ._schema import Field, Schema, check_identifier
+from ._errors import ConfigError
+from ._schema import Field, Schema, check_identifier, normalize_identifier
+
+Choice = TypeVar("Choice", bound=StrEnum)
 
 
 class WriteMode(StrEnum):
     APPEND = "append"  # add the rows
     REPLACE = "replace"  # the table holds exactly the loaded rows afterwards
     MERGE = "merge"  # upsert on the key columns: insert new keys, update existing ones
+
+
+class SchemaContract(StrEnum):
+    """What a load does with input columns that an existing table lacks."""
+
+    EVOLVE = "evolve"  # add them to the table (nullable), in the load's transaction
+    FREEZE = "freeze"  # refuse the load, naming them
 
 
 @dataclass(frozen=True)
@@ -34,34 +46,88 @@ class Target:
     Tables the store creates get a primary key on `keys` when keys are given, and
     key columns are NOT NULL: a row with an empty key is rejected before it
     reaches the store. Within one merge load, the last row for a key wins.
+
+    A load (`RunContext.load`) matches `keys` to the input's columns as header names
+    become column names (`resolve`): ``MPID`` and ``issueSymbolIdentifier`` name the
+    columns ``mpid`` and ``issue_symbol_identifier``. It refuses a replace that would
+    leave a table with rows empty (no input row, or every row rejected) unless
+    `allow_empty`. `schema_contract` says what happens to input columns the table
+    lacks (None: the ``schema_contract`` setting, ``evolve`` by default).
     """
 
     table: str
     mode: WriteMode | str = WriteMode.APPEND  # a string is converted, or refused with ConfigError
     keys: tuple[str, ...] = ()
+    allow_empty: bool = False
+    schema_contract: SchemaContract | str | None = None  # a string is converted, or refused
 
     def __post_init__(self) -> None:
         check_identifier(self.table, "table name")
         for key in self.keys:
-            check_identifier(key, "key column")
-        try:
-            object.__setattr__(self, "mode", WriteMode(self.mode))
-        except ValueError:
-            raise ConfigError(
-                f"unknown write mode {self.mode!r}; expected append, replace or merge"
-            ) from None
+            if not isinstance(key, str) or not key.strip():
+                raise ConfigError(
+                    f"invalid key column {key!r}: expected a column name", context={"column": str(key)[:200]}
+                )
+        object.__setattr__(self, "mode", _member(WriteMode, self.mode, "write mode"))
+        if self.schema_contract is not None:
+            contract = _member(SchemaContract, self.schema_contract, "schema contract")
+            object.__setattr__(self, "schema_contract", contract)
         if self.mode is WriteMode.MERGE and not self.keys:
             raise ConfigError(f"merge into {self.table!r} needs key columns (--key COL,...)")
 
     def check(self, schema: Schema) -> None:
-        """Raise `ConfigError` when a key column is not in `schema`."""
+        """Raise `ConfigError` when a key column is not in `schema` (by its exact name)."""
         for key in self.keys:
             if key not in schema.names:
-                raise ConfigError(
-                    f"key column {key!r} is not among the columns of {self.table!r}: "
-                    f"{', '.join(schema.names)}",
-                    context={"table": self.table, "column": key},
-                )
+                raise self._unknown_key(key, schema)
+
+    def resolve(self, schema: Schema, schema_contract: SchemaContract | str | None = None) -> Target:
+        """This target as a store takes it: each key named as `schema` names its column, and the
+        schema contract decided (`schema_contract` when the target leaves it to the setting).
+
+        A key matches a column of the same name, else the one column whose name normalises
+        (`normalize_identifier`) to the key's normal form. Raises `ConfigError` for a key
+        that matches no column, or several.
+        """
+        keys = tuple(self._column_of(key, schema) for key in self.keys)
+        repeated = sorted({key for key in keys if keys.count(key) > 1})
+        if repeated:
+            raise ConfigError(
+                f"key column(s) {', '.join(repeated)} of {self.table!r} given twice: {', '.join(self.keys)}",
+                context={"table": self.table, "keys": list(self.keys)},
+            )
+        contract = self.schema_contract or schema_contract or SchemaContract.EVOLVE
+        return replace(self, keys=keys, schema_contract=contract)
+
+    def _column_of(self, key: str, schema: Schema) -> str:
+        if key in schema.names:
+            return key
+        wanted = normalize_identifier(key)
+        found = [name for name in schema.names if normalize_identifier(name) == wanted]
+        if len(found) > 1:
+            raise ConfigError(
+                f"key column {key!r} matches several columns of {self.table!r}: {', '.join(found)}; "
+                "name one exactly",
+                context={"table": self.table, "column": key},
+            )
+        if not found:
+            raise self._unknown_key(key, schema)
+        return found[0]
+
+    def _unknown_key(self, key: str, schema: Schema) -> ConfigError:
+        return ConfigError(
+            f"key column {key!r} is not among the columns of {self.table!r}: {', '.join(schema.names)}",
+            context={"table": self.table, "column": key},
+        )
+
+
+def _member(kind: type[Choice], value: str, what: str) -> Choice:
+    """`value` as a member of `kind`, or `ConfigError` naming the choices."""
+    try:
+        return kind(value)
+    except ValueError:
+        *most, last = kind
+        raise ConfigError(f"unknown {what} {value!r}; expected {', '.join(most)} or {last}") from None
 
 
 class Dialect:
@@ -101,10 +167,10 @@ class Dialect:
         columns = ", ".join(self.quote(name) for name in schema.names)
         return f"INSERT INTO {self.quote(table)} ({columns}) VALUES ({', '.join('?' * len(schema.fields))})"
 
-    def create_index(self, table: str, name: str, columns: Sequence[str]) -> str:
-        """``CREATE INDEX`` `name` on `columns` of `table`."""
+    def create_index(self, table: str, name: str, columns: Sequence[str], *, unique: bool = False) -> str:
+        """``CREATE [UNIQUE] INDEX`` `name` on `columns` of `table`."""
         return (
-            f"CREATE INDEX {self.quote(name)} ON {self.quote(table)} "
+            f"CREATE {'UNIQUE ' if unique else ''}INDEX {self.quote(name)} ON {self.quote(table)} "
             f"({', '.join(self.quote(column) for column in columns)})"
         )
 
@@ -136,11 +202,13 @@ class Store(ABC):
         Rows written are the rows given: a merge counts every row it upserted,
         whether or not the row's values changed.
 
-        Creates the table from `schema` when it is missing; fails with `LoadError`
-        when an existing table lacks a column of `schema`, or (merge) has no unique
-        key on ``target.keys``. Two writes to the same table never interleave. If
+        Creates the table from `schema` when it is missing; an existing one goes
+        through `spine.check_existing_table` in the same transaction (it adds the
+        input's new columns, or refuses them, refuses a changed type, and gives a
+        merge its unique index). Two writes to the same table never interleave. If
         iterating `batches` raises, or anything else fails, the transaction is
-        rolled back and the table is exactly as it was; the exception propagates.
+        rolled back and the table is exactly as it was, columns and indexes
+        included; the exception propagates.
         """
 
     @abstractmethod
@@ -165,6 +233,18 @@ class Store(ABC):
     def declared_columns(self, table: str) -> list[tuple[str, str]]:
         """Each column of `table` in order: its name and its type as the database names
         it (``VARCHAR(20)``, ``bigint``); empty when the table does not exist."""
+
+    def unique_keys(self, table: str) -> list[tuple[str, ...]] | None:
+        """The columns of each unique key of `table` that a merge can use (its primary key,
+        unique constraints and unique indexes on plain columns, neither partial nor
+        deferred); empty when it has none or does not exist. Inside a transaction, what
+        that transaction sees.
+
+        None (this default) means the store cannot tell: a merge into an existing table
+        then relies on the store's own check instead of `check_existing_table` creating
+        the unique index it needs.
+        """
+        return None
 
     def columns(self, table: str) -> list[str] | None:
         """The column names of `table`, or None when it does not exist."""
@@ -215,35 +295,6 @@ def logical_type(sql_type: str) -> str | None:
     type with no match (JSON, UUID, binary, time zones...), which sources then infer."""
     name = " ".join(sql_type.split("(", 1)[0].upper().split())
     return _LOGICAL_TYPE_OF.get(name)
-
-
-def missing_columns(store: Store, table: str, schema: Schema) -> list[str] | None:
-    """Columns of `schema` that existing `table` lacks; None when the table does not exist.
-
-    Comparison ignores case: unquoted identifiers fold to upper case in Db2.
-    """
-    existing = store.columns(table)
-    if existing is None:
-        return None
-    have = {name.lower() for name in existing}
-    return [name for name in schema.names if name.lower() not in have]
-
-
-def check_existing_table(store: Store, target: Target, schema: Schema) -> bool:
-    """True when `target.table` exists and can take `schema`; False when it is missing.
-
-    Raises `LoadError` naming the columns the table lacks.
-    """
-    missing = missing_columns(store, target.table, schema)
-    if missing is None:
-        return False
-    if missing:
-        raise LoadError(
-            f"table {target.table!r} exists without column(s) {', '.join(missing)} "
-            "that the input has; add them, or load into a new table",
-            context={"table": target.table, "missing": missing},
-        )
-    return True
 
 
 class Written(NamedTuple):

@@ -53,7 +53,7 @@ from ._http_server import RawAnswer as RawAnswer
 from ._http_server import Reply as Reply
 from ._results import RunCounts, RunResult, RunStatus
 from ._runlog import RunLog
-from ._schema import Field, Schema, naive_utc
+from ._schema import MAX_IDENTIFIER_LENGTH, Field, Schema, naive_utc
 from ._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
 from ._stores import Store, Target, WriteMode
 
@@ -217,6 +217,24 @@ class _Boom(Exception):
     pass
 
 
+class _Given(Source):
+    """Batches given in advance (lists of rows, or `Batch` objects), as a source."""
+
+    def __init__(self, schema: Schema, batches: Sequence[Sequence[tuple[Any, ...]] | Batch]) -> None:
+        self._schema, self._batches = schema, batches
+
+    def schema(self) -> Schema:
+        return self._schema
+
+    def batches(self, batch_size: int = DEFAULT_BATCH_SIZE) -> Iterator[Batch]:
+        for batch in self._batches:
+            if isinstance(batch, Batch):
+                yield batch
+            else:
+                rows = [tuple(row) for row in batch]
+                yield Batch(rows, list(range(1, len(rows) + 1)), "given")
+
+
 class StoreContract:
     """What every store must do. Provide a `store` fixture: a fresh, empty store per test."""
 
@@ -243,6 +261,39 @@ class StoreContract:
     def failing_after(batches: Sequence[Sequence[tuple[Any, ...]]]) -> Iterator[Sequence[tuple[Any, ...]]]:
         yield from batches
         raise _Boom("the source broke half-way")
+
+    @staticmethod
+    def kernel_load(
+        store: Store,
+        target: Target,
+        schema: Schema,
+        batches: Sequence[Sequence[tuple[Any, ...]] | Batch],
+        *,
+        max_rejects: str | None = None,
+        **settings: Any,
+    ) -> RunResult:
+        """Load `batches` into `store` as a pipeline does (`RunContext.load`), in a run of a
+        kernel whose store is `store` and whose settings are `settings`; return the run's
+        result. The kernel closes `store` when it is done; the store reconnects on next use."""
+        from ._descriptors import PipelineSpec, StoreSpec
+        from ._kernel import Spine
+
+        class Loads:
+            def run(self, context: Any) -> None:
+                context.load(_Given(schema, batches), target)
+
+        class Plugin:
+            @hookimpl
+            def register_stores(self, register: Callable[[StoreSpec], None]) -> None:
+                register(StoreSpec("under_test", lambda url: store, schemes=("contract",)))
+
+            @hookimpl
+            def register_pipelines(self, register: Callable[[PipelineSpec], None]) -> None:
+                register(PipelineSpec("contract.load", lambda: Loads()))
+
+        overrides = {"store_url": "contract://", **settings}
+        with Spine(entry_points=False, plugins=[Plugin()], environ={}, overrides=overrides) as kernel:
+            return kernel.run("contract.load", max_rejects=max_rejects)
 
     # tables and types -------------------------------------------------------------------
 
@@ -349,18 +400,111 @@ class StoreContract:
             store.write(Target("never"), _KEYED, self.failing_after([[("a", 1, "x")]]))
         assert store.columns("never") is None
 
-    def test_an_existing_table_missing_a_column_is_refused(self, store: Store) -> None:
+    # existing tables: new columns, changed types, the unique key of a merge ---------------
+
+    def test_new_input_columns_are_added_to_an_existing_table(self, store: Store) -> None:
+        narrow = Schema((Field("k", "string"), Field("n", "integer")))
+        store.write(Target("t"), narrow, [[("a", 1)]])
+        wider = Schema(
+            (Field("v", "string"), *narrow.fields, Field("amount", "decimal"), Field("day", "date"))
+        )
+        store.write(Target("t"), wider, [[("x", "b", 2, Decimal("1.5"), date(2026, 1, 5))]])
+        assert [name.lower() for name in store.columns("t") or []] == ["k", "n", "v", "amount", "day"]
+        assert store.column_types("t") == {field.name: field.type for field in wider.fields}
+        assert self.rows(store, "t", wider, "k") == self.expected(
+            wider, [(None, "a", 1, None, None), ("x", "b", 2, Decimal("1.5"), date(2026, 1, 5))]
+        )
+
+    def test_a_failed_load_leaves_the_table_without_the_columns_it_added(self, store: Store) -> None:
+        narrow = Schema((Field("k", "string"), Field("n", "integer")))
+        store.write(Target("t"), narrow, [[("a", 1)]])
+        with pytest.raises(_Boom):
+            store.write(Target("t"), _KEYED, self.failing_after([[("b", 2, "lost")]]))
+        assert [name.lower() for name in store.columns("t") or []] == ["k", "n"]
+        assert self.rows(store, "t", narrow, "k") == [("a", 1)]
+
+    def test_a_frozen_schema_contract_refuses_new_columns_naming_them(self, store: Store) -> None:
         narrow = Schema((Field("k", "string"), Field("n", "integer")))
         store.write(Target("narrow"), narrow, [[("a", 1)]])
-        with pytest.raises(LoadError, match="v"):
-            store.write(Target("narrow"), _KEYED, [[("a", 1, "x")]])
+        with pytest.raises(
+            LoadError, match=r"table 'narrow' has no column\(s\) v that the input has"
+        ) as caught:
+            store.write(Target("narrow", schema_contract="freeze"), _KEYED, [[("a", 1, "x")]])
+        assert "schema contract is freeze" in str(caught.value)
+        assert caught.value.context["missing"] == ["v"]
+        assert [name.lower() for name in store.columns("narrow") or []] == ["k", "n"]
         assert self.rows(store, "narrow", narrow, "k") == [("a", 1)]
 
-    def test_merge_into_a_table_without_a_unique_key_is_refused(self, store: Store) -> None:
-        store.write(Target("unkeyed"), _KEYED, [[("a", 1, "x")]])
-        with pytest.raises(LoadError):
-            store.write(Target("unkeyed", WriteMode.MERGE, ("k",)), _KEYED, [[("a", 2, "y")]])
-        assert self.rows(store, "unkeyed", _KEYED, "k") == [("a", 1, "x")]
+    def test_a_changed_column_type_is_refused_naming_the_column_and_both_types(self, store: Store) -> None:
+        stored = Schema((Field("name", "string"), Field("zip", "integer")))
+        store.write(Target("cities"), stored, [[("Paris", 75001)]])
+        given = Schema((Field("name", "string"), Field("zip", "string"), Field("country", "string")))
+        with pytest.raises(LoadError) as caught:
+            store.write(Target("cities"), given, [[("Lyon", "69001", "FR")]])
+        message = str(caught.value)
+        assert "table 'cities' stores zip as integer (" in message and "where the input has string" in message
+        assert [name.lower() for name in store.columns("cities") or []] == ["name", "zip"]
+        assert self.rows(store, "cities", stored, "name") == [("Paris", 75001)]
+
+    def test_lossless_widenings_go_into_an_existing_column(self, store: Store) -> None:
+        wide = Schema(
+            (
+                Field("k", "string"),
+                Field("amount", "decimal"),
+                Field("ratio", "float"),
+                Field("at", "timestamp"),
+            )
+        )
+        store.write(Target("w"), wide, [[("a", Decimal("1.5"), 0.5, datetime(2026, 1, 5, 9, 30))]])
+        narrow = Schema(
+            (Field("k", "string"), Field("amount", "integer"), Field("ratio", "integer"), Field("at", "date"))
+        )
+        store.write(Target("w"), narrow, [[("b", 2, 3, date(2026, 1, 6))]])
+        assert store.column_types("w") == {field.name: field.type for field in wide.fields}
+        assert self.rows(store, "w", wide, "k") == self.expected(
+            wide,
+            [
+                ("a", Decimal("1.5"), 0.5, datetime(2026, 1, 5, 9, 30)),
+                ("b", Decimal(2), 3.0, datetime(2026, 1, 6)),
+            ],
+        )
+
+    def test_unique_keys_name_the_columns_of_a_tables_keys(self, store: Store) -> None:
+        assert store.unique_keys("no_such_table") == []
+        store.write(Target("pk", WriteMode.MERGE, ("k", "n")), _KEYED, [[("a", 1, "x")]])
+        store.write(Target("plain"), _KEYED, [[("a", 1, "x")]])
+        assert [tuple(name.lower() for name in key) for key in store.unique_keys("pk") or []] == [("k", "n")]
+        assert store.unique_keys("plain") == []
+
+    def test_merge_into_a_table_without_a_unique_key_creates_one_when_its_rows_are_unique(
+        self, store: Store
+    ) -> None:
+        store.write(Target("u"), _KEYED, [[("a", 1, "x"), ("b", 2, "y")]])
+        merge = Target("u", WriteMode.MERGE, ("k",))
+        with pytest.raises(_Boom):
+            store.write(merge, _KEYED, self.failing_after([[("a", 9, "lost")]]))
+        assert store.unique_keys("u") == []  # the index went with the failed load
+        store.write(merge, _KEYED, [[("b", 20, "changed"), ("c", 3, "z")]])
+        store.write(merge, _KEYED, [[("c", 30, "again")]])
+        assert [tuple(name.lower() for name in key) for key in store.unique_keys("u") or []] == [("k",)]
+        assert self.rows(store, "u", _KEYED, "k") == [("a", 1, "x"), ("b", 20, "changed"), ("c", 30, "again")]
+
+    def test_merge_is_refused_when_the_tables_rows_repeat_a_key(self, store: Store) -> None:
+        before = [("a", 1, "x"), ("a", 2, "y"), ("a", 3, "z"), ("b", 1, "x"), ("b", 2, "y"), ("c", 1, "x")]
+        store.write(Target("dup"), _KEYED, [before])
+        with pytest.raises(LoadError) as caught:
+            store.write(Target("dup", WriteMode.MERGE, ("k",)), _KEYED, [[("c", 9, "lost")]])
+        message = str(caught.value)
+        assert "cannot merge into 'dup': it has no primary key or unique index on (k)" in message
+        assert "2 key value(s) repeat in its rows, such as k='a' (3 rows)" in message
+        assert store.unique_keys("dup") == []
+        assert sorted(self.rows(store, "dup", _KEYED, "k")) == before
+
+    def test_the_unique_index_of_a_long_table_name_fits_the_identifier_limits(self, store: Store) -> None:
+        table = "t" * MAX_IDENTIFIER_LENGTH
+        store.write(Target(table), _KEYED, [[("a", 1, "x")]])
+        store.write(Target(table, WriteMode.MERGE, ("k", "n")), _KEYED, [[("a", 1, "y")]])
+        assert self.rows(store, table, _KEYED, "k") == [("a", 1, "y")]
 
     def test_a_transaction_rolls_back_on_error(self, store: Store) -> None:
         store.write(Target("t"), _KEYED, [[("a", 1, "x")]])
@@ -369,6 +513,71 @@ class StoreContract:
             session.execute(f"DELETE FROM {quote('t')} WHERE {quote('k')} = ?", ("a",))
             raise _Boom("undo")
         assert self.rows(store, "t", _KEYED, "k") == [("a", 1, "x")]
+
+    # through the kernel's load path ------------------------------------------------------
+
+    def test_a_replace_without_rows_leaves_a_table_with_rows_as_it_was(self, store: Store) -> None:
+        store.write(Target("t"), _KEYED, [[("a", 1, "x"), ("b", 2, "y")]])
+        result = self.kernel_load(store, Target("t", WriteMode.REPLACE), _KEYED, [[]])
+        assert result.status is RunStatus.FAILED and result.error is not None
+        assert result.error.category == "check"
+        assert result.error.message.startswith(
+            "replace would leave table 't' empty: the input had no rows; nothing was written."
+        )
+        assert "--allow-empty" in result.error.message
+        assert self.rows(store, "t", _KEYED, "k") == [("a", 1, "x"), ("b", 2, "y")]
+
+    def test_a_replace_whose_rows_are_all_rejected_counts_as_one_without_rows(self, store: Store) -> None:
+        store.write(Target("t"), _KEYED, [[("a", 1, "x")]])
+        rejected = Batch(
+            [], [], "given", [Reject("given", 2, "b|two|y", "n: expected an integer, got 'two'")]
+        )
+        result = self.kernel_load(
+            store, Target("t", WriteMode.REPLACE), _KEYED, [rejected], max_rejects="100%"
+        )
+        assert result.status is RunStatus.FAILED and result.error is not None
+        assert "all 1 of the 1 rows read were rejected; nothing was written" in result.error.message
+        assert self.rows(store, "t", _KEYED, "k") == [("a", 1, "x")]
+
+    def test_a_replace_may_empty_a_table_when_allowed_to(self, store: Store) -> None:
+        store.write(Target("t"), _KEYED, [[("a", 1, "x")]])
+        allowed = self.kernel_load(store, Target("t", WriteMode.REPLACE, allow_empty=True), _KEYED, [[]])
+        assert allowed.status is RunStatus.SUCCEEDED
+        assert self.rows(store, "t", _KEYED, "k") == []
+        # Nothing to lose: an empty table, or a missing one, takes an empty replace unasked.
+        assert (
+            self.kernel_load(store, Target("t", WriteMode.REPLACE), _KEYED, []).status is RunStatus.SUCCEEDED
+        )
+        assert (
+            self.kernel_load(store, Target("new", WriteMode.REPLACE), _KEYED, []).status
+            is RunStatus.SUCCEEDED
+        )
+        assert store.columns("new") is not None
+
+    def test_keys_are_matched_as_header_names_are_made_column_names(self, store: Store) -> None:
+        schema = Schema(
+            (Field("issue_symbol_identifier", "string"), Field("mpid", "string"), Field("shares", "integer"))
+        )
+        target = Target("weekly", WriteMode.MERGE, ("issueSymbolIdentifier", "MPID"))
+        first = self.kernel_load(store, target, schema, [[("AAPL", "JPMX", 1), ("AAPL", "UBSA", 2)]])
+        assert first.status is RunStatus.SUCCEEDED
+        assert self.kernel_load(store, target, schema, [[("AAPL", "JPMX", 10)]]).status is RunStatus.SUCCEEDED
+        assert self.rows(store, "weekly", schema, "mpid") == [("AAPL", "JPMX", 10), ("AAPL", "UBSA", 2)]
+        unknown = self.kernel_load(store, Target("weekly", WriteMode.MERGE, ("symbol",)), schema, [[]])
+        assert unknown.error is not None and unknown.error.category == "config"
+        assert "key column 'symbol' is not among the columns of 'weekly'" in unknown.error.message
+
+    def test_the_schema_contract_setting_unless_the_target_says_otherwise(self, store: Store) -> None:
+        narrow = Schema((Field("k", "string"), Field("n", "integer")))
+        store.write(Target("t"), narrow, [[("a", 1)]])
+        frozen = self.kernel_load(store, Target("t"), _KEYED, [[("b", 2, "x")]], schema_contract="freeze")
+        assert frozen.error is not None and frozen.error.category == "load"
+        assert "no column(s) v that the input has, and the schema contract is freeze" in frozen.error.message
+        assert [name.lower() for name in store.columns("t") or []] == ["k", "n"]
+        evolving = Target("t", schema_contract="evolve")
+        result = self.kernel_load(store, evolving, _KEYED, [[("b", 2, "x")]], schema_contract="freeze")
+        assert result.status is RunStatus.SUCCEEDED
+        assert self.rows(store, "t", _KEYED, "k") == [("a", 1, None), ("b", 2, "x")]
 
     # the kernel's own tables ---------------------------------------------------------------
 

@@ -11,11 +11,11 @@ from collections.abc import Iterable, Sequence
 from itertools import chain, islice
 from typing import Any
 
-from spine import LoadError, Schema, Store, Target, WriteMode, Written, check_existing_table
+from spine import LoadError, Schema, Store, Target, Written, check_existing_table
 
 from ._dialect import Db2Dialect, converter
 from ._session import Db2Session
-from ._sql import UNIQUE_KEYS, load_sql
+from ._sql import load_sql
 
 Batches = Iterable[Sequence[tuple[Any, ...]]]
 STAGE_ROWS = 10_000  # rows per execute_many
@@ -36,11 +36,8 @@ class Load:
         A merge leaves rows that are already equal untouched: it changes nothing
         when the same rows are loaded again.
         """
-        existing = check_existing_table(store, self.target, self.schema)
-        if not existing:
+        if not check_existing_table(store, self.target, self.schema, session):
             session.execute(self.sql.create_table)
-        elif self.target.mode is WriteMode.MERGE:
-            self._require_unique_key(session)
         session.execute(self.sql.declare_staging)
         staged = self._stage(session, batches)
         # One table lock rather than a row lock per row moved: no lock escalation, and
@@ -51,17 +48,6 @@ class Load:
             changed = session.run(statement)
         session.execute(self.sql.drop_staging)
         return Written(staged, changed)
-
-    def _require_unique_key(self, session: Db2Session) -> None:
-        indexes: dict[str, set[str]] = {}
-        for index, column in session.query(UNIQUE_KEYS, (self.target.table,)):
-            indexes.setdefault(index, set()).add(column.lower())
-        if {key.lower() for key in self.target.keys} not in indexes.values():
-            raise LoadError(
-                f"cannot merge into {self.target.table!r}: it has no primary key or unique index on "
-                f"({', '.join(self.target.keys)}); create one, or load with --mode append or replace",
-                context={"table": self.target.table, "keys": list(self.target.keys)},
-            )
 
     def _stage(self, session: Db2Session, batches: Batches) -> int:
         # Rows are gathered across batches: a round trip per batch would cost more than

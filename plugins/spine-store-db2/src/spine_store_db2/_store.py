@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from spine import ConfigError, LoadError, Redactor, Schema, Store, Target, check_identifier
@@ -15,7 +16,7 @@ from ._dialect import Db2Dialect
 from ._errors import connection_lost, sqlstate
 from ._load import Batches, Load
 from ._session import Db2Session, Driver, import_ibm_db
-from ._sql import ADD_LOCK, COLUMNS, CREATE_LOCKS, LOCK_NAME_BYTES, TAKE_LOCK
+from ._sql import ADD_LOCK, COLUMNS, CREATE_LOCKS, LOCK_NAME_BYTES, TAKE_LOCK, UNIQUE_KEYS
 from ._url import Db2Url
 
 log = logging.getLogger("spine.store.db2")
@@ -90,13 +91,24 @@ class Db2Store(Store):
 
     def declared_columns(self, table: str) -> list[tuple[str, str]]:
         """Each column's name and SYSCAT type name (``VARCHAR``, ``BIGINT``, ``DECIMAL``)."""
+        return [(name, type_name) for name, type_name in self._catalog(COLUMNS, table)]
+
+    def unique_keys(self, table: str) -> list[tuple[str, ...]]:
+        """The columns of the primary key and of each unique constraint or index (SYSCAT.INDEXES
+        unique rule P or U; INCLUDE columns are not part of a key)."""
+        keys: dict[str, tuple[str, ...]] = {}
+        for index, column in self._catalog(UNIQUE_KEYS, table):
+            keys[index] = (*keys.get(index, ()), column)
+        return list(keys.values())
+
+    def _catalog(self, sql: str, table: str) -> list[tuple[Any, ...]]:
+        """Rows of a catalog query about `table`: inside a transaction (a write's, or a
+        caller's), as that unit of work sees it; otherwise in a unit of work of its own."""
         check_identifier(table, "table name")
-        if self._in_transaction and self._connection is not None:  # inside write, or a caller's
-            rows = self._connection.query(COLUMNS, (table,))
-        else:
-            with self.transaction() as session:
-                rows = session.query(COLUMNS, (table,))
-        return [(name, type_name) for name, type_name in rows]
+        if self._in_transaction and self._connection is not None:
+            return self._connection.query(sql, (table,))
+        with self.transaction() as session:
+            return session.query(sql, (table,))
 
     def write(self, target: Target, schema: Schema, batches: Batches) -> int:
         """Write `batches` into `target` in one transaction; return the rows given.

@@ -8,6 +8,7 @@ from spine import LoadError, Redactor
 # Serialization failure and deadlock (the transaction lost a race), the server
 # shutting down or starting up, too many connections.
 _RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03", "53300"})
+DISK_FULL = "53100"
 
 
 def is_retryable(error: psycopg.Error) -> bool:
@@ -32,12 +33,23 @@ def reason(error: psycopg.Error) -> str:
 
 
 def load_error(
-    error: psycopg.Error, doing: str, *, store: str, redactor: Redactor, table: str | None = None
+    error: psycopg.Error,
+    doing: str,
+    *,
+    store: str,
+    redactor: Redactor,
+    table: str | None = None,
+    lost: bool = False,
 ) -> LoadError:
-    """A `LoadError` saying what failed (`doing`) and the server's reason, on one line."""
+    """A `LoadError` saying what failed (`doing`), what happened in plain words when it is
+    one of the common mishaps (the server's disk is full; the connection was `lost`), and
+    the server's reason, on one line."""
     context: dict[str, object] = {"store": store, "sqlstate": error.sqlstate}
     if table is not None:
         context["table"] = table
-    return LoadError(
-        f"{doing} ({store}): {redactor.text(reason(error))}", context=context, retryable=is_retryable(error)
-    )
+    why = redactor.text(reason(error))
+    if error.sqlstate == DISK_FULL:
+        why = f"the database server's disk is full ({why})"
+    elif lost:
+        why = f"the connection to the server was lost ({why})"
+    return LoadError(f"{doing} ({store}): {why}", context=context, retryable=lost or is_retryable(error))

@@ -22,24 +22,12 @@ from spine import LoadError, Schema, Store, Target, WriteMode, Written, check_ex
 from ._copy_text import Misfit, batch_text
 from ._dialect import COPY_TYPES
 from ._errors import reason
+from ._session import PostgresSession
 
 # Quoted names that no spine identifier can take (check_identifier allows letters,
 # digits and underscores only), so they never meet a user's column or table.
 SEQUENCE = '"spine:seq"'
 TARGET = '"spine:target"'
-
-_UNIQUE_KEYS = """
-SELECT ARRAY(
-    SELECT a.attname
-    FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, position)
-    JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
-    WHERE k.position <= i.indnkeyatts
-)
-FROM pg_catalog.pg_index i
-WHERE i.indrelid = %s::regclass
-  AND i.indisunique AND i.indimmediate AND i.indisvalid
-  AND i.indpred IS NULL AND i.indexprs IS NULL
-"""
 
 # Where the server says a COPY failed: "COPY t, line 3, column n: ...", a line a row.
 _COPY_LINE = re.compile(r"COPY .*?, line (\d+)")
@@ -63,7 +51,7 @@ class Load:
 
     def run(self, batches: Batches) -> Written:
         """Write every batch."""
-        if check_existing_table(self.store, self.target, self.schema):
+        if check_existing_table(self.store, self.target, self.schema, PostgresSession(self.cursor)):
             return self._through_staging(self._qualified(), batches)
         return self._into_new_table(batches)
 
@@ -105,8 +93,6 @@ class Load:
         return self.cursor.rowcount
 
     def _through_staging(self, table: str, batches: Batches) -> Written:
-        if self.merge:
-            self._require_unique_key(table)
         columns = [f"{self.quote(field.name)} {COPY_TYPES[field.type]}" for field in self.schema.fields]
         if self.merge:  # numbers the rows in the order they arrive, for "the last row of a key wins"
             columns.append(f"{SEQUENCE} bigint GENERATED ALWAYS AS IDENTITY")
@@ -154,15 +140,6 @@ class Load:
         row = self.cursor.execute(f"SELECT EXISTS (SELECT FROM {table})").fetchone()
         return row is not None and bool(row[0])
 
-    def _require_unique_key(self, table: str) -> None:
-        keys = set(self.target.keys)
-        if not any(set(columns) == keys for (columns,) in self.cursor.execute(_UNIQUE_KEYS, (table,))):
-            raise LoadError(
-                f"cannot merge into {self.target.table!r}: it has no primary key or unique index on "
-                f"({', '.join(self.target.keys)}); create one, or load with --mode append or replace",
-                context={"table": self.target.table, "keys": list(self.target.keys)},
-            )
-
     def _copy(self, table: str, batches: Batches) -> int:
         names = ", ".join(map(self.quote, self.schema.names))
         fields = self.schema.fields
@@ -185,9 +162,11 @@ class Load:
                         raise self._misfit(loaded + line + 1, why) from exc
                     loaded += len(batch)
         except psycopg.Error as exc:
-            # A value the server refused (a bigint out of range, say).
+            # A value the server refused (a bigint out of range, say): SQLSTATE class 22
+            # (data exception) or 23 (integrity constraint violation). A full disk or a
+            # lost connection in the middle of a COPY is no fault of a row.
             found = _COPY_LINE.match(exc.diag.context or "")
-            if found is None:
+            if found is None or (exc.sqlstate or "")[:2] not in ("22", "23"):
                 raise
             raise self._misfit(int(found[1]), reason(exc)) from exc
         return loaded

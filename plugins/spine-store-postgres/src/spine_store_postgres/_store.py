@@ -33,6 +33,23 @@ WHERE n.nspname = current_schema() AND c.relname = %s AND c.relkind IN ('r', 'p'
 ORDER BY a.attnum
 """
 
+# The unique keys ON CONFLICT can use: immediate, valid, whole (no WHERE) and on plain
+# columns (no expression); INCLUDE columns are not part of the key.
+_UNIQUE_KEYS = """
+SELECT ARRAY(
+    SELECT a.attname
+    FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, position)
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+    WHERE k.position <= i.indnkeyatts
+)
+FROM pg_catalog.pg_index i
+JOIN pg_catalog.pg_class c ON c.oid = i.indrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = current_schema() AND c.relname = %s
+  AND i.indisunique AND i.indimmediate AND i.indisvalid
+  AND i.indpred IS NULL AND i.indexprs IS NULL
+"""
+
 
 def lock_key(name: str) -> int:
     """The advisory-lock key of lock `name`: the same in every process, every run and every version."""
@@ -98,11 +115,20 @@ class PostgresStore(Store):
             rows = self._connect().execute(_COLUMNS, (table,)).fetchall()
         return [(name, sql_type) for name, sql_type in rows]
 
+    def unique_keys(self, table: str) -> list[tuple[str, ...]]:
+        """The keys ``ON CONFLICT`` can use: primary keys, unique constraints and unique indexes
+        that are immediate (not deferrable), whole (no WHERE) and on plain columns."""
+        with self._errors(f"cannot read the unique keys of {table!r}", table):
+            rows = self._connect().execute(_UNIQUE_KEYS, (table,)).fetchall()
+        return [tuple(columns) for (columns,) in rows]
+
     def write(self, target: Target, schema: Schema, batches: Iterable[Sequence[tuple[Any, ...]]]) -> int:
         """Write `batches` into `target` in one transaction; return the rows given.
 
         The transaction holds the advisory lock named after the table (as
-        ``transaction(lock=target.table)`` does). A missing table is created and the
+        ``transaction(lock=target.table)`` does). An existing table goes through
+        `spine.check_existing_table` first (new columns, changed types, the unique index a
+        merge needs), in the same transaction. A missing table is created and the
         rows COPYed straight into it; its primary key (the keys) is added at the end,
         a merge first keeping the last row of each key. Into an existing table the rows
         are COPYed into a temporary staging table and one statement follows: append
@@ -127,6 +153,7 @@ class PostgresStore(Store):
     def _connect(self) -> psycopg.Connection[TupleRow]:
         connection = self._connection
         if connection is None or connection.closed:
+            self._connection = None  # so that a failure to connect is not taken for a lost connection
             log.debug("connecting to %s", self.describe())
             try:
                 # autocommit: a statement outside `transaction` (columns) ends at once
@@ -160,4 +187,8 @@ class PostgresStore(Store):
             raise self._error(exc, doing, table) from exc
 
     def _error(self, error: psycopg.Error, doing: str, table: str | None = None) -> LoadError:
-        return load_error(error, doing, store=self.describe(), redactor=self._redactor, table=table)
+        # psycopg marks a connection closed once the server or the network has dropped it.
+        lost = self._connection is not None and self._connection.closed
+        return load_error(
+            error, doing, store=self.describe(), redactor=self._redactor, table=table, lost=lost
+        )
