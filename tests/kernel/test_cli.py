@@ -55,6 +55,7 @@ def test_plugins_list_json_follows_the_contract(spine_cli, plugin_site):
             "pipeline": ["good.pipeline"],
             "workflow": [],
             "schedule": [],
+            "settings": [],
         },
     }
     assert plugins["spine"]["distribution"] == "spine-kernel"
@@ -104,8 +105,16 @@ def test_doctor_reports_bad_settings(spine_cli, tmp_path):
     (tmp_path / "spine.toml").write_text('log_levle = "info"\n')
     result = spine_cli("doctor")
     assert result.returncode == 1
-    assert "error  setting log_levle: unknown setting in spine.toml" in result.stdout
-    assert "fix: rename it to 'log_level'" in result.stdout
+    lines = result.stdout.splitlines()
+    # the error every other command stops on, with the fix, and nothing saying the settings are valid
+    assert (
+        lines[1] == "error  settings: unknown setting 'log_levle' in spine.toml (did you mean 'log_level'?)"
+    )
+    assert lines[2].startswith("       fix: rename each unknown setting as suggested, or remove it")
+    assert "ok     settings" not in result.stdout
+    ran = spine_cli("run", "demo")
+    assert ran.returncode == 2
+    assert ran.stderr.strip() == f"spine: error: {lines[1].removeprefix('error  settings: ')}"
     broken = spine_cli("doctor", env={"SPINE_LOAD_PLUGINS": "not-installed"})
     assert broken.returncode == 1
     assert "plugin not-installed: named in load_plugins but not installed" in broken.stdout

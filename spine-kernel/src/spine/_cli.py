@@ -213,6 +213,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         redactor = kernel.redactor
         if handler is not None:
             handler.redactor = redactor
+            # Every command but listing plugins (which must not pay for pydantic) stops on
+            # wrong settings first: an unknown key, an invalid value.
+            _ = kernel.settings
         return int(args.handler(args, kernel))
     except KeyboardInterrupt:
         print("spine: interrupted", file=sys.stderr)

@@ -10,9 +10,12 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._errors import PluginError
+
+if TYPE_CHECKING:
+    from ._settings import SpineSettings
 
 Factory = Callable[..., Any] | str
 
@@ -230,6 +233,32 @@ def _schedule_target(spec: ScheduleSpec) -> tuple[str, str]:
     return spec.target
 
 
+class SettingsSpec(Capability):
+    """A plugin's settings: the factory is its `spine.SpineSettings` subclass, usually as
+    an import string (``"spine_alert_slack._settings:SlackSettings"``).
+
+    The model's fields are the keys the plugin reads from ``spine.toml``, ``SPINE_*``
+    variables and overrides; the kernel refuses keys that neither it nor a loaded plugin
+    declares. The model is imported when the kernel validates its settings, never when
+    plugins are listed.
+    """
+
+    __slots__ = ()
+    kind: ClassVar[str] = "settings"
+
+    def model(self) -> type[SpineSettings]:
+        """The settings model, imported; `PluginError` when it cannot be or is no `SpineSettings`."""
+        from ._settings import SpineSettings
+
+        model = self.load()
+        if not (isinstance(model, type) and issubclass(model, SpineSettings)):
+            raise PluginError(
+                f"settings {self.name!r}: {self.factory!r} is not a spine.SpineSettings subclass",
+                context={"kind": self.kind, "name": self.name},
+            )
+        return model
+
+
 def _check_cron(what: str, cron: Any) -> None:
     if not isinstance(cron, str) or len(cron.split()) != 5:
         raise PluginError(
@@ -245,4 +274,5 @@ CAPABILITY_KINDS: tuple[type[Capability], ...] = (
     PipelineSpec,
     WorkflowSpec,
     ScheduleSpec,
+    SettingsSpec,
 )

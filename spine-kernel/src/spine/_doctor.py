@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import sys
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ._config import ConfigSources
 from ._discovery import normalize_name
@@ -15,19 +14,23 @@ from ._kernel import Spine
 from ._redact import Redactor
 from ._version import __version__
 
+if TYPE_CHECKING:
+    from ._descriptors import SettingsSpec
+
 
 @dataclass(frozen=True)
 class Check:
     subject: str
-    status: str  # "ok" or "error"
+    status: str  # "ok", "warning" (worth knowing, not a failure) or "error"
     message: str
     fix: str | None = None
 
 
 def diagnose(overrides: dict[str, Any], config_file: str | None, *, as_json: bool) -> int:
-    """Print one line per check; return 1 when any check failed, else 0."""
+    """Print one line per check; return 1 when any check failed, else 0 (warnings included)."""
     checks, redactor = _run_checks(overrides, config_file)
-    failed = [check for check in checks if check.status != "ok"]
+    failed = [check for check in checks if check.status == "error"]
+    warnings = sum(check.status == "warning" for check in checks)
     if as_json:
         payload = {"ok": not failed, "version": __version__, "checks": [asdict(c) for c in checks]}
         json.dump(redactor.value(payload), sys.stdout, indent=2)
@@ -38,7 +41,8 @@ def diagnose(overrides: dict[str, Any], config_file: str | None, *, as_json: boo
             print(redactor.text(f"{check.status:<6} {check.subject}: {check.message}"))
             if check.fix:
                 print(redactor.text(f"       fix: {check.fix}"))
-        print(f"{len(failed)} problem(s) found." if failed else "No problems found.")
+        summary = f"{len(failed)} problem(s) found." if failed else "No problems found."
+        print(summary + (f" {warnings} warning(s)." if warnings else ""))
     return 1 if failed else 0
 
 
@@ -47,12 +51,18 @@ def _run_checks(overrides: dict[str, Any], config_file: str | None) -> tuple[lis
         config = ConfigSources.load(overrides, config_file=config_file)
         kernel = Spine(config=config)
         _ = kernel.settings  # validates every setting, not only the ones needed to boot
-    except SpineError as exc:
-        return [Check("settings", "error", str(exc), "correct the value named above")], Redactor()
-    source = f"config file {config.file}" if config.file else "no config file"
-    checks = [Check("settings", "ok", f"valid ({source})")]
-    checks += _unknown_file_keys(kernel)
+    except SpineError as exc:  # the error every other command would stop on
+        fix = exc.context.get("fix") or "correct the value named above"
+        return [Check("settings", "error", str(exc), fix)], Redactor()
+    unknown = kernel.check_setting_names()
+    if unknown is None:
+        source = f"config file {config.file}" if config.file else "no config file"
+        checks = [Check("settings", "ok", f"valid ({source})")]
+    else:
+        fix = "load the plugin it belongs to, or rename or remove it"
+        checks = [Check("settings", "warning", unknown, fix)]
     checks += _plugin_checks(kernel)
+    checks += _plugin_settings_checks(kernel)
     checks += _alert_checks(kernel)
     checks += _workflow_checks(kernel)
     checks += _schedule_checks(kernel)
@@ -145,21 +155,22 @@ def _alert_checks(kernel: Spine) -> list[Check]:
     return checks
 
 
-def _unknown_file_keys(kernel: Spine) -> list[Check]:
-    known = list(type(kernel.settings).model_fields)
+def _plugin_settings_checks(kernel: Spine) -> list[Check]:
+    """Settings models that cannot be imported: their keys are unknown, the plugin fails when
+    it reads them. (Their values are checked where they are used: alert channels, runs.)"""
     checks = []
-    for key, value in kernel.config.file_values.items():
-        if key in known or isinstance(value, dict):  # tables belong to plugins
-            continue
-        close = difflib.get_close_matches(key, known, n=1)
-        checks.append(
-            Check(
-                f"setting {key}",
-                "error",
-                f"unknown setting in {kernel.config.file}",
-                f"rename it to {close[0]!r}" if close else f"remove it; known settings: {', '.join(known)}",
+    for spec, record in kernel.plugins.claims("settings"):
+        try:
+            cast("SettingsSpec", spec).model()
+        except SpineError as exc:
+            checks.append(
+                Check(
+                    f"plugin {record.name}",
+                    "error",
+                    str(exc),
+                    f"fix or reinstall {record.distribution or record.name}",
+                )
             )
-        )
     return checks
 
 

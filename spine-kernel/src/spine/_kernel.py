@@ -8,7 +8,7 @@ import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from . import _builtin
 from ._config import BootSettings, ConfigSources
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from ._alert_router import AlertRouter
     from ._alerts import Alert, Delivery
+    from ._descriptors import SettingsSpec
     from ._loading import Progress, RejectThreshold
     from ._results import RunResult, WorkflowResult
     from ._runlog import RunLog
@@ -75,10 +76,55 @@ class Spine:
 
     @cached_property
     def settings(self) -> Settings:
-        """The kernel's validated settings (built on first use: pydantic is slow to import)."""
+        """The kernel's validated settings (built on first use: pydantic is slow to import).
+
+        Raises `ConfigError` for an invalid value, and for a key that neither the kernel
+        nor a loaded plugin declares (see `check_setting_names`).
+        """
         from ._settings import Settings
 
+        warning = self.check_setting_names()
+        if warning is not None:
+            import logging
+
+            logging.getLogger("spine.settings").warning("%s", warning)
         return self.plugin_settings(Settings)
+
+    def check_setting_names(self) -> str | None:
+        """Refuse the keys of the settings' sources that are no setting of the kernel or of a
+        loaded plugin (every key of ``spine.toml`` and of the overrides; a ``SPINE_*``
+        variable only when it is spelled like a setting): `ConfigError` naming each key,
+        where it is and what was probably meant.
+
+        When some plugin was not loaded (``load_plugins``, ``disable_plugins``, a failure),
+        its keys are unknown: the keys are then not refused, and the warning naming them
+        and those plugins is returned instead. None when every key is known.
+        """
+        from ._settings import Settings
+
+        known = set(Settings.model_fields)
+        unchecked = self.plugins.not_loaded()
+        for spec, record in self.plugins.claims("settings"):
+            try:
+                known.update(cast("SettingsSpec", spec).model().model_fields)
+            except PluginError as exc:
+                unchecked.append(f"{record.name} ({exc})")
+        problems = self.config.unknown(known)
+        if not problems:
+            return None
+        if unchecked:
+            return (
+                f"{'; '.join(problems)}; not refused, since it may belong to a plugin whose "
+                f"settings are unknown: {'; '.join(unchecked)}"
+            )
+        raise ConfigError(
+            "; ".join(problems),
+            context={
+                "problems": problems,
+                "fix": "rename each unknown setting as suggested, or remove it "
+                "(a plugin's settings are known when that plugin is installed and loaded)",
+            },
+        )
 
     def plugin_settings(self, model: type[SettingsT]) -> SettingsT:
         """Validate a plugin's `SpineSettings` subclass from this kernel's sources.
@@ -316,7 +362,10 @@ class Spine:
     def store_url(self, url: str | None = None) -> str:
         """The store URL to use: `url`, else the ``store_url`` setting, else the embedded
         SQLite file ``$XDG_DATA_HOME/spine/spine.db`` (``~/.local/share/spine/spine.db``)."""
-        chosen = url or self.settings.store_url
+        # The settings are read even when a URL is given: every run opens its store here
+        # first, so none starts on settings that are wrong.
+        configured = self.settings.store_url
+        chosen = url or configured
         if chosen:
             return chosen
         data_home = self.config.environ.get("XDG_DATA_HOME") or os.path.join(

@@ -1,8 +1,8 @@
 """spine-domain-finra: pipelines for FINRA OTC Transparency weekly data.
 
-This module only registers the pipelines, the ``finra.weekly`` workflow and its
-schedule; the file and HTTP sources they use are imported when a pipeline runs, so
-that listing plugins stays fast.
+This module only registers the pipelines, the plugin's settings, the ``finra.weekly``
+workflow and its schedule; the file and HTTP sources they use are imported when a
+pipeline runs, so that listing plugins stays fast.
 """
 
 from __future__ import annotations
@@ -43,6 +43,15 @@ def register_pipelines(register: Callable[[spine.PipelineSpec], None]) -> None:
             "finra.samples",
             "spine_domain_finra._weekly:Samples",
             description="the synthetic FINRA files shipped with the plugin, loaded and summarised",
+        )
+    )
+
+
+@spine.hookimpl
+def register_settings(register: Callable[[spine.SettingsSpec], None]) -> None:
+    register(
+        spine.SettingsSpec(
+            "finra", "spine_domain_finra._settings:FinraSettings", description="the FINRA API and its client"
         )
     )
 

@@ -12,8 +12,8 @@ from datetime import date
 from typing import Any
 
 import spine
-from pydantic import SecretStr
 
+from ._settings import FinraSettings
 from ._table import TableRows
 
 PATH = "/data/group/otcMarket/name/weeklySummary"
@@ -39,17 +39,6 @@ FIELDS = {
     "initialPublishedDate": "date",
     "lastUpdateDate": "date",
 }
-
-
-class FinraSettings(spine.SpineSettings):
-    """``SPINE_FINRA_*``: where the API is, and the OAuth client when there is one."""
-
-    finra_api_url: str = "https://api.finra.org"
-    finra_token_url: str = (
-        "https://ews.fip.finra.org/fip/rest/ews/oauth2/access_token?grant_type=client_credentials"
-    )
-    finra_client_id: str | None = None
-    finra_client_secret: SecretStr | None = None
 
 
 def open_api(kernel: spine.Spine, week: date, tier: str, summary_types: Sequence[str]) -> spine.Source:
