@@ -11,6 +11,7 @@ import pytest
 import spine
 import spine_domain_finra
 from packaging.requirements import Requirement
+from spine._params import declaration_problems
 from spine.testing import modules_imported_by
 from spine_domain_finra._settings import FinraSettings
 
@@ -24,11 +25,23 @@ def test_the_distribution_declares_its_entry_point_and_the_sources_it_uses():
 
 
 def test_the_entry_module_imports_nothing_but_spine():
-    assert modules_imported_by("spine_domain_finra") == ["spine_domain_finra"]
+    # _params: the pipelines' parameter declarations, which import nothing but spine either
+    assert modules_imported_by("spine_domain_finra") == ["spine_domain_finra", "spine_domain_finra._params"]
 
 
 def test_the_pipelines_are_registered(kernel):
     assert {"finra.otc_weekly", "finra.samples"} <= set(kernel.plugins.names("pipeline"))
+
+
+def test_every_pipeline_declares_its_params(kernel):
+    declared = {spec.name: [param.name for param in spec.params] for spec in kernel.pipelines()}
+    assert {name: params for name, params in declared.items() if name.startswith("finra.")} == {
+        "finra.derived": ["today"],
+        "finra.otc_weekly": ["week", "source", "file", "tier", "summary_types"],
+        "finra.samples": [],
+        "finra.weekly_refresh": ["today", "tiers", "derived"],
+    }
+    assert all(not declaration_problems(spec.params) for spec in kernel.pipelines())
 
 
 def test_the_plugin_declares_its_settings_in_a_light_module(tmp_path):

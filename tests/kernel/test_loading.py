@@ -289,13 +289,17 @@ def test_runs_are_listed_newest_first_and_filtered(kernel, loads):
 
 
 def test_the_load_pipeline_validates_its_params(kernel):
-    result = kernel.run("load", {"table": "t", "sauce": "x.csv"})
-    assert result.status == "failed"
-    assert (
-        result.error.message == "load: unknown param(s) sauce; expected source, table, mode, key, option.NAME"
+    with pytest.raises(ConfigError) as caught:
+        kernel.run("load", {"table": "t", "sauce": "x.csv"})
+    assert str(caught.value) == (
+        "pipeline 'load': unknown param 'sauce' (did you mean 'source'?); "
+        "param 'source' is required (a file path, or a URL a source plugin reads)"
     )
-    result = kernel.run("load", {"source": "x.csv", "table": "t", "mode": "upsert"})
-    assert "unknown write mode 'upsert'" in result.error.message
+    with pytest.raises(
+        ConfigError, match="param 'mode': expected one of append, replace, merge, got 'upsert'"
+    ):
+        kernel.run("load", {"source": "x.csv", "table": "t", "mode": "upsert"})
+    assert kernel.runs() == []
 
 
 @pytest.mark.parametrize(

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ._kernel import Spine
     from ._loading import Check, Transform
     from ._logging import RedactingFilter
+    from ._params import Param
     from ._plugins import PluginRecord
     from ._redact import Redactor
     from ._results import (
@@ -107,6 +108,7 @@ _EXPORTS = {
     "._kernel": ["Spine"],
     "._loading": ["Check", "Transform"],
     "._logging": ["RedactingFilter"],
+    "._params": ["Param"],
     "._plugins": ["PluginRecord"],
     "._redact": ["Redactor"],
     "._results": [
@@ -186,6 +188,7 @@ __all__ = [
     "Fire",
     "FireStatus",
     "LoadError",
+    "Param",
     "PipelineSpec",
     "PluginError",
     "PluginRecord",

@@ -95,9 +95,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run a registered pipeline", parents=[common])
     run.add_argument("pipeline")
-    run.add_argument(
-        "-p", "--param", action="append", default=[], metavar="KEY=VALUE", help="pipeline parameter"
-    )
+    _param_option(run, "pipeline parameter")
     _run_options(run)
     run.set_defaults(handler=_run)
 
@@ -173,6 +171,11 @@ def _store_and_json(parser: argparse.ArgumentParser) -> None:
         "--store", metavar="URL", help="store URL (default: SPINE_STORE_URL, else embedded SQLite)"
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _param_option(parser: argparse.ArgumentParser, text: str) -> None:
+    """``-p KEY=VALUE``, repeatable: parameters of a pipeline or a workflow run (see `_pairs`)."""
+    parser.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE", help=text)
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:

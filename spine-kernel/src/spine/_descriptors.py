@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._errors import PluginError
+from ._params import Param
 
 if TYPE_CHECKING:
     from ._settings import SpineSettings
@@ -139,19 +140,36 @@ class PipelineSpec(Capability):
     `schedule` is when a scheduler should run it, as a cron expression of five fields
     (minute, hour, day of month, month, day of week: ``"0 6 * * 1"`` is Mondays at
     06:00 UTC); None when it runs only when asked.
+
+    `params` declares the parameters it takes, as `spine.Param`s: every run is checked
+    against them before it starts, and the pipeline receives the parsed values with the
+    defaults filled in. None (the default) declares nothing: the pipeline gets what it is
+    given, unchecked; ``()`` declares that it takes none.
     """
 
-    __slots__ = ("schedule",)
+    __slots__ = ("schedule", "params")  # noqa: RUF023 - repr order
     kind: ClassVar[str] = "pipeline"
     schedule: str | None
+    params: tuple[Param, ...] | None
 
     def __init__(
-        self, name: str, factory: Factory, description: str = "", schedule: str | None = None
+        self,
+        name: str,
+        factory: Factory,
+        description: str = "",
+        schedule: str | None = None,
+        params: Iterable[Param] | None = None,
     ) -> None:
         object.__setattr__(self, "schedule", schedule)
+        object.__setattr__(self, "params", None if params is None else tuple(params))
         super().__init__(name, factory, description)
         if schedule is not None:
             _check_cron(f"pipeline {name!r}", schedule)
+        for param in self.params or ():
+            if not isinstance(param, Param):
+                raise PluginError(
+                    f"pipeline {name!r}: params holds {type(param).__name__} {param!r}, not a spine.Param"
+                )
 
     def implied_schedule(self) -> ScheduleSpec | None:
         """The schedule that `schedule` declares: same name, UTC."""

@@ -63,6 +63,7 @@ def _run_checks(overrides: dict[str, Any], config_file: str | None) -> tuple[lis
         checks = [Check("settings", "warning", unknown, fix)]
     checks += _plugin_checks(kernel)
     checks += _plugin_settings_checks(kernel)
+    checks += _pipeline_checks(kernel)
     checks += _alert_checks(kernel)
     checks += _workflow_checks(kernel)
     checks += _schedule_checks(kernel)
@@ -89,6 +90,19 @@ def _schedule_checks(kernel: Spine) -> list[Check]:
     except SpineError as exc:
         return [Check("schedules", "error", str(exc), "correct the schedules setting")]
     checks = [Check("schedules", "error", problem, "fix or disable the plugin") for problem in problems]
+    for schedule in schedules:
+        try:  # with the params it gives, as when it fires
+            if schedule.pipeline is not None:
+                kernel.check_params(schedule.pipeline, schedule.params)
+            else:
+                kernel.check_workflow(kernel.workflow(str(schedule.workflow)), schedule.params)
+        except SpineError as exc:
+            fix = (
+                "correct its params in the schedules setting"
+                if schedule.origin == "settings"
+                else f"fix or disable {schedule.origin}"
+            )
+            checks.append(Check(f"schedule {schedule.name}", "error", str(exc), fix))
     if schedules:
         checks.append(
             Check("schedules", "ok", f"{len(schedules)} valid: {', '.join(s.name for s in schedules)}")
@@ -99,7 +113,6 @@ def _schedule_checks(kernel: Spine) -> list[Check]:
 def _workflow_checks(kernel: Spine) -> list[Check]:
     from ._workflow_files import read_workflow_file, workflow_files
 
-    pipelines = kernel.plugins.names("pipeline")
     found: list[tuple[str, Any]] = [
         (name, lambda n=name: kernel.workflow(n)) for name in kernel.plugins.names("workflow")
     ]
@@ -111,7 +124,7 @@ def _workflow_checks(kernel: Spine) -> list[Check]:
     for subject, load in found:
         try:
             workflow = load()
-            workflow.check(pipelines)
+            kernel.check_workflow(workflow)
         except SpineError as exc:
             checks.append(Check(f"workflow {subject}", "error", str(exc), "correct the workflow named above"))
             continue
@@ -171,6 +184,33 @@ def _plugin_settings_checks(kernel: Spine) -> list[Check]:
                     f"fix or reinstall {record.distribution or record.name}",
                 )
             )
+    return checks
+
+
+def _pipeline_checks(kernel: Spine) -> list[Check]:
+    """Pipelines that declare no params (accepted, unchecked) or declare them wrongly."""
+    from ._params import declaration_problems
+
+    checks = []
+    owners = {spec.name: record for spec, record in kernel.plugins.claims("pipeline")}
+    specs = kernel.pipelines()
+    for spec in specs:
+        owner = owners[spec.name].distribution or owners[spec.name].name
+        if spec.params is None:
+            checks.append(
+                Check(
+                    f"pipeline {spec.name}",
+                    "warning",
+                    f"declares no params ({owner}): whatever it is given reaches it unchecked",
+                    "declare them in its PipelineSpec: params=(spine.Param(...), ...), or () for none",
+                )
+            )
+        elif problems := declaration_problems(spec.params):
+            checks.append(
+                Check(f"pipeline {spec.name}", "error", "; ".join(problems), f"fix or reinstall {owner}")
+            )
+    if not checks:
+        checks.append(Check("pipelines", "ok", f"{len(specs)}, each declaring its params"))
     return checks
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from ._alert_router import AlertRouter
     from ._alerts import Alert, Delivery
-    from ._descriptors import SettingsSpec
+    from ._descriptors import PipelineSpec, SettingsSpec
     from ._loading import Progress, RejectThreshold
     from ._results import RunResult, WorkflowResult
     from ._runlog import RunLog
@@ -207,9 +207,11 @@ class Spine:
 
         `store` is a store URL (default: the ``store_url`` setting, else the embedded
         SQLite file); `max_rejects` overrides the pipeline's reject threshold
-        (``"250"`` rows or ``"2.5%"``). Raises `PluginError` when no plugin provides
-        `pipeline` and `LoadError` when the store cannot be opened; every error
-        after the run has started ends in a result with status ``failed``.
+        (``"250"`` rows or ``"2.5%"``). `params` are checked first (see `check_params`).
+        Raises `PluginError` when no plugin provides `pipeline`, `ConfigError` when
+        `params` or the settings are wrong and `LoadError` when the store cannot be
+        opened, all before the run is recorded; every error after the run has started
+        ends in a result with status ``failed``.
         """
         from ._loading import RejectThreshold
         from ._runner import run_pipeline
@@ -218,6 +220,23 @@ class Spine:
         return run_pipeline(
             self, pipeline, params or {}, store=store, max_rejects=threshold, progress=progress
         )
+
+    def pipeline(self, name: str) -> PipelineSpec:
+        """The descriptor of pipeline `name`; `PluginError` (with a did-you-mean) when none has it."""
+        return cast("PipelineSpec", self.plugins.get("pipeline", name))
+
+    def pipelines(self) -> list[PipelineSpec]:
+        """Every pipeline's descriptor, by name."""
+        return [self.pipeline(name) for name in self.plugins.names("pipeline")]
+
+    def check_params(self, pipeline: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """What `pipeline` runs with when given `params`: checked against the parameters it
+        declares and parsed, with its defaults filled in (a pipeline that declares nothing
+        gets `params` as they are). `ConfigError` names every unknown parameter, missing
+        required one and wrong value; every run passes this check before it starts."""
+        from ._params import parse_params
+
+        return parse_params(pipeline, self.pipeline(pipeline).params, params)
 
     def workflow(self, name: str) -> Workflow:
         """The workflow `name`: a YAML file's path, a workflow a plugin registers, or the
@@ -244,6 +263,12 @@ class Spine:
             context={"kind": "workflow", "name": name},
         )
 
+    def check_workflow(self, workflow: Workflow, params: Mapping[str, Any] | None = None) -> None:
+        """`ConfigError` naming every problem of `workflow` with the installed pipelines and
+        the params they declare (see `Workflow.check`); with `params`, as a run given them
+        would start: a required parameter nobody gives is a problem too."""
+        workflow.check({spec.name: spec.params for spec in self.pipelines()}, params)
+
     def workflows(self) -> list[Workflow]:
         """Every workflow by name: those plugins register, then those of ``workflow_paths``."""
         from ._workflow_files import read_workflow_file, workflow_files
@@ -264,10 +289,12 @@ class Spine:
     ) -> WorkflowResult:
         """Run a workflow (a `Workflow`, or a name or file for `workflow`) and return its result.
 
-        Parameters merge as workflow defaults < `params` < each step's own. With `resume`
-        (a run id), only the steps that did not succeed in that run run again. Raises
-        `ConfigError` before anything runs when the workflow is invalid (unknown pipelines,
-        missing dependencies, cycles: every problem named).
+        Parameters merge as workflow defaults < `params` < each step's own; the first two
+        reach the steps whose pipelines declare them (and those that declare nothing). With
+        `resume` (a run id), only the steps that did not succeed in that run run again.
+        Raises `ConfigError` before anything runs when the workflow is invalid (unknown
+        pipelines, missing dependencies, cycles, a parameter no step takes or a step's
+        pipeline refuses: every problem named).
         """
         from ._workflow_runner import run_workflow
 

@@ -22,15 +22,11 @@ SCHEMA = Schema(
 )
 
 
-def _whole_number(context: RunContext, name: str, default: int) -> int:
-    raw = context.params.get(name, default)
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        value = -1
+def _whole_number(context: RunContext, name: str) -> int:
+    value: int = context.params[name]
     if value < 0:
         raise ConfigError(
-            f"param {name!r}: expected a whole number >= 0, got {raw!r}", context={"param": name}
+            f"param {name!r}: expected a whole number >= 0, got {value}", context={"param": name}
         )
     return value
 
@@ -71,43 +67,30 @@ class DemoSource(Source):
 class DemoPipeline:
     """Loads synthetic trades into table ``demo_trades`` (merge on trade_id).
 
-    Params: ``rows`` (default 1000), ``reject_every`` (0: none), ``fail_at`` (a line
-    at which the source fails, to see a failed run leave the table intact).
+    Params (declared in `_builtin`): ``rows``, ``reject_every`` (0: none), ``fail_at``
+    (a line at which the source fails, to see a failed run leave the table intact).
     """
 
     def run(self, context: RunContext) -> None:
-        fail_at = _whole_number(context, "fail_at", 0) or None
-        source = DemoSource(
-            _whole_number(context, "rows", 1000), _whole_number(context, "reject_every", 0), fail_at
-        )
+        fail_at = context.params.get("fail_at")
+        source = DemoSource(_whole_number(context, "rows"), _whole_number(context, "reject_every"), fail_at)
         context.load(source, Target("demo_trades", WriteMode.MERGE, ("trade_id",)))
 
 
 class LoadPipeline:
     """Any source into any table: what ``spine load`` runs.
 
-    Params: ``source`` (a path or URL), ``table``, ``mode`` (append, replace or
-    merge), ``key`` (comma-separated key columns) and ``option.NAME`` for each
-    source option.
+    Params (declared in `_builtin`, so checked and parsed by the kernel): ``source`` (a
+    path or URL), ``table``, ``mode``, ``key`` (the key columns) and ``option.NAME`` for
+    each source option.
     """
-
-    PARAMS = ("source", "table", "mode", "key")
 
     def run(self, context: RunContext) -> None:
         params = context.params
-        unknown = sorted(k for k in params if k not in self.PARAMS and not k.startswith("option."))
-        if unknown:
-            raise ConfigError(
-                f"load: unknown param(s) {', '.join(unknown)}; expected source, table, mode, key, option.NAME"
-            )
-        for required in ("source", "table"):
-            if not params.get(required):
-                raise ConfigError(f"load: param {required!r} is required")
-        keys = tuple(key.strip() for key in str(params.get("key") or "").split(",") if key.strip())
-        target = Target(str(params["table"]), str(params.get("mode") or "append"), keys)
+        target = Target(params["table"], params["mode"], params.get("key", ()))
         options = {
             name.removeprefix("option."): value
             for name, value in params.items()
             if name.startswith("option.")
         }
-        context.load(context.kernel.open_source(str(params["source"]), **options), target)
+        context.load(context.kernel.open_source(params["source"], **options), target)

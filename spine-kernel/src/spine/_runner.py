@@ -178,6 +178,7 @@ def run_pipeline(
     unknown pipeline or an unusable store raises before the run starts; once it has
     started, every error ends in a ``failed`` result."""
     spec = kernel.plugins.get("pipeline", name)
+    params = kernel.check_params(name, params)  # issue 15: declared params, parsed, before any record
     runlog = kernel.runlog(store)
     info = RunInfo(run_id or new_run_id(), name, kernel.redactor.value(dict(params)), datetime.now(UTC))
     runlog.started(info.run_id, name, info.params, info.started_at)

@@ -13,14 +13,13 @@ from typing import Any
 
 import spine
 
+from ._params import TIERS
 from ._settings import FinraSettings
 from ._table import TableRows
 
 PATH = "/data/group/otcMarket/name/weeklySummary"
 PAGE_SIZE = 5000
 MAX_OFFSET = 500_000  # FINRA refuses larger offsets: such a partition fails rather than loses rows
-TIERS = ("T1", "T2", "OTCE")
-PER_FIRM = ("ATS_W_SMBL_FIRM", "OTC_W_SMBL_FIRM")
 
 # The API's fields, as the http source names its columns, with their types.
 FIELDS = {
