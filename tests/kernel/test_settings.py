@@ -258,7 +258,7 @@ def test_a_run_never_starts_on_an_unknown_key_even_with_a_store_given(tmp_path):
 
 def test_the_command_line_refuses_an_unknown_key_before_writing_anything(spine_cli, tmp_path, private_home):
     (tmp_path / "spine.toml").write_text('store_ur = "sqlite:///y.db"\n')
-    for command in (["run", "demo"], ["runs", "list"], ["workflow", "list"]):
+    for command in (["run", "demo"], ["runs", "list"], ["workflow", "list"], ["pipelines", "list"]):
         result = spine_cli(*command)
         assert (result.returncode, result.stderr) == (
             2,

@@ -95,7 +95,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run a registered pipeline", parents=[common])
     run.add_argument("pipeline")
-    _param_option(run, "pipeline parameter")
+    _param_option(run, "pipeline parameter (see 'spine pipelines show PIPELINE')")
     _run_options(run)
     run.set_defaults(handler=_run)
 
@@ -157,6 +157,9 @@ def _parser() -> argparse.ArgumentParser:
     _store_and_json(alerts_history)
     alerts_history.set_defaults(handler=_alerts_history)
 
+    from . import _pipeline_commands
+
+    _pipeline_commands.add_commands(commands, common, _Parser)
     from . import _workflow_commands
 
     _workflow_commands.add_commands(commands, common, _Parser)
