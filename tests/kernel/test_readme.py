@@ -33,3 +33,12 @@ def test_the_readme_plugin_example_works_when_copied(tmp_path, spine_cli):
     assert run.returncode == 0, run.stderr
     assert "hello plugin saw hello end succeeded" in run.stdout
     assert "hello, spine" in run.stderr
+    default = spine_cli("run", "hello", "--log-format", "console", site=site)
+    assert "hello, world" in default.stderr  # the declared default, filled in by the kernel
+    typo = spine_cli("run", "hello", "-p", "nmae=x", site=site)
+    assert (typo.returncode, typo.stderr) == (
+        2,
+        "spine: error: pipeline 'hello': unknown param 'nmae' (did you mean 'name'?)\n",
+    )
+    shown = spine_cli("pipelines", "show", "hello", site=site)
+    assert shown.stdout.splitlines()[-1].split() == ["name", "string", "world", "who", "to", "greet"]
