@@ -122,6 +122,7 @@ def test_doctor_reports_bad_settings(spine_cli, tmp_path):
     ran = spine_cli("run", "demo")
     assert ran.returncode == 2
     assert ran.stderr.strip() == f"spine: error: {lines[1].removeprefix('error  settings: ')}"
+    (tmp_path / "spine.toml").unlink()
     broken = spine_cli("doctor", env={"SPINE_LOAD_PLUGINS": "not-installed"})
     assert broken.returncode == 1
     assert "plugin not-installed: named in load_plugins but not installed" in broken.stdout
