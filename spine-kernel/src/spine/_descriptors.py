@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._errors import PluginError
+from ._frozen import Frozen
 from ._params import Param
 
 if TYPE_CHECKING:
@@ -33,14 +34,12 @@ def import_object(value: str) -> object:
     return target
 
 
-class Capability:
+class Capability(Frozen):
     """What every descriptor has: a unique name (per kind), a factory and a description.
 
     Descriptors are immutable and compare by value.
     """
 
-    # Slotted classes rather than frozen dataclasses: they are created on every start
-    # of the CLI, and a frozen dataclass costs about a millisecond to create here.
     __slots__ = ("name", "factory", "description")  # noqa: RUF023 - the order of repr and equality
     kind: ClassVar[str] = "capability"
 
@@ -64,23 +63,6 @@ class Capability:
                 )
         elif not callable(factory):
             raise PluginError(f"{self.kind} {name!r}: factory must be callable or an import string")
-
-    def _values(self) -> tuple[tuple[str, Any], ...]:
-        slots = (slot for cls in reversed(type(self).__mro__) for slot in getattr(cls, "__slots__", ()))
-        return tuple((slot, getattr(self, slot)) for slot in slots)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash((type(self), self._values()))
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{slot}={value!r}" for slot, value in self._values())
-        return f"{type(self).__name__}({fields})"
 
     def load(self) -> Callable[..., Any]:
         """Return the factory, importing it first when it was given as an import string."""

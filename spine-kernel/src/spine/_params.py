@@ -24,13 +24,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._errors import ConfigError, PluginError
+from ._frozen import Frozen
 
 ANY = "any"  # a value passed on as given (a source option): whoever reads it checks it
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*(?:\.\*)?$")
 
 
-class Param:
+class Param(Frozen):
     """One parameter a pipeline takes.
 
     `type` is one of spine's logical types (string, integer, decimal, float, boolean,
@@ -40,8 +41,6 @@ class Param:
     pattern: it declares every name with that prefix (``option.delimiter``).
     """
 
-    # A slotted class rather than a frozen dataclass: plugins build these while registering,
-    # on every start of the CLI (see Capability).
     __slots__ = ("name", "type", "default", "required", "description", "choices", "multiple")  # noqa: RUF023 - repr order
 
     name: str
@@ -137,22 +136,6 @@ class Param:
             "default": default,
             "description": self.description,
         }
-
-    def _values(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, slot) for slot in self.__slots__)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Param is immutable")
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{slot}={getattr(self, slot)!r}" for slot in self.__slots__)
-        return f"Param({fields})"
 
 
 class Refused(ValueError):
