@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from importlib.metadata import distribution
 
 import pytest
@@ -133,3 +135,38 @@ def test_an_invalid_setting_is_a_config_error_naming_it_and_what_it_expects(name
 def test_a_channel_needs_a_webhook_url():
     with pytest.raises(spine.ConfigError, match="slack_webhook_url"):
         SlackChannel(SlackSettings())
+
+
+def test_the_plugin_declares_its_settings_so_a_misspelled_one_is_refused(tmp_path):
+    config = tmp_path / "spine.toml"
+    config.write_text("slack_timeout = 3\n")
+    declared = spine.Spine(entry_points=False, environ={}, config_file=config, plugins=[spine_alert_slack])
+    assert declared.settings.log_level == "info"
+    config.write_text("slack_timout = 3\n")
+    misspelled = spine.Spine(entry_points=False, environ={}, config_file=config, plugins=[spine_alert_slack])
+    with pytest.raises(
+        spine.ConfigError, match=r"unknown setting 'slack_timout' .*did you mean 'slack_timeout'"
+    ):
+        _ = misspelled.settings
+    environ = {"SPINE_SLACK_WEBHOOK_UR": HOOK}
+    with pytest.raises(spine.ConfigError) as caught:
+        _ = spine.Spine(entry_points=False, environ=environ, plugins=[spine_alert_slack]).settings
+    assert str(caught.value) == (
+        "unknown setting SPINE_SLACK_WEBHOOK_UR in the environment (did you mean SPINE_SLACK_WEBHOOK_URL?)"
+    )
+    assert SECRET not in str(caught.value)
+
+
+def test_declaring_the_settings_imports_them_only_when_settings_are_validated(clean_env):
+    code = (
+        "import sys, spine, spine_alert_slack\n"
+        "kernel = spine.Spine(entry_points=False, environ={}, plugins=[spine_alert_slack])\n"
+        "print('spine_alert_slack._settings' in sys.modules)\n"
+        "kernel.settings\n"
+        "print('spine_alert_slack._settings' in sys.modules, 'httpx' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=clean_env, check=True
+    )
+    # validating settings reads the model's fields; httpx waits for a webhook URL to check
+    assert out.stdout.split() == ["False", "True", "False"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+import spine
 from spine_domain_finra._refresh import due, newest_published
 
 from .conftest import query
@@ -61,9 +62,9 @@ def test_the_weekly_workflow_loads_the_tiers_side_by_side_then_derives_once(api_
             ("derived", "succeeded"),
         ], [s.message for s in result.steps]
         t1 = kernel.find_run(result.step("t1").run_id)
-        assert t1.counts.rows_written == 6 and t1.params == {
-            "tiers": "T1",
-            "derived": "no",
+        assert t1.counts.rows_written == 6 and t1.params == {  # as parsed, recorded as JSON
+            "tiers": ["T1"],
+            "derived": False,
             "today": "2026-11-24",
         }
         derived = kernel.find_run(result.step("derived").run_id)
@@ -91,10 +92,10 @@ def test_derived_rebuilds_the_weeks_without_derived_rows_and_the_last_published(
         assert (
             recent.counts.rows_written == 3
         )  # the last three published T1 weeks, fetched again by a refresh
-        bad = kernel.run("finra.weekly_refresh", {"derived": "maybe"})
-        assert (bad.status, bad.error.message) == (
-            "failed",
-            "param 'derived': expected yes or no, got 'maybe'",
+        with pytest.raises(spine.ConfigError) as bad:
+            kernel.run("finra.weekly_refresh", {"derived": "maybe"})
+        assert str(bad.value) == (
+            "pipeline 'finra.weekly_refresh': param 'derived': expected true or false, got 'maybe'"
         )
 
 
@@ -114,10 +115,15 @@ def test_a_refresh_loads_the_due_partitions_of_every_tier_from_the_api(api_kerne
 
 
 @pytest.mark.parametrize(
-    ("params", "why"), [({"tiers": "T1,T4"}, "param 'tiers'"), ({"today": "soon"}, "param 'today'")]
+    ("params", "why"),
+    [
+        ({"tiers": "T1,T4"}, "param 'tiers': expected one of T1, T2, OTCE, got 'T4'"),
+        ({"today": "soon"}, "param 'today': expected a date (YYYY-MM-DD), got 'soon'"),
+        ({"week": "2026-11-23"}, "unknown param 'week' (it takes today, tiers, derived)"),
+    ],
 )
-def test_refresh_params_are_checked(api_kernel, server, params, why):
-    with api_kernel() as kernel:
-        result = kernel.run("finra.weekly_refresh", params)
-    assert (result.status, result.error.category) == ("failed", "config")
-    assert why in result.error.message
+def test_refresh_params_are_checked_before_the_run_starts(api_kernel, server, params, why):
+    with api_kernel() as kernel, pytest.raises(spine.ConfigError) as caught:
+        kernel.run("finra.weekly_refresh", params)
+    assert str(caught.value) == f"pipeline 'finra.weekly_refresh': {why}"
+    assert server.seen(PATH) == []

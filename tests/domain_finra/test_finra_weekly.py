@@ -7,7 +7,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
-from spine_domain_finra._weekly import parse_week
+import spine
+from spine_domain_finra._weekly import check_week
 
 from .conftest import ATS, query
 
@@ -160,31 +161,50 @@ def test_a_failed_load_leaves_the_previous_rows(kernel, finra_file):
     assert query(kernel, "SELECT * FROM finra_otc_weekly ORDER BY symbol, mpid") == before
 
 
+def test_the_week_must_be_a_monday(kernel, finra_file):
+    result = run(kernel, finra_file(*ROWS), week="2026-10-07")
+    assert (result.status, result.error.category) == ("failed", "config")
+    assert "2026-10-07 is a Wednesday; FINRA weeks start on a Monday" in result.error.message
+
+
 @pytest.mark.parametrize(
-    ("week", "why"),
+    ("given", "why"),
     [
-        ("2026-10-07", "2026-10-07 is a Wednesday; FINRA weeks start on a Monday"),
-        ("next monday", "expected the week's Monday as YYYY-MM-DD, got 'next monday'"),
-        (None, "expected the week's Monday as YYYY-MM-DD, got None"),
+        ({"week": "next monday"}, "param 'week': expected a date (YYYY-MM-DD), got 'next monday'"),
+        ({}, "param 'week' is required (the week's Monday, not in the future)"),
+        ({"week": ""}, "param 'week' is required"),
+        ({"week": WEEK, "tiers": "T1"}, "unknown param 'tiers' (did you mean 'tier'?)"),
+        ({"week": WEEK, "source": "ftp"}, "param 'source': expected one of file, api, got 'ftp'"),
     ],
 )
-def test_the_week_must_be_a_monday_written_as_a_date(kernel, finra_file, week, why):
-    result = kernel.run("finra.otc_weekly", {"file": finra_file(*ROWS), **({"week": week} if week else {})})
-    assert (result.status, result.error.category) == ("failed", "config")
-    assert why in result.error.message
+def test_wrong_params_stop_the_run_before_it_starts(kernel, finra_file, given, why):
+    with pytest.raises(spine.ConfigError) as caught:
+        kernel.run("finra.otc_weekly", {"file": finra_file(*ROWS), **given})
+    assert str(caught.value).startswith("pipeline 'finra.otc_weekly': ")
+    assert why in str(caught.value)
+    assert kernel.runs() == []  # nothing recorded
+
+
+def test_the_week_may_be_a_date_from_code_and_is_recorded_as_one(kernel, finra_file):
+    result = kernel.run("finra.otc_weekly", {"file": finra_file(*ROWS), "week": date(2026, 10, 5)})
+    assert result.status == "succeeded"
+    assert result.params["week"] == date(2026, 10, 5)
+    recorded = kernel.find_run(result.run_id).params
+    assert recorded == {"file": result.params["file"], "source": "file", "week": WEEK}
 
 
 def test_the_week_cannot_be_in_the_future():
     today = date(2026, 11, 24)  # a Tuesday
-    assert parse_week("2026-11-23", today) == date(2026, 11, 23)
-    with pytest.raises(Exception, match="2026-11-30 is in the future"):
-        parse_week(str(today + timedelta(days=6)), today)
+    assert check_week(date(2026, 11, 23), today) == date(2026, 11, 23)
+    with pytest.raises(spine.ConfigError, match="2026-11-30 is in the future"):
+        check_week(today + timedelta(days=6), today)
 
 
-def test_params_are_checked(kernel, finra_file):
-    assert "param 'file' is required" in kernel.run("finra.otc_weekly", {"week": WEEK}).error.message
+def test_which_params_go_with_which_source_is_checked_by_the_pipeline(kernel, finra_file):
+    missing = kernel.run("finra.otc_weekly", {"week": WEEK})
+    assert missing.error.message == "finra.otc_weekly: param 'file' is required with source=file"
     result = kernel.run("finra.otc_weekly", {"file": finra_file(*ROWS), "week": WEEK, "tier": "T1"})
-    assert "unknown param(s) tier" in result.error.message
+    assert result.error.message == "finra.otc_weekly: param(s) tier do not go with source=file"
 
 
 def test_fractional_quantities_keep_their_digits(kernel, finra_file):

@@ -55,6 +55,7 @@ def test_plugins_list_json_follows_the_contract(spine_cli, plugin_site):
             "pipeline": ["good.pipeline"],
             "workflow": [],
             "schedule": [],
+            "settings": [],
         },
     }
     assert plugins["spine"]["distribution"] == "spine-kernel"
@@ -97,18 +98,47 @@ def test_doctor_passes_on_a_healthy_install(spine_cli, good_site):
     assert result.returncode == 0, result.stdout
     report = json.loads(result.stdout)
     assert report["ok"] is True
-    assert {check["status"] for check in report["checks"]} == {"ok"}
+    warnings = [check for check in report["checks"] if check["status"] != "ok"]
+    # a pipeline declaring no params is accepted: a warning, not a failure
+    assert [(check["subject"], check["status"]) for check in warnings] == [
+        ("pipeline good.pipeline", "warning")
+    ]
+    text = spine_cli("doctor", site=good_site)
+    assert (text.returncode, text.stdout.splitlines()[-1]) == (0, "No problems found. 1 warning(s).")
+    assert "warning pipeline good.pipeline: declares no params (spine-good)" in text.stdout
 
 
 def test_doctor_reports_bad_settings(spine_cli, tmp_path):
     (tmp_path / "spine.toml").write_text('log_levle = "info"\n')
     result = spine_cli("doctor")
     assert result.returncode == 1
-    assert "error  setting log_levle: unknown setting in spine.toml" in result.stdout
-    assert "fix: rename it to 'log_level'" in result.stdout
+    lines = result.stdout.splitlines()
+    # the error every other command stops on, with the fix, and nothing saying the settings are valid
+    assert (
+        lines[1] == "error  settings: unknown setting 'log_levle' in spine.toml (did you mean 'log_level'?)"
+    )
+    assert lines[2].startswith("       fix: rename each unknown setting as suggested, or remove it")
+    assert "ok     settings" not in result.stdout
+    ran = spine_cli("run", "demo")
+    assert ran.returncode == 2
+    assert ran.stderr.strip() == f"spine: error: {lines[1].removeprefix('error  settings: ')}"
+    (tmp_path / "spine.toml").unlink()
     broken = spine_cli("doctor", env={"SPINE_LOAD_PLUGINS": "not-installed"})
     assert broken.returncode == 1
     assert "plugin not-installed: named in load_plugins but not installed" in broken.stdout
+
+
+def test_doctor_checks_the_params_of_scheduled_runs(spine_cli, tmp_path):
+    (tmp_path / "spine.toml").write_text(
+        '[[schedules]]\nname = "nightly"\npipeline = "demo"\nparams = {rows = "many"}\ncron = "0 2 * * *"\n'
+    )
+    result = spine_cli("doctor")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    at = lines.index(
+        "error  schedule nightly: pipeline 'demo': param 'rows': expected an integer, got 'many'"
+    )
+    assert lines[at + 1] == "       fix: correct its params in the schedules setting"
 
 
 def test_doctor_disabling_the_broken_plugins_makes_it_pass(spine_cli, plugin_site):
@@ -153,7 +183,7 @@ def test_run_prints_the_result_envelope(spine_cli):
     assert result.returncode == 0, result.stderr
     envelope = json.loads(result.stdout)
     assert outcome(envelope) == ("partial", 40, 36, 4)
-    assert envelope["params"] == {"rows": "40", "reject_every": "10"}
+    assert envelope["params"] == {"rows": 40, "reject_every": 10}  # parsed, as the pipeline received them
 
 
 def test_a_failed_run_exits_1_with_the_error_in_the_envelope(spine_cli):
@@ -162,9 +192,9 @@ def test_a_failed_run_exits_1_with_the_error_in_the_envelope(spine_cli):
     envelope = json.loads(result.stdout)
     assert envelope["status"] == "failed"
     assert envelope["error"]["category"] == "source"
-    text = spine_cli("run", "demo", "-p", "rows=many")
+    text = spine_cli("run", "demo", "-p", "rows=-1")
     assert text.returncode == 1
-    assert "error [config]: param 'rows': expected a whole number >= 0, got 'many'" in text.stderr
+    assert "error [config]: param 'rows': expected a whole number >= 0, got -1" in text.stderr
 
 
 @pytest.mark.parametrize(
@@ -172,6 +202,16 @@ def test_a_failed_run_exits_1_with_the_error_in_the_envelope(spine_cli):
     [
         (["run", "dmeo"], {}, "spine: error: unknown pipeline 'dmeo'; did you mean 'demo'?"),
         (["run", "demo", "-p", "rows"], {}, "spine: error: -p 'rows': expected KEY=VALUE"),
+        (
+            ["run", "demo", "-p", "rows=many"],
+            {},
+            "spine: error: pipeline 'demo': param 'rows': expected an integer, got 'many'",
+        ),
+        (
+            ["run", "demo", "-p", "row=5"],
+            {},
+            "spine: error: pipeline 'demo': unknown param 'row' (did you mean 'rows'?)",
+        ),
         (["frobnicate"], {}, "spine: error: argument COMMAND: invalid choice: 'frobnicate'"),
         (
             ["plugins", "list"],
@@ -189,24 +229,29 @@ def test_usage_and_configuration_errors_exit_2_with_one_clear_line(spine_cli, ar
     assert "Traceback" not in result.stderr
 
 
-def test_secrets_never_reach_output_or_logs(spine_cli):
+def test_secrets_never_reach_output_or_logs(spine_cli, good_site):
     password, dsn_password = "hunter2-very-secret", "pw-in-the-url"
     result = spine_cli(
         "--log-level",
         "debug",
         "run",
-        "demo",
+        "good.pipeline",  # it declares no params: it takes these
         "-p",
         f"password={password}",
         "-p",
         f"target=postgresql://me:{dsn_password}@db/x",
         "--json",
+        site=good_site,
     )
-    assert result.returncode == 0
+    assert result.returncode == 0, result.stderr
     for secret in (password, dsn_password):
         assert secret not in result.stdout
         assert secret not in result.stderr
     assert json.loads(result.stdout)["params"]["password"] == "***"
+    refused = spine_cli("run", "demo", "-p", f"rows=postgresql://me:{dsn_password}@db/x")
+    assert refused.returncode == 2
+    assert "param 'rows': expected an integer, got 'postgresql://me:***@db/x'" in refused.stderr
+    assert dsn_password not in refused.stderr
 
 
 def test_logs_are_json_lines_when_asked(spine_cli):

@@ -65,7 +65,7 @@ def kernel(recorder: Recorder) -> Spine:
     return Spine(entry_points=False, environ={}, plugins=[Pipelines(), recorder])
 
 
-def _register(hook: str, spec: spine.Capability) -> Spine:
+def _plugin(hook: str, spec: spine.Capability) -> object:
     class Plugin:
         pass
 
@@ -73,7 +73,11 @@ def _register(hook: str, spec: spine.Capability) -> Spine:
         register(spec)
 
     setattr(Plugin, hook, staticmethod(spine.hookimpl(implementation)))
-    return Spine(entry_points=False, environ={}, plugins=[Plugin()])
+    return Plugin()
+
+
+def _register(hook: str, spec: spine.Capability) -> Spine:
+    return Spine(entry_points=False, environ={}, plugins=[_plugin(hook, spec)])
 
 
 def test_hook_register_sources():
@@ -127,6 +131,31 @@ def test_hook_register_schedules():
         "Europe/Paris",
         (("day", "1"),),
     )
+
+
+class ExampleSettings(spine.SpineSettings):
+    example_channel: str = "#data"
+
+
+def test_hook_register_settings(tmp_path):
+    config = tmp_path / "spine.toml"
+    config.write_text('example_channel = "#alerts"\nexample_chanel = "#typo"\n')
+    plugin = _plugin("register_settings", spine.SettingsSpec("example", f"{__name__}:ExampleSettings"))
+    typo = Spine(entry_points=False, environ={}, config_file=config, plugins=[plugin])
+    with pytest.raises(spine.ConfigError) as caught:
+        _ = typo.settings
+    assert (
+        str(caught.value) == f"unknown setting 'example_chanel' in {config} (did you mean 'example_channel'?)"
+    )
+    config.write_text('example_channel = "#alerts"\n')
+    kernel = Spine(entry_points=False, environ={}, config_file=config, plugins=[plugin])
+    assert kernel.settings.log_level == "info"  # the plugin's key is known: it declared it
+    spec = kernel.plugins.get("settings", "example")
+    assert spec.model() is ExampleSettings
+    assert kernel.plugin_settings(spec.model()).example_channel == "#alerts"
+    undeclared = Spine(entry_points=False, environ={}, config_file=config)
+    with pytest.raises(spine.ConfigError, match="unknown setting 'example_channel'"):
+        _ = undeclared.settings
 
 
 def test_a_pipeline_with_a_schedule_registers_a_schedule_of_its_name():

@@ -24,6 +24,7 @@ def test_the_hook_families_are_all_there():
         "register_pipelines",
         "register_workflows",
         "register_schedules",
+        "register_settings",
         "run_started",
         "run_finished",
         "run_failed",

@@ -34,6 +34,7 @@ def test_good_plugin_is_discovered_with_its_distribution_and_capabilities(good_s
         "pipeline": ["good.pipeline"],
         "workflow": [],
         "schedule": [],
+        "settings": [],
     }
     assert kernel.plugins.get("source", "good_source").schemes == ("good",)
 

@@ -36,3 +36,12 @@ def test_the_readme_plugin_example_works_when_copied(tmp_path, spine_cli):
     as_json = spine_cli("run", "hello", "--json", site=site)
     assert json.loads(as_json.stdout)["rows_written"] == 1, as_json.stdout
     assert "hello, spine" in run.stderr
+    default = spine_cli("run", "hello", "--log-format", "console", site=site)
+    assert "hello, world" in default.stderr  # the declared default, filled in by the kernel
+    typo = spine_cli("run", "hello", "-p", "nmae=x", site=site)
+    assert (typo.returncode, typo.stderr) == (
+        2,
+        "spine: error: pipeline 'hello': unknown param 'nmae' (did you mean 'name'?)\n",
+    )
+    shown = spine_cli("pipelines", "show", "hello", site=site)
+    assert shown.stdout.splitlines()[-1].split() == ["name", "string", "world", "who", "to", "greet"]

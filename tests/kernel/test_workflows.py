@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import date
 
 import pytest
 import spine
@@ -46,6 +47,13 @@ class Record:
                 calls.running -= 1
 
 
+DECLARED = (
+    spine.Param("name"),
+    spine.Param("tier", choices=("T1", "T2")),
+    spine.Param("week", "date", required=True),
+)
+
+
 class Plugin:
     def __init__(self, calls: Calls) -> None:
         self.calls = calls
@@ -54,6 +62,7 @@ class Plugin:
     def register_pipelines(self, register):
         register(spine.PipelineSpec("record", lambda: Record(self.calls)))
         register(spine.PipelineSpec("record.other", lambda: Record(self.calls)))
+        register(spine.PipelineSpec("record.declared", lambda: Record(self.calls), params=DECLARED))
 
     @spine.hookimpl
     def register_workflows(self, register):
@@ -201,6 +210,62 @@ def test_parameters_merge_workflow_defaults_then_the_run_then_the_step(kernel, c
     assert calls.params == [{"name": "s", "tier": "T1", "week": "2026-11-23", "source": "file"}]
     assert result.params == {"week": "2026-11-23", "tier": "T2"}
     assert result.step("s").params == calls.params[0]
+
+
+def test_workflow_and_run_params_reach_the_steps_that_declare_them(kernel, calls):
+    workflow = Workflow(
+        "spread",
+        (Step("a", "record.declared", {"name": "a"}), Step("b", "record", {"name": "b"})),
+        params={"week": "2026-11-16", "colour": "red"},
+    )
+    result = kernel.run_workflow(workflow, {"tier": "T1"})
+    assert result.status == "succeeded", [step.message for step in result.steps]
+    by_name = {params["name"]: params for params in calls.params}
+    # a's pipeline declares its params: it gets those, parsed; b's declares none: it gets all
+    assert by_name["a"] == {"name": "a", "week": date(2026, 11, 16), "tier": "T1"}
+    assert by_name["b"] == {"name": "b", "week": "2026-11-16", "colour": "red", "tier": "T1"}
+
+
+@pytest.mark.parametrize(
+    ("run_params", "workflow_params", "problem"),
+    [
+        ({"weeks": "x"}, {}, "param 'weeks' (from the run) is taken by no step (did you mean 'week'?)"),
+        (
+            {},
+            {"zone": "x"},
+            "param 'zone' (from the workflow's params) is taken by no step (the steps take name, ",
+        ),
+        ({"tier": "T3"}, {}, "step 'a' (record.declared): param 'tier': expected one of T1, T2, got 'T3'"),
+        ({"week": "soon"}, {}, "step 'a' (record.declared): param 'week': expected a date (YYYY-MM-DD)"),
+    ],
+)
+def test_a_param_no_step_takes_or_a_wrong_value_is_refused_before_anything_runs(
+    kernel, calls, run_params, workflow_params, problem
+):
+    workflow = Workflow("declared", (Step("a", "record.declared", {"name": "a"}),), params=workflow_params)
+    with pytest.raises(spine.ConfigError) as raised:
+        kernel.run_workflow(workflow, {"week": "2026-11-16", **run_params})
+    assert str(raised.value).startswith(f"workflow 'declared' is invalid: {problem}")
+    assert calls.params == [] and kernel.runs() == []
+
+
+def test_a_steps_own_params_must_be_declared_by_its_pipeline(kernel, calls):
+    workflow = Workflow("own", (Step("a", "record.declared", {"name": "a", "teir": "T1", "week": "x"}),))
+    with pytest.raises(spine.ConfigError) as raised:
+        kernel.check_workflow(workflow)
+    assert raised.value.context["problems"] == [
+        "step 'a' (record.declared): unknown param 'teir' (did you mean 'tier'?)",
+        "step 'a' (record.declared): param 'week': expected a date (YYYY-MM-DD), got 'x'",
+    ]
+
+
+def test_a_required_param_is_asked_of_the_run_not_of_the_workflow_as_written(kernel, calls):
+    workflow = Workflow("needs_week", (Step("a", "record.declared", {"name": "a"}),))
+    kernel.check_workflow(workflow)  # as written: a run may give the week
+    with pytest.raises(spine.ConfigError, match=r"step 'a' \(record.declared\): param 'week' is required$"):
+        kernel.run_workflow(workflow)
+    assert calls.params == []
+    assert kernel.run_workflow(workflow, {"week": date(2026, 11, 16)}).status == "succeeded"
 
 
 def test_resume_runs_only_the_steps_that_did_not_succeed(kernel, calls):

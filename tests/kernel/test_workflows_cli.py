@@ -100,6 +100,18 @@ def test_workflow_list_and_check_by_name(spine_cli, tmp_path):
         }
     ]
     assert spine_cli("workflow", "check", "trial").stdout.strip() == "trial: ok, 4 steps, up to 2 at once"
+    with_params = spine_cli("workflow", "check", "trial", "-p", "rows=5", "-p", "reject_every=x")
+    assert (with_params.returncode, with_params.stderr.strip()) == (
+        2,
+        "spine: error: workflow 'trial' (workflows/trial.yaml) is invalid: "
+        + "; ".join(
+            f"step {name} (demo): param 'reject_every': expected an integer, got 'x'"
+            for name in ("'a'", "'b'", "'c'", "'d'")
+        ),
+    )
+    unknown_param = spine_cli("workflow", "run", "trial", "-p", "rwos=5")
+    assert unknown_param.returncode == 2
+    assert "param 'rwos' (from the run) is taken by no step (did you mean 'rows'?)" in unknown_param.stderr
     unknown = spine_cli("workflow", "run", "trail")
     assert unknown.returncode == 2 and "unknown workflow 'trail'; did you mean 'trial'?" in unknown.stderr
 

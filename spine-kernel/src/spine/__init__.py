@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         Capability,
         PipelineSpec,
         ScheduleSpec,
+        SettingsSpec,
         SourceSpec,
         StoreSpec,
         WorkflowSpec,
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from ._kernel import Spine
     from ._loading import Check, Transform
     from ._logging import RedactingFilter
+    from ._params import Param
     from ._plugins import PluginRecord
     from ._redact import Redactor
     from ._results import (
@@ -89,6 +91,7 @@ _EXPORTS = {
         "Capability",
         "PipelineSpec",
         "ScheduleSpec",
+        "SettingsSpec",
         "SourceSpec",
         "StoreSpec",
         "WorkflowSpec",
@@ -108,6 +111,7 @@ _EXPORTS = {
     "._kernel": ["Spine"],
     "._loading": ["Check", "Transform"],
     "._logging": ["RedactingFilter"],
+    "._params": ["Param"],
     "._plugins": ["PluginRecord"],
     "._redact": ["Redactor"],
     "._results": [
@@ -191,6 +195,7 @@ __all__ = [
     "FireStatus",
     "Inference",
     "LoadError",
+    "Param",
     "PipelineSpec",
     "PluginError",
     "PluginRecord",
@@ -210,6 +215,7 @@ __all__ = [
     "SchemaContract",
     "Session",
     "Settings",
+    "SettingsSpec",
     "Severity",
     "Source",
     "SourceError",

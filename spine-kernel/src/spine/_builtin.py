@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from ._descriptors import AlertChannelSpec, PipelineSpec, StoreSpec
 from ._hookspecs import hookimpl
+from ._params import Param
 
 
 @hookimpl
@@ -37,13 +38,43 @@ def register_pipelines(register: Callable[[PipelineSpec], None]) -> None:
         PipelineSpec(
             "load",
             "spine._pipelines:LoadPipeline",
-            description="Any source into a table (spine load); params source, table, mode, key, option.NAME",
+            description="Any source into a table (spine load)",
+            params=(
+                Param("source", required=True, description="a file path, or a URL a source plugin reads"),
+                Param("table", required=True, description="the table to write"),
+                Param(
+                    "mode", choices=("append", "replace", "merge"), default="append", description="write mode"
+                ),
+                Param("key", multiple=True, description="the key columns (merge needs them)"),
+                Param(
+                    "allow_empty",
+                    "boolean",
+                    default=False,
+                    description="a replace may leave the table empty (an input without rows)",
+                ),
+                Param(
+                    "schema_contract",
+                    choices=("evolve", "freeze"),
+                    description="evolve or freeze the table's columns (default: the schema_contract setting)",
+                ),
+                Param("option.*", "any", description="the source option NAME (see the source's README)"),
+            ),
         )
     )
     register(
         PipelineSpec(
             "demo",
             "spine._pipelines:DemoPipeline",
-            description="Synthetic trades into demo_trades; params rows=N, reject_every=N, fail_at=LINE",
+            description="Synthetic trades into demo_trades",
+            params=(
+                Param("rows", "integer", default=1000, description="how many trades"),
+                Param(
+                    "reject_every",
+                    "integer",
+                    default=0,
+                    description="every Nth record is unreadable (0: none)",
+                ),
+                Param("fail_at", "integer", description="the line at which the source fails"),
+            ),
         )
     )

@@ -135,9 +135,7 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run a registered pipeline", parents=[common])
     run.add_argument("pipeline")
-    run.add_argument(
-        "-p", "--param", action="append", default=[], metavar="KEY=VALUE", help="pipeline parameter"
-    )
+    _param_option(run, "pipeline parameter (see 'spine pipelines show PIPELINE')")
     _run_options(run)
     run.set_defaults(handler=_run)
 
@@ -214,6 +212,9 @@ def _parser() -> argparse.ArgumentParser:
     _store_and_json(alerts_history)
     alerts_history.set_defaults(handler=_alerts_history)
 
+    from . import _pipeline_commands
+
+    _pipeline_commands.add_commands(commands, common, _Parser)
     from . import _workflow_commands
 
     _workflow_commands.add_commands(commands, common, _Parser)
@@ -228,6 +229,11 @@ def _store_and_json(parser: argparse.ArgumentParser) -> None:
         "--store", metavar="URL", help="store URL (default: SPINE_STORE_URL, else embedded SQLite)"
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _param_option(parser: argparse.ArgumentParser, text: str) -> None:
+    """``-p KEY=VALUE``, repeatable: parameters of a pipeline or a workflow run (see `_pairs`)."""
+    parser.add_argument("-p", "--param", action="append", default=[], metavar="KEY=VALUE", help=text)
 
 
 def _run_options(parser: argparse.ArgumentParser) -> None:
@@ -270,6 +276,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             redactor = kernel.redactor
             if handler is not None:
                 handler.redactor = redactor
+                # Every command but listing plugins (which must not pay for pydantic) stops on
+                # wrong settings first: an unknown key, an invalid value.
+                _ = kernel.settings
             return int(args.handler(args, kernel))
     except KeyboardInterrupt:
         print("spine: interrupted", file=sys.stderr)

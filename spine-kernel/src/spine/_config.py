@@ -15,7 +15,7 @@ below, and a test checks that they agree.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -151,6 +151,62 @@ class ConfigSources(NamedTuple):
         if name in self.file_values:
             return self.file_values[name], self.file
         return None, None
+
+    def unknown(self, known: Collection[str]) -> list[str]:
+        """One problem per key that is no setting in `known`: every such key of the overrides
+        and of the file, and each ``SPINE_*`` variable spelled like a known setting. Other
+        ``SPINE_*`` variables are left alone: other tools use the prefix too, and so do the
+        variables that ``env:NAME`` references read."""
+        problems = [
+            f"unknown setting {key!r} in {where}{_did_you_mean(key, known)}"
+            for keys, where in ((self.overrides, "Spine(overrides=...)"), (self.file_values, self.file))
+            for key in keys
+            if key not in known
+        ]
+        for variable in sorted(self.environ):
+            name = variable.removeprefix(ENV_PREFIX).lower()
+            if not variable.startswith(ENV_PREFIX) or variable == CONFIG_FILE_ENV or name in known:
+                continue
+            typo_of = spelled_like(name, known)
+            if typo_of is not None:
+                problems.append(
+                    f"unknown setting {variable} in the environment "
+                    f"(did you mean {ENV_PREFIX}{typo_of.upper()}?)"
+                )
+        return problems
+
+
+def _did_you_mean(key: str, known: Collection[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(key, sorted(known), n=1)
+    if close:
+        return f" (did you mean {close[0]!r}?)"
+    return " (neither the kernel nor a loaded plugin has such a setting)"
+
+
+def spelled_like(name: str, known: Collection[str]) -> str | None:
+    """The name in `known` that `name` is a typo of, if any: one letter added, dropped or
+    changed, or two next to each other swapped (up to two such slips in a name of eight
+    letters or more)."""
+    slips = {candidate: _slips(name, candidate) for candidate in sorted(known)}
+    close = [c for c, count in slips.items() if count <= (1 if len(c) < 8 else 2)]
+    return min(close, key=slips.__getitem__) if close else None
+
+
+def _slips(typed: str, meant: str) -> int:
+    """The optimal string alignment distance: insertions, deletions, substitutions and swaps
+    of neighbours it takes to go from `typed` to `meant`."""
+    before: list[int] = []
+    previous = list(range(len(meant) + 1))
+    for i, letter in enumerate(typed, 1):
+        current = [i] + [0] * len(meant)
+        for j, other in enumerate(meant, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (letter != other))
+            if i > 1 and j > 1 and letter == meant[j - 2] and typed[i - 2] == other:
+                current[j] = min(current[j], before[j - 2] + 1)
+        before, previous = previous, current
+    return previous[-1]
 
 
 LOG_FORMATS = ("auto", "console", "json")

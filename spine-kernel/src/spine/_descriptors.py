@@ -10,9 +10,14 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._errors import PluginError
+from ._frozen import Frozen
+from ._params import Param
+
+if TYPE_CHECKING:
+    from ._settings import SpineSettings
 
 Factory = Callable[..., Any] | str
 
@@ -29,14 +34,12 @@ def import_object(value: str) -> object:
     return target
 
 
-class Capability:
+class Capability(Frozen):
     """What every descriptor has: a unique name (per kind), a factory and a description.
 
     Descriptors are immutable and compare by value.
     """
 
-    # Slotted classes rather than frozen dataclasses: they are created on every start
-    # of the CLI, and a frozen dataclass costs about a millisecond to create here.
     __slots__ = ("name", "factory", "description")  # noqa: RUF023 - the order of repr and equality
     kind: ClassVar[str] = "capability"
 
@@ -60,23 +63,6 @@ class Capability:
                 )
         elif not callable(factory):
             raise PluginError(f"{self.kind} {name!r}: factory must be callable or an import string")
-
-    def _values(self) -> tuple[tuple[str, Any], ...]:
-        slots = (slot for cls in reversed(type(self).__mro__) for slot in getattr(cls, "__slots__", ()))
-        return tuple((slot, getattr(self, slot)) for slot in slots)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash((type(self), self._values()))
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{slot}={value!r}" for slot, value in self._values())
-        return f"{type(self).__name__}({fields})"
 
     def load(self) -> Callable[..., Any]:
         """Return the factory, importing it first when it was given as an import string."""
@@ -136,19 +122,36 @@ class PipelineSpec(Capability):
     `schedule` is when a scheduler should run it, as a cron expression of five fields
     (minute, hour, day of month, month, day of week: ``"0 6 * * 1"`` is Mondays at
     06:00 UTC); None when it runs only when asked.
+
+    `params` declares the parameters it takes, as `spine.Param`s: every run is checked
+    against them before it starts, and the pipeline receives the parsed values with the
+    defaults filled in. None (the default) declares nothing: the pipeline gets what it is
+    given, unchecked; ``()`` declares that it takes none.
     """
 
-    __slots__ = ("schedule",)
+    __slots__ = ("schedule", "params")  # noqa: RUF023 - repr order
     kind: ClassVar[str] = "pipeline"
     schedule: str | None
+    params: tuple[Param, ...] | None
 
     def __init__(
-        self, name: str, factory: Factory, description: str = "", schedule: str | None = None
+        self,
+        name: str,
+        factory: Factory,
+        description: str = "",
+        schedule: str | None = None,
+        params: Iterable[Param] | None = None,
     ) -> None:
         object.__setattr__(self, "schedule", schedule)
+        object.__setattr__(self, "params", None if params is None else tuple(params))
         super().__init__(name, factory, description)
         if schedule is not None:
             _check_cron(f"pipeline {name!r}", schedule)
+        for param in self.params or ():
+            if not isinstance(param, Param):
+                raise PluginError(
+                    f"pipeline {name!r}: params holds {type(param).__name__} {param!r}, not a spine.Param"
+                )
 
     def implied_schedule(self) -> ScheduleSpec | None:
         """The schedule that `schedule` declares: same name, UTC."""
@@ -230,6 +233,32 @@ def _schedule_target(spec: ScheduleSpec) -> tuple[str, str]:
     return spec.target
 
 
+class SettingsSpec(Capability):
+    """A plugin's settings: the factory is its `spine.SpineSettings` subclass, usually as
+    an import string (``"spine_alert_slack._settings:SlackSettings"``).
+
+    The model's fields are the keys the plugin reads from ``spine.toml``, ``SPINE_*``
+    variables and overrides; the kernel refuses keys that neither it nor a loaded plugin
+    declares. The model is imported when the kernel validates its settings, never when
+    plugins are listed.
+    """
+
+    __slots__ = ()
+    kind: ClassVar[str] = "settings"
+
+    def model(self) -> type[SpineSettings]:
+        """The settings model, imported; `PluginError` when it cannot be or is no `SpineSettings`."""
+        from ._settings import SpineSettings
+
+        model = self.load()
+        if not (isinstance(model, type) and issubclass(model, SpineSettings)):
+            raise PluginError(
+                f"settings {self.name!r}: {self.factory!r} is not a spine.SpineSettings subclass",
+                context={"kind": self.kind, "name": self.name},
+            )
+        return model
+
+
 def _check_cron(what: str, cron: Any) -> None:
     if not isinstance(cron, str) or len(cron.split()) != 5:
         raise PluginError(
@@ -245,4 +274,5 @@ CAPABILITY_KINDS: tuple[type[Capability], ...] = (
     PipelineSpec,
     WorkflowSpec,
     ScheduleSpec,
+    SettingsSpec,
 )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import sys
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ._config import ConfigSources
 from ._discovery import normalize_name
@@ -16,19 +15,23 @@ from ._redact import Redactor
 from ._results import RunResult
 from ._version import __version__
 
+if TYPE_CHECKING:
+    from ._descriptors import SettingsSpec
+
 
 @dataclass(frozen=True)
 class Check:
     subject: str
-    status: str  # "ok", "warning" (told, not a failure) or "error"
+    status: str  # "ok", "warning" (worth knowing, not a failure) or "error"
     message: str
     fix: str | None = None
 
 
 def diagnose(overrides: dict[str, Any], config_file: str | None, *, as_json: bool) -> int:
-    """Print one line per check; return 1 when any check failed, else 0."""
+    """Print one line per check; return 1 when any check failed, else 0 (warnings included)."""
     checks, redactor = _run_checks(overrides, config_file)
     failed = [check for check in checks if check.status == "error"]
+    warnings = sum(check.status == "warning" for check in checks)
     if as_json:
         payload = {"ok": not failed, "version": __version__, "checks": [asdict(c) for c in checks]}
         json.dump(redactor.value(payload), sys.stdout, indent=2)
@@ -39,7 +42,8 @@ def diagnose(overrides: dict[str, Any], config_file: str | None, *, as_json: boo
             print(redactor.text(f"{check.status:<6} {check.subject}: {check.message}"))
             if check.fix:
                 print(redactor.text(f"       fix: {check.fix}"))
-        print(f"{len(failed)} problem(s) found." if failed else "No problems found.")
+        summary = f"{len(failed)} problem(s) found." if failed else "No problems found."
+        print(summary + (f" {warnings} warning(s)." if warnings else ""))
     return 1 if failed else 0
 
 
@@ -48,12 +52,19 @@ def _run_checks(overrides: dict[str, Any], config_file: str | None) -> tuple[lis
         config = ConfigSources.load(overrides, config_file=config_file)
         kernel = Spine(config=config)
         _ = kernel.settings  # validates every setting, not only the ones needed to boot
-    except SpineError as exc:
-        return [Check("settings", "error", str(exc), "correct the value named above")], Redactor()
-    source = f"config file {config.file}" if config.file else "no config file"
-    checks = [Check("settings", "ok", f"valid ({source})")]
-    checks += _unknown_file_keys(kernel)
+    except SpineError as exc:  # the error every other command would stop on
+        fix = exc.context.get("fix") or "correct the value named above"
+        return [Check("settings", "error", str(exc), fix)], Redactor()
+    unknown = kernel.check_setting_names()
+    if unknown is None:
+        source = f"config file {config.file}" if config.file else "no config file"
+        checks = [Check("settings", "ok", f"valid ({source})")]
+    else:
+        fix = "load the plugin it belongs to, or rename or remove it"
+        checks = [Check("settings", "warning", unknown, fix)]
     checks += _plugin_checks(kernel)
+    checks += _plugin_settings_checks(kernel)
+    checks += _pipeline_checks(kernel)
     checks += _alert_checks(kernel)
     checks += _workflow_checks(kernel)
     checks += _schedule_checks(kernel)
@@ -100,6 +111,19 @@ def _schedule_checks(kernel: Spine) -> list[Check]:
     except SpineError as exc:
         return [Check("schedules", "error", str(exc), "correct the schedules setting")]
     checks = [Check("schedules", "error", problem, "fix or disable the plugin") for problem in problems]
+    for schedule in schedules:
+        try:  # with the params it gives, as when it fires
+            if schedule.pipeline is not None:
+                kernel.check_params(schedule.pipeline, schedule.params)
+            else:
+                kernel.check_workflow(kernel.workflow(str(schedule.workflow)), schedule.params)
+        except SpineError as exc:
+            fix = (
+                "correct its params in the schedules setting"
+                if schedule.origin == "settings"
+                else f"fix or disable {schedule.origin}"
+            )
+            checks.append(Check(f"schedule {schedule.name}", "error", str(exc), fix))
     if schedules:
         checks.append(
             Check("schedules", "ok", f"{len(schedules)} valid: {', '.join(s.name for s in schedules)}")
@@ -110,7 +134,6 @@ def _schedule_checks(kernel: Spine) -> list[Check]:
 def _workflow_checks(kernel: Spine) -> list[Check]:
     from ._workflow_files import read_workflow_file, workflow_files
 
-    pipelines = kernel.plugins.names("pipeline")
     found: list[tuple[str, Any]] = [
         (name, lambda n=name: kernel.workflow(n)) for name in kernel.plugins.names("workflow")
     ]
@@ -122,7 +145,7 @@ def _workflow_checks(kernel: Spine) -> list[Check]:
     for subject, load in found:
         try:
             workflow = load()
-            workflow.check(pipelines)
+            kernel.check_workflow(workflow)
         except SpineError as exc:
             checks.append(Check(f"workflow {subject}", "error", str(exc), "correct the workflow named above"))
             continue
@@ -166,21 +189,49 @@ def _alert_checks(kernel: Spine) -> list[Check]:
     return checks
 
 
-def _unknown_file_keys(kernel: Spine) -> list[Check]:
-    known = list(type(kernel.settings).model_fields)
+def _plugin_settings_checks(kernel: Spine) -> list[Check]:
+    """Settings models that cannot be imported: their keys are unknown, the plugin fails when
+    it reads them. (Their values are checked where they are used: alert channels, runs.)"""
     checks = []
-    for key, value in kernel.config.file_values.items():
-        if key in known or isinstance(value, dict):  # tables belong to plugins
-            continue
-        close = difflib.get_close_matches(key, known, n=1)
-        checks.append(
-            Check(
-                f"setting {key}",
-                "error",
-                f"unknown setting in {kernel.config.file}",
-                f"rename it to {close[0]!r}" if close else f"remove it; known settings: {', '.join(known)}",
+    for spec, record in kernel.plugins.claims("settings"):
+        try:
+            cast("SettingsSpec", spec).model()
+        except SpineError as exc:
+            checks.append(
+                Check(
+                    f"plugin {record.name}",
+                    "error",
+                    str(exc),
+                    f"fix or reinstall {record.distribution or record.name}",
+                )
             )
-        )
+    return checks
+
+
+def _pipeline_checks(kernel: Spine) -> list[Check]:
+    """Pipelines that declare no params (accepted, unchecked) or declare them wrongly."""
+    from ._params import declaration_problems
+
+    checks = []
+    owners = {spec.name: record for spec, record in kernel.plugins.claims("pipeline")}
+    specs = kernel.pipelines()
+    for spec in specs:
+        owner = owners[spec.name].distribution or owners[spec.name].name
+        if spec.params is None:
+            checks.append(
+                Check(
+                    f"pipeline {spec.name}",
+                    "warning",
+                    f"declares no params ({owner}): whatever it is given reaches it unchecked",
+                    "declare them in its PipelineSpec: params=(spine.Param(...), ...), or () for none",
+                )
+            )
+        elif problems := declaration_problems(spec.params):
+            checks.append(
+                Check(f"pipeline {spec.name}", "error", "; ".join(problems), f"fix or reinstall {owner}")
+            )
+    if not checks:
+        checks.append(Check("pipelines", "ok", f"{len(specs)}, each declaring its params"))
     return checks
 
 

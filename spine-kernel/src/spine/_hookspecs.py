@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         AlertChannelSpec,
         PipelineSpec,
         ScheduleSpec,
+        SettingsSpec,
         SourceSpec,
         StoreSpec,
         WorkflowSpec,
@@ -90,6 +91,19 @@ def register_schedules(register: Callable[[ScheduleSpec], None]) -> None:
 
     Call ``register(ScheduleSpec(name, pipeline=... or workflow=..., cron=... or
     interval=...))`` once per schedule that ``spine scheduler run`` should keep.
+    """
+
+
+@hookspec
+def register_settings(register: Callable[[SettingsSpec], None]) -> None:
+    """register_settings(register: Callable[[SettingsSpec], None]) -> None
+
+    Call ``register(SettingsSpec(name, "package.module:Model"))`` once per settings model
+    the plugin reads with ``kernel.plugin_settings(Model)`` (a `spine.SpineSettings`
+    subclass). Its fields are the plugin's keys in ``spine.toml``, ``SPINE_*`` variables
+    and overrides: the kernel refuses a key that neither it nor a loaded plugin declares.
+    The model is imported when the kernel validates its settings, not when plugins are
+    listed: keep heavy imports out of its module.
     """
 
 

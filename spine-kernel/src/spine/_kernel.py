@@ -8,7 +8,7 @@ import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from . import _builtin
 from ._config import BootSettings, ConfigSources
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from ._alert_router import AlertRouter
     from ._alerts import Alert, Delivery
+    from ._descriptors import PipelineSpec, SettingsSpec
     from ._heartbeat import Heartbeat
     from ._loading import RejectThreshold, RunProgress
     from ._results import RunResult, WorkflowResult
@@ -78,10 +79,55 @@ class Spine:
 
     @cached_property
     def settings(self) -> Settings:
-        """The kernel's validated settings (built on first use: pydantic is slow to import)."""
+        """The kernel's validated settings (built on first use: pydantic is slow to import).
+
+        Raises `ConfigError` for an invalid value, and for a key that neither the kernel
+        nor a loaded plugin declares (see `check_setting_names`).
+        """
         from ._settings import Settings
 
+        warning = self.check_setting_names()
+        if warning is not None:
+            import logging
+
+            logging.getLogger("spine.settings").warning("%s", warning)
         return self.plugin_settings(Settings)
+
+    def check_setting_names(self) -> str | None:
+        """Refuse the keys of the settings' sources that are no setting of the kernel or of a
+        loaded plugin (every key of ``spine.toml`` and of the overrides; a ``SPINE_*``
+        variable only when it is spelled like a setting): `ConfigError` naming each key,
+        where it is and what was probably meant.
+
+        When some plugin was not loaded (``load_plugins``, ``disable_plugins``, a failure),
+        its keys are unknown: the keys are then not refused, and the warning naming them
+        and those plugins is returned instead. None when every key is known.
+        """
+        from ._settings import Settings
+
+        known = set(Settings.model_fields)
+        unchecked = self.plugins.not_loaded()
+        for spec, record in self.plugins.claims("settings"):
+            try:
+                known.update(cast("SettingsSpec", spec).model().model_fields)
+            except PluginError as exc:
+                unchecked.append(f"{record.name} ({exc})")
+        problems = self.config.unknown(known)
+        if not problems:
+            return None
+        if unchecked:
+            return (
+                f"{'; '.join(problems)}; not refused, since it may belong to a plugin whose "
+                f"settings are unknown: {'; '.join(unchecked)}"
+            )
+        raise ConfigError(
+            "; ".join(problems),
+            context={
+                "problems": problems,
+                "fix": "rename each unknown setting as suggested, or remove it "
+                "(a plugin's settings are known when that plugin is installed and loaded)",
+            },
+        )
 
     def plugin_settings(self, model: type[SettingsT]) -> SettingsT:
         """Validate a plugin's `SpineSettings` subclass from this kernel's sources.
@@ -164,9 +210,11 @@ class Spine:
 
         `store` is a store URL (default: the ``store_url`` setting, else the embedded
         SQLite file); `max_rejects` overrides the pipeline's reject threshold
-        (``"250"`` rows or ``"2.5%"``). Raises `PluginError` when no plugin provides
-        `pipeline` and `LoadError` when the store cannot be opened; every error
-        after the run has started ends in a result with status ``failed``.
+        (``"250"`` rows or ``"2.5%"``). `params` are checked first (see `check_params`).
+        Raises `PluginError` when no plugin provides `pipeline`, `ConfigError` when
+        `params` or the settings are wrong and `LoadError` when the store cannot be
+        opened, all before the run is recorded; every error after the run has started
+        ends in a result with status ``failed``.
         """
         from ._loading import RejectThreshold
         from ._runner import run_pipeline
@@ -175,6 +223,23 @@ class Spine:
         return run_pipeline(
             self, pipeline, params or {}, store=store, max_rejects=threshold, progress=progress
         )
+
+    def pipeline(self, name: str) -> PipelineSpec:
+        """The descriptor of pipeline `name`; `PluginError` (with a did-you-mean) when none has it."""
+        return cast("PipelineSpec", self.plugins.get("pipeline", name))
+
+    def pipelines(self) -> list[PipelineSpec]:
+        """Every pipeline's descriptor, by name."""
+        return [self.pipeline(name) for name in self.plugins.names("pipeline")]
+
+    def check_params(self, pipeline: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """What `pipeline` runs with when given `params`: checked against the parameters it
+        declares and parsed, with its defaults filled in (a pipeline that declares nothing
+        gets `params` as they are). `ConfigError` names every unknown parameter, missing
+        required one and wrong value; every run passes this check before it starts."""
+        from ._params import parse_params
+
+        return parse_params(pipeline, self.pipeline(pipeline).params, params)
 
     def workflow(self, name: str) -> Workflow:
         """The workflow `name`: a YAML file's path, a workflow a plugin registers, or the
@@ -201,6 +266,12 @@ class Spine:
             context={"kind": "workflow", "name": name},
         )
 
+    def check_workflow(self, workflow: Workflow, params: Mapping[str, Any] | None = None) -> None:
+        """`ConfigError` naming every problem of `workflow` with the installed pipelines and
+        the params they declare (see `Workflow.check`); with `params`, as a run given them
+        would start: a required parameter nobody gives is a problem too."""
+        workflow.check({spec.name: spec.params for spec in self.pipelines()}, params)
+
     def workflows(self) -> list[Workflow]:
         """Every workflow by name: those plugins register, then those of ``workflow_paths``."""
         from ._workflow_files import read_workflow_file, workflow_files
@@ -221,10 +292,12 @@ class Spine:
     ) -> WorkflowResult:
         """Run a workflow (a `Workflow`, or a name or file for `workflow`) and return its result.
 
-        Parameters merge as workflow defaults < `params` < each step's own. With `resume`
-        (a run id), only the steps that did not succeed in that run run again. Raises
-        `ConfigError` before anything runs when the workflow is invalid (unknown pipelines,
-        missing dependencies, cycles: every problem named).
+        Parameters merge as workflow defaults < `params` < each step's own; the first two
+        reach the steps whose pipelines declare them (and those that declare nothing). With
+        `resume` (a run id), only the steps that did not succeed in that run run again.
+        Raises `ConfigError` before anything runs when the workflow is invalid (unknown
+        pipelines, missing dependencies, cycles, a parameter no step takes or a step's
+        pipeline refuses: every problem named).
         """
         from ._workflow_runner import run_workflow
 
@@ -385,7 +458,10 @@ class Spine:
     def store_url(self, url: str | None = None) -> str:
         """The store URL to use: `url`, else the ``store_url`` setting, else the embedded
         SQLite file ``$XDG_DATA_HOME/spine/spine.db`` (``~/.local/share/spine/spine.db``)."""
-        chosen = url or self.settings.store_url
+        # The settings are read even when a URL is given: every run opens its store here
+        # first, so none starts on settings that are wrong.
+        configured = self.settings.store_url
+        chosen = url or configured
         if chosen:
             return chosen
         data_home = self.config.environ.get("XDG_DATA_HOME") or os.path.join(

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ._config import parse_bool
 from ._errors import ConfigError, SourceError
 from ._runner import RunContext
 from ._schema import Field, Schema
@@ -23,15 +22,11 @@ SCHEMA = Schema(
 )
 
 
-def _whole_number(context: RunContext, name: str, default: int) -> int:
-    raw = context.params.get(name, default)
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        value = -1
+def _whole_number(context: RunContext, name: str) -> int:
+    value: int = context.params[name]
     if value < 0:
         raise ConfigError(
-            f"param {name!r}: expected a whole number >= 0, got {raw!r}", context={"param": name}
+            f"param {name!r}: expected a whole number >= 0, got {value}", context={"param": name}
         )
     return value
 
@@ -72,50 +67,37 @@ class DemoSource(Source):
 class DemoPipeline:
     """Loads synthetic trades into table ``demo_trades`` (merge on trade_id).
 
-    Params: ``rows`` (default 1000), ``reject_every`` (0: none), ``fail_at`` (a line
-    at which the source fails, to see a failed run leave the table intact).
+    Params (declared in `_builtin`): ``rows``, ``reject_every`` (0: none), ``fail_at``
+    (a line at which the source fails, to see a failed run leave the table intact).
     """
 
     def run(self, context: RunContext) -> None:
-        fail_at = _whole_number(context, "fail_at", 0) or None
-        source = DemoSource(
-            _whole_number(context, "rows", 1000), _whole_number(context, "reject_every", 0), fail_at
-        )
+        fail_at = context.params.get("fail_at")
+        source = DemoSource(_whole_number(context, "rows"), _whole_number(context, "reject_every"), fail_at)
         context.load(source, Target("demo_trades", WriteMode.MERGE, ("trade_id",)))
 
 
 class LoadPipeline:
     """Any source into any table: what ``spine load`` runs.
 
-    Params: ``source`` (a path or URL), ``table``, ``mode`` (append, replace or
-    merge), ``key`` (comma-separated key columns, as the input or the table names
-    them), ``allow_empty`` (true: a replace may empty the table), ``schema_contract``
+    Params (declared in `_builtin`, so checked and parsed by the kernel): ``source`` (a
+    path or URL), ``table``, ``mode``, ``key`` (the key columns, as the input or the table
+    names them), ``allow_empty`` (a replace may empty the table), ``schema_contract``
     (evolve or freeze; absent: the setting) and ``option.NAME`` for each source option.
     """
 
-    PARAMS = ("source", "table", "mode", "key", "allow_empty", "schema_contract")
-
     def run(self, context: RunContext) -> None:
         params = context.params
-        unknown = sorted(k for k in params if k not in self.PARAMS and not k.startswith("option."))
-        if unknown:
-            raise ConfigError(
-                f"load: unknown param(s) {', '.join(unknown)}; expected {', '.join(self.PARAMS)}, option.NAME"
-            )
-        for required in ("source", "table"):
-            if not params.get(required):
-                raise ConfigError(f"load: param {required!r} is required")
-        keys = tuple(key.strip() for key in str(params.get("key") or "").split(",") if key.strip())
         target = Target(
-            str(params["table"]),
-            str(params.get("mode") or "append"),
-            keys,
-            allow_empty=parse_bool(params.get("allow_empty", False), field_name="load: param 'allow_empty'"),
-            schema_contract=params.get("schema_contract") or None,
+            params["table"],
+            params["mode"],
+            params.get("key", ()),
+            allow_empty=params["allow_empty"],
+            schema_contract=params.get("schema_contract"),
         )
         options = {
             name.removeprefix("option."): value
             for name, value in params.items()
             if name.startswith("option.")
         }
-        context.load(context.kernel.open_source(str(params["source"]), **options), target)
+        context.load(context.kernel.open_source(params["source"], **options), target)

@@ -24,6 +24,7 @@ from ._descriptors import (
     Capability,
     PipelineSpec,
     ScheduleSpec,
+    SettingsSpec,
     SourceSpec,
     StoreSpec,
     WorkflowSpec,
@@ -42,6 +43,7 @@ _REGISTRATION_HOOKS: dict[str, type[Capability]] = {
     "register_pipelines": PipelineSpec,
     "register_workflows": WorkflowSpec,
     "register_schedules": ScheduleSpec,
+    "register_settings": SettingsSpec,
 }
 
 
@@ -84,6 +86,7 @@ class PluginRegistry:
         self.boot = boot
         self.records: list[PluginRecord] = []
         self.skipped: list[PluginEntryPoint] = []  # left out by load_plugins / disable_plugins
+        self.failed: list[PluginRecord] = []  # dropped as a whole: failed to import or register
         self._manager = pluggy.PluginManager(_hookspecs.PROJECT_NAME)
         self._manager.add_hookspecs(_hookspecs)
         # kind -> name -> every (capability, record) claiming it; more than one is a conflict
@@ -217,6 +220,7 @@ class PluginRegistry:
     def _fail(self, record: PluginRecord, reason: str, exc: BaseException) -> None:
         record.problems.append(reason)
         self.records.append(record)
+        self.failed.append(record)
         self._fail_loudly(f"plugin {_describe(record)} skipped: {reason}", record, exc)
 
     def _fail_loudly(self, message: str, record: PluginRecord, exc: BaseException | None = None) -> None:
@@ -256,6 +260,20 @@ class PluginRegistry:
             if scheme in getattr(capability, "schemes", ()):
                 return capability
         return None
+
+    def not_loaded(self) -> list[str]:
+        """The plugins found but not loaded, grouped by why: what they register is unknown."""
+        groups = []
+        skipped = sorted({entry_point.name for entry_point in self.skipped})
+        if skipped:
+            groups.append(f"{', '.join(skipped)} (left out by load_plugins / disable_plugins)")
+        if self.failed:
+            groups.append(f"{', '.join(record.name for record in self.failed)} (failed to load)")
+        return groups
+
+    def claims(self, kind: str) -> list[tuple[Capability, PluginRecord]]:
+        """Every capability of `kind` with the plugin that registered it, conflicting ones too."""
+        return [claim for name in sorted(self._claims[kind]) for claim in self._claims[kind][name]]
 
     def names(self, kind: str) -> list[str]:
         return sorted(name for name, claims in self._claims[kind].items() if len(claims) == 1)

@@ -54,7 +54,7 @@ class RunContext:
     ) -> None:
         self.run_id = run_id
         self.pipeline = pipeline
-        self.params = params  # as given: secrets are not masked here
+        self.params = params  # checked and parsed against the pipeline's declaration; secrets not masked
         self.kernel = kernel
         self.store: Store = runlog.store
         self.threshold = threshold
@@ -260,6 +260,7 @@ def run_pipeline(
     started, every error ends in a ``failed`` result, and a stop by the user (Ctrl-C,
     SIGTERM: `KeyboardInterrupt`) in a ``cancelled`` one, recorded, before it goes on."""
     spec = kernel.plugins.get("pipeline", name)
+    params = kernel.check_params(name, params)  # parsed, with defaults, before anything is recorded
     runlog = kernel.runlog(store)
     info = RunInfo(run_id or new_run_id(), name, kernel.redactor.value(dict(params)), datetime.now(UTC))
     worker = this_process()

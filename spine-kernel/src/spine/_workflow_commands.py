@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 def add_commands(commands: Any, common: argparse.ArgumentParser, parser_class: type) -> None:
     """Add ``workflow`` and its commands to the CLI's sub-parsers."""
-    from ._cli import _store_and_json
+    from ._cli import _param_option, _store_and_json
 
     workflow = commands.add_parser(
         "workflow", help="run and inspect workflows (DAGs of pipelines)", parents=[common]
@@ -23,14 +23,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser, parser_class: t
     workflow_commands.required = True
     run = workflow_commands.add_parser("run", help="run a workflow, or resume a run of it", parents=[common])
     run.add_argument("workflow", metavar="NAME|FILE", help="a workflow's name, or a YAML file")
-    run.add_argument(
-        "-p",
-        "--param",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="run parameter (over the defaults)",
-    )
+    _param_option(run, "run parameter (over the defaults)")
     run.add_argument(
         "--resume",
         metavar="RUN_ID",
@@ -47,6 +40,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser, parser_class: t
         "check", help="check a workflow without running it", parents=[common]
     )
     check.add_argument("workflow", metavar="NAME|FILE")
+    _param_option(check, "check as a run with these parameters would start (required ones included)")
     check.set_defaults(handler=_workflow_check)
 
 
@@ -111,9 +105,9 @@ def _workflow_list(args: argparse.Namespace, kernel: Spine) -> int:
 
 
 def _workflow_check(args: argparse.Namespace, kernel: Spine) -> int:
-    from ._cli import EXIT_OK
+    from ._cli import EXIT_OK, _pairs
 
     workflow = kernel.workflow(args.workflow)
-    workflow.check(kernel.plugins.names("pipeline"))
+    kernel.check_workflow(workflow, _pairs(args.param, "-p") if args.param else None)
     print(f"{workflow.name}: ok, {len(workflow.steps)} steps, up to {workflow.max_concurrency} at once")
     return EXIT_OK

@@ -44,7 +44,6 @@ def run_workflow(
     succeeded (or were partial) and runs the others, and the steps that depend on them.
     Raises `ConfigError` before anything runs when the workflow is invalid or `resume`
     names no run of it."""
-    workflow.check(kernel.plugins.names("pipeline"))
     history = WorkflowLog(kernel.runlog(store).store)
     run_params = dict(params)
     reused: dict[str, StepResult] = {}
@@ -63,6 +62,7 @@ def run_workflow(
         again |= {later for name in set(again) for later in workflow.dependents(name)}
         reused = {step.step: step for step in earlier.steps if step.step not in again}
         resume = earlier.run_id
+    kernel.check_workflow(workflow, run_params)
     return _Run(kernel, workflow, run_params, store, history, reused, resume).go()
 
 
@@ -133,7 +133,7 @@ class _Run:
                     self._record(future.result())
 
     def _start(self, pool: ThreadPoolExecutor, step: Step) -> Future[StepResult]:
-        params = self.workflow.step_params(step, self.params)
+        params = self.workflow.step_params(step, self.params, self.kernel.pipeline(step.pipeline).params)
         started = self._record(
             dataclasses.replace(
                 self.steps[step.name],

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._errors import ConfigError
+from ._errors import ConfigError, PluginError
+from ._params import Param, check_params, declares
 
 ON_FAILURE = ("stop", "continue")
 
@@ -52,15 +53,26 @@ class Workflow:
     def step(self, name: str) -> Step:
         return next(step for step in self.steps if step.name == name)
 
-    def step_params(self, step: Step, run_params: Mapping[str, Any]) -> dict[str, Any]:
-        """Workflow defaults < the run's parameters < the step's own."""
-        return {**self.params, **run_params, **step.params}
+    def step_params(
+        self, step: Step, run_params: Mapping[str, Any], declared: Sequence[Param] | None = None
+    ) -> dict[str, Any]:
+        """Workflow defaults < the run's parameters < the step's own. The first two reach a
+        step whose pipeline `declared` its params only when it declares them; a pipeline
+        that declares nothing gets them all."""
+        shared = {**self.params, **run_params}
+        return {**{name: value for name, value in shared.items() if declares(declared, name)}, **step.params}
 
-    def check(self, pipelines: Collection[str]) -> None:
+    def check(
+        self, pipelines: Mapping[str, Sequence[Param] | None], run_params: Mapping[str, Any] | None = None
+    ) -> None:
         """Raise `ConfigError` listing every problem: duplicate steps, unknown pipelines
-        (given the installed ones), dependencies on steps that do not exist, and cycles,
-        spelled out step by step."""
-        problems = _problems(self, pipelines)
+        (`pipelines`: the installed ones, with the params each declares), dependencies on
+        steps that do not exist, cycles spelled out step by step, and parameters: one no
+        step takes, a step's own one its pipeline does not declare, a wrong value.
+
+        With `run_params`, the workflow is checked as a run with them would start: a
+        required parameter nobody gives is a problem too. Without, as written."""
+        problems = _problems(self, pipelines) + _param_problems(self, pipelines, run_params)
         if problems:
             where = f" ({self.source})" if self.source else ""
             raise ConfigError(
@@ -79,6 +91,7 @@ class Workflow:
 
 
 def _problems(workflow: Workflow, pipelines: Collection[str]) -> list[str]:
+    """What is wrong with the workflow's shape: its steps, their pipelines, dependencies and cycles."""
     problems = []
     if not workflow.steps:
         problems.append("it has no steps")
@@ -104,6 +117,34 @@ def _problems(workflow: Workflow, pipelines: Collection[str]) -> list[str]:
     cycle = find_cycle({step.name: [d for d in step.depends_on if d in names] for step in workflow.steps})
     if cycle:
         problems.append("steps depend on each other in a cycle (each on the next): " + " -> ".join(cycle))
+    return problems
+
+
+def _param_problems(
+    workflow: Workflow, pipelines: Mapping[str, Sequence[Param] | None], run_params: Mapping[str, Any] | None
+) -> list[str]:
+    """What is wrong with the parameters, as the steps' pipelines declare them (a step whose
+    pipeline is unknown, already a problem, is taken to accept anything)."""
+    problems = []
+    steps = [step for step in workflow.steps if step.pipeline in pipelines]
+    taken = sorted({p.name for step in steps for p in pipelines[step.pipeline] or ()})
+    for name in {**workflow.params, **(run_params or {})}:
+        if not any(declares(pipelines.get(step.pipeline), name) for step in workflow.steps):
+            origin = "the run" if name in (run_params or {}) else "the workflow's params"
+            close = difflib.get_close_matches(name, taken, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"the steps take {', '.join(taken) or 'none'}"
+            problems.append(f"param {name!r} (from {origin}) is taken by no step ({hint})")
+    for step in steps:
+        declared = pipelines[step.pipeline]
+        try:
+            _, found = check_params(
+                declared,
+                workflow.step_params(step, run_params or {}, declared),
+                complete=run_params is not None,
+            )
+        except PluginError as exc:
+            found = [str(exc)]
+        problems += [f"step {step.name!r} ({step.pipeline}): {problem}" for problem in found]
     return problems
 
 

@@ -1,10 +1,13 @@
-"""The plugin's settings, read by the kernel from overrides, ``SPINE_SLACK_*`` variables and spine.toml."""
+"""The plugin's settings, read by the kernel from overrides, ``SPINE_SLACK_*`` variables and spine.toml.
+
+The kernel imports this module to learn the plugin's setting names whenever it validates
+settings: httpx is imported only to check a webhook URL that is set.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import spine
 from pydantic import Field, SecretStr, field_validator
 
@@ -31,6 +34,8 @@ class SlackSettings(spine.SpineSettings):
         # The messages never hold the value: the URL is the secret that lets anyone post.
         if value is None:
             return None
+        import httpx
+
         url = value.get_secret_value().strip()
         try:
             parsed = httpx.URL(url)  # what the client will send to: the same rules

@@ -12,15 +12,14 @@ from datetime import date
 from typing import Any
 
 import spine
-from pydantic import SecretStr
 
+from ._params import TIERS
+from ._settings import FinraSettings
 from ._table import TableRows
 
 PATH = "/data/group/otcMarket/name/weeklySummary"
 PAGE_SIZE = 5000
 MAX_OFFSET = 500_000  # FINRA refuses larger offsets: such a partition fails rather than loses rows
-TIERS = ("T1", "T2", "OTCE")
-PER_FIRM = ("ATS_W_SMBL_FIRM", "OTC_W_SMBL_FIRM")
 
 # The API's fields, as the http source names its columns, with their types.
 FIELDS = {
@@ -39,17 +38,6 @@ FIELDS = {
     "initialPublishedDate": "date",
     "lastUpdateDate": "date",
 }
-
-
-class FinraSettings(spine.SpineSettings):
-    """``SPINE_FINRA_*``: where the API is, and the OAuth client when there is one."""
-
-    finra_api_url: str = "https://api.finra.org"
-    finra_token_url: str = (
-        "https://ews.fip.finra.org/fip/rest/ews/oauth2/access_token?grant_type=client_credentials"
-    )
-    finra_client_id: str | None = None
-    finra_client_secret: SecretStr | None = None
 
 
 def open_api(kernel: spine.Spine, week: date, tier: str, summary_types: Sequence[str]) -> spine.Source:

@@ -9,12 +9,11 @@ has, and fetches the last three published weeks again.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
-from spine import ConfigError, RunContext, Store
+from spine import RunContext, Store
 
 from . import _derived
-from ._api import PER_FIRM, TIERS
+from ._params import PER_FIRM, TIERS
 from ._table import TABLE
 from ._weekly import load_api
 
@@ -44,22 +43,20 @@ def due(tier: str, today: date, loaded: set[date]) -> list[date]:
 
 class WeeklyRefresh:
     """Loads what FINRA should have published by today and is not in the table, and
-    fetches the last three published weeks again. Params: ``today`` (YYYY-MM-DD, for a
-    catch-up run as of another day), ``tiers`` (comma-separated; all three by default)
-    and ``derived`` (``no`` leaves the derived tables to a later ``finra.derived``, as the
-    ``finra.weekly`` workflow does: its tiers load side by side, then derive once)."""
+    fetches the last three published weeks again. Params (declared in `_params`):
+    ``today`` (for a catch-up run as of another day), ``tiers`` and ``derived`` (false
+    leaves the derived tables to a later ``finra.derived``, as the ``finra.weekly``
+    workflow does: its tiers load side by side, then derive once)."""
 
     def run(self, context: RunContext) -> None:
-        today = _today(context.params.get("today"))
-        tiers = _tiers(context.params.get("tiers"))
-        derive = _yes(context.params.get("derived", "yes"), "derived")
+        today = context.params.get("today") or date.today()
         touched: set[date] = set()
-        for tier in tiers:
+        for tier in context.params["tiers"]:
             for week in due(tier, today, loaded_weeks(context.store, tier)):
                 context.log.info("finra.weekly_refresh: %s week of %s", tier, week)
                 load_api(context, week, tier, list(PER_FIRM))
                 touched.add(week)
-        if derive:
+        if context.params["derived"]:
             _derived.rebuild(context.store, sorted(touched))
 
 
@@ -69,7 +66,7 @@ class Derive:
     ``today``), so that after any refresh every week's derived rows match its raw rows."""
 
     def run(self, context: RunContext) -> None:
-        today = _today(context.params.get("today"))
+        today = context.params.get("today") or date.today()
         store = context.store
         present = loaded_weeks(store)
         derived = loaded_weeks(store, table=_derived.SYMBOL_WEEKLY)
@@ -90,29 +87,3 @@ def loaded_weeks(store: Store, tier: str | None = None, table: str = TABLE) -> s
     with store.transaction() as session:
         rows = session.query(sql, [tier] if tier else [])
     return {value if isinstance(value, date) else date.fromisoformat(str(value)) for (value,) in rows}
-
-
-def _yes(value: Any, name: str) -> bool:
-    text = str(value).strip().lower()
-    if text not in ("yes", "no", "true", "false"):
-        raise ConfigError(f"param {name!r}: expected yes or no, got {value!r}")
-    return text in ("yes", "true")
-
-
-def _today(value: Any) -> date:
-    if value is None:
-        return date.today()
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ConfigError(f"param 'today': expected YYYY-MM-DD, got {value!r}") from None
-
-
-def _tiers(value: Any) -> list[str]:
-    if value is None:
-        return list(TIERS)
-    tiers = [tier.strip() for tier in str(value).split(",") if tier.strip()]
-    unknown = [tier for tier in tiers if tier not in TIERS]
-    if unknown or not tiers:
-        raise ConfigError(f"param 'tiers': expected some of {', '.join(TIERS)}, got {value!r}")
-    return tiers

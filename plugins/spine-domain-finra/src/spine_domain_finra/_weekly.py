@@ -6,13 +6,13 @@ import json
 from datetime import UTC, date, datetime
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
 
 from spine import Check, ConfigError, RunContext, Source, SourceError, Target, WriteMode
 
 from . import _derived
-from ._api import PER_FIRM, TIERS, ApiRows, open_api
+from ._api import ApiRows, open_api
 from ._file import FileRows, open_file
+from ._params import PER_FIRM
 from ._table import KEYS, TABLE, Held, TableRows
 
 CHECKS = (
@@ -36,33 +36,29 @@ class OtcWeekly:
     """Loads one week of FINRA OTC weekly data into ``finra_otc_weekly`` (merge on the
     natural key) and rebuilds the derived tables for that week.
 
-    Params: ``week`` (the week's Monday, YYYY-MM-DD), and either ``file`` (a website
-    download file, which does not say which week it holds) or ``source=api`` with
-    ``tier`` (T1, T2 or OTCE) and ``summary_types`` (comma-separated; by default the
-    per-firm ones, ATS_W_SMBL_FIRM and OTC_W_SMBL_FIRM).
+    Params (declared in `_params`, parsed by the kernel): ``week`` (the week's Monday),
+    and either ``file`` (a website download file, which does not say which week it
+    holds) or ``source=api`` with ``tier`` and ``summary_types`` (by default the
+    per-firm ones). Which go with which source is checked here.
     """
 
     def run(self, context: RunContext) -> None:
         params = context.params
-        source = str(params.get("source") or "file")
-        expected = {"file": {"source", "file", "week"}, "api": {"source", "week", "tier", "summary_types"}}
-        if source not in expected:
-            raise ConfigError(f"finra.otc_weekly: param 'source': expected file or api, got {source!r}")
-        unknown = sorted(set(params) - expected[source])
-        if unknown:
+        week = check_week(params["week"])
+        source = params["source"]
+        needed, refused = ("file", ("tier", "summary_types")) if source == "file" else ("tier", ("file",))
+        extra = [name for name in refused if name in params]
+        if extra:
             raise ConfigError(
-                f"finra.otc_weekly: unknown param(s) {', '.join(unknown)} with source={source}; "
-                f"expected {', '.join(sorted(expected[source]))}"
+                f"finra.otc_weekly: param(s) {', '.join(extra)} do not go with source={source}",
+                context={"params": extra},
             )
-        week = parse_week(params.get("week"))
+        if not params.get(needed):
+            raise ConfigError(f"finra.otc_weekly: param {needed!r} is required with source={source}")
         if source == "file":
-            if not params.get("file"):
-                raise ConfigError(
-                    "finra.otc_weekly: param 'file' is required (a FINRA website download file)"
-                )
-            load_file(context, str(params["file"]), week)
+            load_file(context, params["file"], week)
         else:
-            load_api(context, week, _tier(params.get("tier")), _summary_types(params.get("summary_types")))
+            load_api(context, week, params["tier"], _summary_types(params.get("summary_types")))
         _derived.rebuild(context.store, [week])
 
 
@@ -72,9 +68,9 @@ class Samples:
     def run(self, context: RunContext) -> None:
         folder = Path(str(files("spine_domain_finra") / "samples"))
         listed = json.loads((folder / "samples.json").read_text(encoding="utf-8"))
-        weeks = sorted({parse_week(entry["week"]) for entry in listed})
+        weeks = sorted({check_week(date.fromisoformat(entry["week"])) for entry in listed})
         for entry in listed:
-            load_file(context, str(folder / entry["file"]), parse_week(entry["week"]))
+            load_file(context, str(folder / entry["file"]), date.fromisoformat(entry["week"]))
         _derived.rebuild(context.store, weeks)
 
 
@@ -114,29 +110,18 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)  # spine's timestamps are naive UTC
 
 
-def _tier(value: Any) -> str:
-    if value not in TIERS:
-        raise ConfigError(f"param 'tier': expected one of {', '.join(TIERS)}, got {value!r}")
-    return str(value)
-
-
-def _summary_types(value: Any) -> list[str]:
-    if value is None:
+def _summary_types(names: tuple[str, ...] | None) -> list[str]:
+    if names is None:
         return list(PER_FIRM)
-    names = [name.strip() for name in str(value).split(",") if name.strip()]
-    if not names or not all(name.replace("_", "").isalnum() and name.isupper() for name in names):
+    if not all(name.replace("_", "").isalnum() and name.isupper() for name in names):
         raise ConfigError(
-            f"param 'summary_types': expected codes like ATS_W_SMBL_FIRM,OTC_W_SMBL_FIRM, got {value!r}"
+            f"param 'summary_types': expected codes like {','.join(PER_FIRM)}, got {','.join(names)!r}"
         )
-    return names
+    return list(names)
 
 
-def parse_week(value: Any, today: date | None = None) -> date:
-    """The Monday a week starts on, from YYYY-MM-DD; not in the future."""
-    try:
-        week = date.fromisoformat(str(value))
-    except ValueError:
-        raise ConfigError(f"param 'week': expected the week's Monday as YYYY-MM-DD, got {value!r}") from None
+def check_week(week: date, today: date | None = None) -> date:
+    """`week` when it is a Monday, not in the future; `ConfigError` otherwise."""
     if week.weekday() != 0:
         raise ConfigError(f"param 'week': {week} is a {week:%A}; FINRA weeks start on a Monday")
     if week > (today or date.today()):
