@@ -79,6 +79,12 @@ def test_the_shipped_samples_load_and_the_summary_prints(spine, env, tmp_path):
     summary = json.loads(result.stdout)
     assert (summary["status"], summary["rows_rejected"]) == ("succeeded", 0)
     assert summary["rows_written"] > 10_000
+    # Nine files with a row without a symbol each: one warning for the run, naming files, not paths.
+    (told,) = summary["warnings"]
+    assert told.startswith("9 row(s) without a symbol, kept as FINRA published them (1 in otc_weekly_T1_")
+    assert told.endswith("and 6 more file(s) or partition(s))") and "/" not in told
+    again = spine("run", "finra.samples")
+    assert again.stderr.count("row(s) without a symbol") == 1, again.stderr  # said once at the end
     printed = subprocess.run(
         [sys.executable, "-m", "spine_domain_finra.summary"],
         capture_output=True,

@@ -15,7 +15,7 @@ from spine import RunContext, Store
 from . import _derived
 from ._params import PER_FIRM, TIERS
 from ._table import TABLE
-from ._weekly import load_api
+from ._weekly import Kept, load_api
 
 LAGS = {"T1": 21, "T2": 35, "OTCE": 35}  # days from a week's Monday to its publication
 REFETCH = 3  # the newest published weeks, fetched again for restatements
@@ -51,11 +51,13 @@ class WeeklyRefresh:
     def run(self, context: RunContext) -> None:
         today = context.params.get("today") or date.today()
         touched: set[date] = set()
+        kept = Kept()
         for tier in context.params["tiers"]:
             for week in due(tier, today, loaded_weeks(context.store, tier)):
                 context.log.info("finra.weekly_refresh: %s week of %s", tier, week)
-                load_api(context, week, tier, list(PER_FIRM))
+                load_api(context, week, tier, list(PER_FIRM), kept)
                 touched.add(week)
+        kept.tell(context)
         if context.params["derived"]:
             _derived.rebuild(context.store, sorted(touched))
 

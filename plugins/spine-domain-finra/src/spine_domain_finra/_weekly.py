@@ -55,10 +55,12 @@ class OtcWeekly:
             )
         if not params.get(needed):
             raise ConfigError(f"finra.otc_weekly: param {needed!r} is required with source={source}")
+        kept = Kept()
         if source == "file":
-            load_file(context, params["file"], week)
+            load_file(context, params["file"], week, kept)
         else:
-            load_api(context, week, params["tier"], _summary_types(params.get("summary_types")))
+            load_api(context, week, params["tier"], _summary_types(params.get("summary_types")), kept)
+        kept.tell(context)
         _derived.rebuild(context.store, [week])
 
 
@@ -69,21 +71,60 @@ class Samples:
         folder = Path(str(files("spine_domain_finra") / "samples"))
         listed = json.loads((folder / "samples.json").read_text(encoding="utf-8"))
         weeks = sorted({check_week(date.fromisoformat(entry["week"])) for entry in listed})
+        kept = Kept()
         for entry in listed:
-            load_file(context, str(folder / entry["file"]), date.fromisoformat(entry["week"]))
+            load_file(context, str(folder / entry["file"]), date.fromisoformat(entry["week"]), kept)
+        kept.tell(context)
         _derived.rebuild(context.store, weeks)
 
 
-def load_file(context: RunContext, path: str, week: date) -> None:
+class Kept:
+    """What the loads of one run kept as FINRA published it, told once when the run has
+    loaded everything: a run of nine files says it once, not nine times."""
+
+    def __init__(self) -> None:
+        self.without_symbol: dict[str, int] = {}  # where -> rows
+        self.older: dict[str, int] = {}
+
+    def add(self, rows: TableRows, where: str) -> None:
+        if rows.without_symbol:
+            self.without_symbol[where] = self.without_symbol.get(where, 0) + rows.without_symbol
+        if rows.older:
+            self.older[where] = self.older.get(where, 0) + rows.older
+
+    def tell(self, context: RunContext) -> None:
+        if self.without_symbol:
+            context.warn(
+                f"{sum(self.without_symbol.values())} row(s) without a symbol, kept as FINRA published "
+                f"them ({_where(self.without_symbol)})"
+            )
+        if self.older:
+            context.log.info(
+                "%d row(s) left as they are, the table holding a newer restatement (%s)",
+                sum(self.older.values()),
+                _where(self.older),
+            )
+
+
+def _where(counts: dict[str, int]) -> str:
+    """``2 in T1.psv, 1 in T2.psv`` (the first three places, then how many more)."""
+    named = [f"{count} in {where}" for where, count in list(counts.items())[:3]]
+    more = len(counts) - len(named)
+    return ", ".join(named) + (f" and {more} more file(s) or partition(s)" if more else "")
+
+
+def load_file(context: RunContext, path: str, week: date, kept: Kept) -> None:
     rows = FileRows(week, context.run_id, _now(), Held.read(context.store, week))
-    _load(context, open_file(context.kernel, path), rows, path)
+    _load(context, open_file(context.kernel, path), rows)
+    kept.add(rows, Path(path).name)
 
 
-def load_api(context: RunContext, week: date, tier: str, summary_types: list[str]) -> None:
+def load_api(context: RunContext, week: date, tier: str, summary_types: list[str], kept: Kept) -> None:
     source = open_api(context.kernel, week, tier, summary_types)
     try:
         rows = ApiRows(week, context.run_id, _now(), Held.read(context.store, week))
-        _load(context, source, rows, f"the FINRA API, {tier} {week}")
+        _load(context, source, rows)
+        kept.add(rows, f"the FINRA API's {tier} {week}")
     except SourceError as exc:
         if exc.context.get("status") in (401, 403) and not source.secrets():
             raise SourceError(
@@ -94,16 +135,8 @@ def load_api(context: RunContext, week: date, tier: str, summary_types: list[str
         raise
 
 
-def _load(context: RunContext, source: Source, rows: TableRows, where: str) -> None:
+def _load(context: RunContext, source: Source, rows: TableRows) -> None:
     context.load(source, Target(TABLE, WriteMode.MERGE, KEYS), transforms=[rows], checks=CHECKS)
-    if rows.older:
-        context.log.info(
-            "%s: %d row(s) left as they are: the table holds a newer restatement", where, rows.older
-        )
-    if rows.without_symbol:
-        context.log.warning(
-            "%s: %d row(s) without a symbol, kept as FINRA published them", where, rows.without_symbol
-        )
 
 
 def _now() -> datetime:
