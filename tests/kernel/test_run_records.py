@@ -117,6 +117,17 @@ def test_loading_into_the_same_table_again_changes_nothing_and_says_nothing(kern
     assert again.tables == ()
 
 
+def test_columns_a_load_added_to_a_table_are_recorded_and_warned_about(kernel, pipelines, caplog):
+    kernel.run("noted")
+    pipelines.schema = Schema((*SCHEMA.fields, Field("country", "string")))
+    with caplog.at_level("WARNING", logger="spine.run"):
+        result = kernel.run("noted")
+    assert result.status == "succeeded"
+    assert [str(change) for change in result.tables] == ["added column(s) country string to table t"]
+    assert kernel.find_run(result.run_id).tables == result.tables
+    assert "added column(s) country string to table t" in caplog.text
+
+
 def test_counts_a_pipeline_returns_are_the_runs_counts(kernel, pipelines):
     pipelines.returned = RunCounts(rows_read=7, rows_written=5)
     result = kernel.run("returns")
