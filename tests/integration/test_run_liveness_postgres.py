@@ -87,3 +87,54 @@ def test_a_load_whose_connection_the_server_drops_is_recorded_failed(postgres):
     )
     assert recorded.fetchone() == ("failed", "load")
     assert look.execute("SELECT to_regclass('held')").fetchone() == (None,)  # rolled back with the load
+
+
+def test_a_run_whose_store_went_away_is_recorded_once_it_is_back(postgres):
+    import uuid
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    from .conftest import POSTGRES_URL
+
+    _, look = postgres
+    name = f"spine_gone_{uuid.uuid4().hex[:8]}"
+    look.execute(f'CREATE DATABASE "{name}"')
+    gone_url = urlsplit(POSTGRES_URL)._replace(path=f"/{name}").geturl()
+    try:
+        holding = Holding()
+        overrides = {"store_url": gone_url, "load_plugins": PLUGINS, "run_heartbeat": 0.05}
+        with Spine(overrides=overrides, plugins=[holding]) as kernel:
+            results = []
+            writer = threading.Thread(target=lambda: results.append(kernel.run("holding")))
+            writer.start()
+            try:
+                assert holding.entered.wait(30)
+                # The database goes away: no one may connect, and its sessions end.
+                look.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+                look.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+                )
+            finally:
+                holding.release.set()
+                writer.join(60)
+            (result,) = results
+            assert (result.status, result.error.category) == ("failed", "load")
+            assert "the connection to the server was lost" in result.error.message
+
+            def recorded():
+                with psycopg.connect(gone_url, autocommit=True) as db:
+                    return db.execute(
+                        "SELECT status, error_category FROM spine_runs WHERE run_id = %s", (result.run_id,)
+                    ).fetchone()
+
+            look.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            assert recorded() == ("running", None)  # the end could not be written when it came
+            waited = threading.Event()
+            for _ in range(600):  # the kernel's heartbeat thread writes it, now that it can
+                if recorded() == ("failed", "load"):
+                    break
+                waited.wait(0.05)
+            assert recorded() == ("failed", "load")
+    finally:
+        look.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
