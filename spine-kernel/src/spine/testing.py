@@ -601,6 +601,65 @@ class StoreContract:
         log.set_state("demo", "cursor", "2026-11-23")
         assert log.state("demo", "cursor") == "2026-11-23"
 
+    def test_what_a_run_said_and_who_ran_it_round_trip(self, store: Store) -> None:
+        from ._results import ErrorInfo, TableChange
+
+        log = RunLog(store)
+        started = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+        error = ErrorInfo("internal", "KeyError: 'x'", traceback="Traceback ...\nKeyError: 'x'")
+        result = RunResult(
+            "r2",
+            "demo",
+            RunStatus.FAILED,
+            {},
+            RunCounts(3, 0, 0),
+            started,
+            started + timedelta(seconds=2),
+            error,
+            warnings=("column zip is read as string", "ünïcödé ✓"),
+            tables=(
+                TableChange("t", True, {"zip": "string", "n": "integer"}),
+                TableChange("u", False, {"country": "string"}),
+            ),
+            worker="host-a:123",
+        )
+        log.started("r2", "demo", {}, started, worker="host-a:123")
+        log.finished(result, [])
+        found = log.run("r2")
+        assert found == result and found is not None
+        assert found.error is not None and found.error.traceback == error.traceback
+        assert log.runs()[0] == result
+
+    def test_runs_found_by_prefix_and_abandoned_ones_closed_once(self, store: Store) -> None:
+        from ._runlog import ids_starting
+
+        log = RunLog(store)
+        started = datetime.now(UTC) - timedelta(hours=1)
+        for run_id in ("ab_1", "abc1", "abd1"):
+            log.started(run_id, "demo", {}, started, worker=f"host-b:{run_id}")
+        assert ids_starting(store, "spine_runs", "ab", 5) == ["ab_1", "abc1", "abd1"]
+        assert ids_starting(store, "spine_runs", "ab_", 5) == ["ab_1"]  # _ and % are taken literally
+        assert log.beat(["abd1"], datetime.now(UTC)) is True
+
+        def dead(worker: str | None, heartbeat: datetime | None) -> str | None:
+            assert heartbeat is not None and heartbeat.tzinfo is not None
+            fresh = datetime.now(UTC) - heartbeat < timedelta(minutes=5)
+            return None if fresh or worker == "host-b:abc1" else f"{worker} is gone"
+
+        (closed,) = log.close_abandoned(dead)
+        assert (closed.run_id, closed.status, str(closed.error)) == (
+            "ab_1",
+            "failed",
+            "[abandoned] host-b:ab_1 is gone",
+        )
+        assert log.close_abandoned(dead) == []  # closed once
+        assert log.run("ab_1") == closed
+        assert {run.run_id: run.status.value for run in log.runs()} == {
+            "ab_1": "failed",
+            "abc1": "running",
+            "abd1": "running",
+        }
+
     def test_workflow_runs_and_their_steps_round_trip(self, store: Store) -> None:
         from ._results import StepResult, StepStatus, WorkflowResult
         from ._workflow_log import WorkflowLog
