@@ -31,11 +31,11 @@ def kernel(tmp_path):
 
 def test_the_distribution_declares_its_entry_point_and_kernel_range():
     dist = distribution("spine-source-file")
-    assert dist.version == "0.1.0"
+    assert dist.version == "0.1.1"
     (entry,) = [ep for ep in dist.entry_points if ep.group == "spine.plugins"]
     assert (entry.name, entry.value) == ("file", "spine_source_file")
     requires = {str(Requirement(text)) for text in dist.requires or []}
-    assert requires == {"spine-kernel<0.2,>=0.1.1", 'pyarrow>=14; extra == "parquet"'}
+    assert requires == {"spine-kernel<0.2,>=0.1.3", 'pyarrow>=14; extra == "parquet"'}
 
 
 def test_the_entry_module_imports_nothing_but_spine():
