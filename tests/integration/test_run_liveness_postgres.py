@@ -21,24 +21,16 @@ def test_a_running_load_keeps_its_heartbeat_on_postgres(postgres):
     url, look = postgres
     holding = Holding()
     overrides = {"store_url": url, "load_plugins": PLUGINS, "run_heartbeat": 0.05}
-    with Spine(overrides=overrides, plugins=[holding]) as kernel:
-        results = []
-        writer = threading.Thread(target=lambda: results.append(kernel.run("holding")))
-        writer.start()
-        try:
-            assert holding.entered.wait(30)
-            (run_id,) = look.execute("SELECT run_id FROM spine_runs WHERE status = 'running'").fetchone()
-            first = heartbeat(look, run_id)
-            beaten = threading.Event()
-            for _ in range(600):  # the heartbeat thread writes while the load's transaction is open
-                if heartbeat(look, run_id) > first:
-                    beaten.set()
-                    break
-                beaten.wait(0.05)
-            assert beaten.is_set(), "the heartbeat never moved while the load ran"
-        finally:
-            holding.release.set()
-            writer.join(60)
+    with Spine(overrides=overrides, plugins=[holding]) as kernel, holding.held(kernel) as results:
+        (run_id,) = look.execute("SELECT run_id FROM spine_runs WHERE status = 'running'").fetchone()
+        first = heartbeat(look, run_id)
+        beaten = threading.Event()
+        for _ in range(600):  # the heartbeat thread writes while the load's transaction is open
+            if heartbeat(look, run_id) > first:
+                beaten.set()
+                break
+            beaten.wait(0.05)
+        assert beaten.is_set(), "the heartbeat never moved while the load ran"
     assert results[0].status == "succeeded"
 
 
@@ -66,20 +58,13 @@ def test_a_run_of_another_host_is_closed_when_its_heartbeat_is_older_than_the_le
 def test_a_load_whose_connection_the_server_drops_is_recorded_failed(postgres):
     url, look = postgres
     holding = Holding()
-    with Spine(overrides={"store_url": url, "load_plugins": PLUGINS}, plugins=[holding]) as kernel:
-        results = []
-        writer = threading.Thread(target=lambda: results.append(kernel.run("holding")))
-        writer.start()
-        try:
-            assert holding.entered.wait(30)
-            dropped = look.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
-            ).fetchall()
-            assert dropped == [(True,)]
-        finally:
-            holding.release.set()
-            writer.join(60)
+    kernel = Spine(overrides={"store_url": url, "load_plugins": PLUGINS}, plugins=[holding])
+    with kernel, holding.held(kernel) as results:
+        dropped = look.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+        ).fetchall()
+        assert dropped == [(True,)]
     (result,) = results
     assert (result.status, result.error.category) == ("failed", "load")
     recorded = look.execute(
@@ -105,19 +90,12 @@ def test_a_run_whose_store_went_away_is_recorded_once_it_is_back(postgres):
         holding = Holding()
         overrides = {"store_url": gone_url, "load_plugins": PLUGINS, "run_heartbeat": 0.05}
         with Spine(overrides=overrides, plugins=[holding]) as kernel:
-            results = []
-            writer = threading.Thread(target=lambda: results.append(kernel.run("holding")))
-            writer.start()
-            try:
-                assert holding.entered.wait(30)
+            with holding.held(kernel) as results:
                 # The database goes away: no one may connect, and its sessions end.
                 look.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
                 look.execute(
                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
                 )
-            finally:
-                holding.release.set()
-                writer.join(60)
             (result,) = results
             assert (result.status, result.error.category) == ("failed", "load")
             assert "the connection to the server was lost" in result.error.message

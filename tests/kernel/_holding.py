@@ -4,9 +4,11 @@ transaction until the test releases it (for what happens while a load writes).""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import spine
-from spine import Batch, Field, Schema, Source, Target, WriteMode
+from spine import Batch, Field, RunResult, Schema, Source, Spine, Target, WriteMode
 
 
 class Holding:
@@ -22,6 +24,20 @@ class Holding:
 
     def run(self, context):
         context.load(_Held(self), Target("held", WriteMode.APPEND))
+
+    @contextmanager
+    def held(self, kernel: Spine) -> Iterator[list[RunResult]]:
+        """Run ``holding`` on `kernel` in a thread: the block runs while its load holds its
+        transaction open; then the load goes on, and the list yielded holds its result."""
+        results: list[RunResult] = []
+        writer = threading.Thread(target=lambda: results.append(kernel.run("holding")))
+        writer.start()
+        try:
+            assert self.entered.wait(30)
+            yield results
+        finally:
+            self.release.set()
+            writer.join(60)
 
 
 class _Held(Source):

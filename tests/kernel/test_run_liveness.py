@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -106,11 +105,7 @@ def test_reading_commands_answer_while_a_load_holds_the_write_lock(spine_cli, st
     holding = Holding()
     with Spine(entry_points=False, overrides={"store_url": store}, plugins=[holding]) as kernel:
         kernel.runlog()
-        results = []
-        writer = threading.Thread(target=lambda: results.append(kernel.run("holding")))
-        writer.start()
-        try:
-            assert holding.entered.wait(30)
+        with holding.held(kernel) as results:
             env = {"SPINE_STORE_URL": store}
             # Each would wait for the writer (SQLite's busy timeout is 60s) if it needed the lock.
             listed = spine_cli("runs", "list", "--json", env=env)
@@ -123,9 +118,6 @@ def test_reading_commands_answer_while_a_load_holds_the_write_lock(spine_cli, st
             store_check = [c for c in json.loads(doctor.stdout)["checks"] if c["subject"] == "store"]
             assert store_check[0]["status"] == "ok", doctor.stdout
             assert holding.release.is_set() is False  # all of it while the load still held the lock
-        finally:
-            holding.release.set()
-            writer.join(60)
     assert results[0].status == "succeeded" and results[0].counts.rows_written == 2
 
 
@@ -134,19 +126,13 @@ def test_a_heartbeat_is_skipped_while_a_sqlite_load_writes_and_the_run_stays_ope
     overrides = {"store_url": store, "run_heartbeat": 0.05, "run_lease": 0.1}
     with Spine(entry_points=False, overrides=overrides, plugins=[holding]) as kernel:
         kernel.runlog()
-        writer = threading.Thread(target=lambda: kernel.run("holding"))
-        writer.start()
-        try:
-            assert holding.entered.wait(30)
+        with holding.held(kernel):
             assert kernel.runlog().beat([], datetime.now(UTC)) is False  # the load holds the lock
             # Past the lease without a heartbeat, but SQLite could not take one: still running.
             time.sleep(0.3)
             with Spine(entry_points=False, overrides=overrides) as reader:
                 assert reader.close_abandoned() == []
                 assert [run.status for run in reader.runs()] == ["running"]
-        finally:
-            holding.release.set()
-            writer.join(60)
 
 
 def test_another_hosts_run_is_never_closed_by_its_heartbeat_on_sqlite(store):
