@@ -299,6 +299,7 @@ def test_what_inference_decided_is_printed_recorded_and_shown(spine, tmp_path):
         {"table": "zips", "created": True, "columns": {"zip": "string", "qty": "string", "day": "string"}}
     ]
     shown = spine("runs", "show", run["run_id"], "--store", store).stdout
+    assert "table     created table zips (zip string, qty string, day string)" in shown
     assert "warning   column day is read as string" in shown
     with sqlite3.connect(tmp_path / "w.db") as db:
         assert db.execute("SELECT zip FROM zips ORDER BY rowid").fetchall()[0] == ("02134",)

@@ -279,17 +279,6 @@ def test_a_bugs_traceback_is_shown_with_debug_only(spine_cli, noisy_site):
     assert "KeyError: 'missing'" in as_json["error"]["traceback"]
 
 
-def test_a_load_into_a_new_table_shows_the_tables_columns(spine_cli, tmp_path):
-    data = tmp_path / "cities.psv"
-    data.write_text("name|population\nLyon|522000\n")
-    loaded = spine_cli("load", str(data), "--table", "cities", "--store", f"sqlite:///{tmp_path}/c.db")
-    assert loaded.returncode == 0, loaded.stderr
-    assert "created table cities (name string, population integer)" in loaded.stdout.splitlines()
-    run_id = loaded.stdout.split("(run ")[1].split(",")[0]
-    shown = spine_cli("runs", "show", run_id, "--store", f"sqlite:///{tmp_path}/c.db")
-    assert "table     created table cities (name string, population integer)" in shown.stdout
-
-
 def test_runs_list_says_when_nothing_matches(spine_cli, tmp_path):
     store = f"sqlite:///{tmp_path}/r.db"
     assert spine_cli("runs", "list", "--store", store).stdout.strip() == "no runs recorded"
