@@ -14,6 +14,7 @@ from spine import Batch, ConfigError, Field, RunCounts, Schema, Source, Spine, T
 from ._wheels import Dist, install
 
 SCHEMA = Schema((Field("k", "string"), Field("n", "integer")))
+APPENDED = Target("t", WriteMode.APPEND)
 
 
 class Noted(Source):
@@ -43,6 +44,9 @@ class Pipelines:
     @spine.hookimpl
     def register_pipelines(self, register):
         register(spine.PipelineSpec("noted", lambda: Loading(self)))
+        register(
+            spine.PipelineSpec("noted_merge", lambda: Loading(self, Target("t", WriteMode.MERGE, ("k",))))
+        )
         register(spine.PipelineSpec("two", lambda: TwoLoads()))
         register(spine.PipelineSpec("returns", lambda: Returning(self)))
         register(spine.PipelineSpec("bug", Buggy))
@@ -50,13 +54,13 @@ class Pipelines:
 
 
 class Loading:
-    """Noted into table t."""
+    """Noted into table t (appended, unless another target is given)."""
 
-    def __init__(self, owner):
-        self.owner = owner
+    def __init__(self, owner, target=APPENDED):
+        self.owner, self.target = owner, target
 
     def run(self, context):
-        context.load(Noted(self.owner.schema), Target("t", WriteMode.APPEND))
+        context.load(Noted(self.owner.schema), self.target)
 
 
 class TwoLoads:
@@ -126,6 +130,22 @@ def test_columns_a_load_added_to_a_table_are_recorded_and_warned_about(kernel, p
     assert [str(change) for change in result.tables] == ["added column(s) country string to table t"]
     assert kernel.find_run(result.run_id).tables == result.tables
     assert "added column(s) country string to table t" in caplog.text
+
+
+def test_a_merge_that_makes_its_unique_index_says_so_once(kernel):
+    kernel.run("noted")  # table t, appended: no unique key
+    kernel.run("noted")  # a and b again: each twice now
+    refused = kernel.run("noted_merge")
+    assert "2 key value(s) repeat in its rows, such as k='a' (2 rows)" in refused.error.message
+    with kernel.runlog().store.transaction() as session:
+        session.execute('DELETE FROM "t" WHERE rowid NOT IN (SELECT MIN(rowid) FROM "t" GROUP BY "k")')
+    merged = kernel.run("noted_merge")
+    assert merged.status == "succeeded", merged.error
+    assert (
+        "table t had no unique key on (k), which a merge needs: its rows being unique on them, "
+        "the load made the unique index t_k_merge_key"
+    ) in merged.warnings
+    assert not [w for w in kernel.run("noted_merge").warnings if "unique" in w]  # made once
 
 
 def test_counts_a_pipeline_returns_are_the_runs_counts(kernel, pipelines):

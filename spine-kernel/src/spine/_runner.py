@@ -30,7 +30,7 @@ from ._runlog import clip_start
 from ._schema import Schema
 from ._sources import DEFAULT_BATCH_SIZE, Reject, Source
 from ._stores import Store, Target
-from ._tables import empty_replace_guard
+from ._tables import empty_replace_guard, needs_unique_key, unique_index_name
 
 if TYPE_CHECKING:
     from ._kernel import Spine
@@ -113,6 +113,7 @@ class RunContext:
         for transform in transforms:
             schema = transform.schema(schema)
         target = target.resolve(schema, self.kernel.settings.schema_contract)
+        unindexed = before is not None and needs_unique_key(self.store, target)
         key_check = missing_keys(target.keys, schema).bind(schema) if target.keys else None
         rows = RowStream(
             source.batches(batch_size),
@@ -130,7 +131,7 @@ class RunContext:
                 written = self.store.write(target, schema, rows)
         finally:
             self.rows_read += rows.read
-        self._changed(target.table, schema, before)
+        self._changed(target, schema, before, unindexed)
         # Kept only now that the rows have committed: a failed load resumes from
         # the same place next time.
         if state_key is not None and (reached := source.checkpoint()) is not None:
@@ -149,14 +150,21 @@ class RunContext:
 
         return load_progress
 
-    def _changed(self, table: str, schema: Schema, before: list[str] | None) -> None:
-        """Keep what a load did to the shape of `table`: created it, or added columns."""
+    def _changed(self, target: Target, schema: Schema, before: list[str] | None, unindexed: bool) -> None:
+        """Keep what a load did to the shape of its table: created it, added columns, or
+        (a merge into a table without a unique key on its keys) made that key's index."""
         had = {name.lower() for name in before or ()}
         columns = {field.name: field.type for field in schema.fields if field.name.lower() not in had}
         if columns:
-            change = TableChange(table, before is None, columns)
+            change = TableChange(target.table, before is None, columns)
             self.tables.append(change)
             self.log.log(logging.INFO if change.created else logging.WARNING, "%s", change)
+        if unindexed:
+            self.warn(
+                f"table {target.table} had no unique key on ({', '.join(target.keys)}), which a merge "
+                f"needs: its rows being unique on them, the load made the unique index "
+                f"{unique_index_name(target.table, target.keys)}"
+            )
 
     def count(self, *, read: int = 0, written: int = 0) -> None:
         """Add to the run's counts, for pipelines that move rows without `load`."""

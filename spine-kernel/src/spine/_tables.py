@@ -120,10 +120,18 @@ def _add_columns(store: Store, target: Target, missing: list[Field], session: Se
         session.execute(store.dialect.add_column(target.table, field))
 
 
-def _ensure_unique_key(store: Store, target: Target, session: Session) -> None:
+def needs_unique_key(store: Store, target: Target) -> bool:
+    """Whether a merge into the existing `target.table` finds no unique key on exactly its
+    keys, so that `check_existing_table` makes one (False when the store cannot tell)."""
+    if target.mode is not WriteMode.MERGE:
+        return False
     usable = store.unique_keys(target.table)
     wanted = {key.lower() for key in target.keys}
-    if usable is None or any({column.lower() for column in key} == wanted for key in usable):
+    return usable is not None and not any({column.lower() for column in key} == wanted for key in usable)
+
+
+def _ensure_unique_key(store: Store, target: Target, session: Session) -> None:
+    if not needs_unique_key(store, target):
         return
     quote = store.dialect.quote
     keys = ", ".join(map(quote, target.keys))
