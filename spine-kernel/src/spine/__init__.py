@@ -45,14 +45,13 @@ if TYPE_CHECKING:
         RunCounts,
         RunInfo,
         RunResult,
-        RunStatus,
         StepResult,
-        StepStatus,
+        TableChange,
         WorkflowResult,
     )
     from ._runner import RunContext
     from ._scheduler import Clock, Scheduler
-    from ._schedules import Fire, FireStatus, Schedule, ScheduleState
+    from ._schedules import Fire, Schedule, ScheduleState
     from ._schema import (
         Field,
         Inference,
@@ -69,6 +68,7 @@ if TYPE_CHECKING:
     )
     from ._settings import Settings, SpineSettings
     from ._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
+    from ._statuses import FireStatus, RunStatus, StepStatus
     from ._stores import (
         Dialect,
         SchemaContract,
@@ -119,14 +119,14 @@ _EXPORTS = {
         "RunCounts",
         "RunInfo",
         "RunResult",
-        "RunStatus",
         "StepResult",
-        "StepStatus",
+        "TableChange",
         "WorkflowResult",
     ],
     "._runner": ["RunContext"],
     "._scheduler": ["Clock", "Scheduler"],
-    "._schedules": ["Fire", "FireStatus", "Schedule", "ScheduleState"],
+    "._schedules": ["Fire", "Schedule", "ScheduleState"],
+    "._statuses": ["FireStatus", "RunStatus", "StepStatus"],
     "._schema": [
         "Field",
         "Inference",
@@ -228,6 +228,7 @@ __all__ = [
     "StepStatus",
     "Store",
     "StoreSpec",
+    "TableChange",
     "Target",
     "Transform",
     "TransformError",

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from ._alert_log import AlertLog
 from ._alerts import Alert, AlertChannel, Delivery, DeliveryStatus, Severity
 from ._errors import AlertError, ConfigError, SpineError
-from ._results import RunResult, RunStatus
+from ._results import RunResult
+from ._statuses import RunStatus
 from ._version import __version__
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from ._config import BootSettings, ConfigSources
 from ._errors import ConfigError, PluginError, SpineError
 from ._kernel import MIN_RUN_PREFIX, Spine
 from ._redact import Redactor
-from ._results import RunStatus
+from ._statuses import RunStatus
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -123,9 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
-    plugins = commands.add_parser("plugins", help="inspect installed plugins", parents=[common])
-    plugin_commands = plugins.add_subparsers(dest="plugins_command", metavar="COMMAND", parser_class=_Parser)
-    plugin_commands.required = True
+    plugin_commands = command_group(commands, "plugins", "inspect installed plugins", common)
     listing = plugin_commands.add_parser("list", help="list discovered plugins", parents=[common])
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(handler=_plugins_list)
@@ -163,9 +161,7 @@ def _parser() -> argparse.ArgumentParser:
     _run_options(load)
     load.set_defaults(handler=_load)
 
-    runs = commands.add_parser("runs", help="recorded runs", parents=[common])
-    runs_commands = runs.add_subparsers(dest="runs_command", metavar="COMMAND", parser_class=_Parser)
-    runs_commands.required = True
+    runs_commands = command_group(commands, "runs", "recorded runs", common)
     runs_list = runs_commands.add_parser("list", help="recent runs, newest first", parents=[common])
     runs_list.add_argument("--pipeline")
     runs_list.add_argument("--workflow", help="that workflow's runs, and the pipeline runs of their steps")
@@ -189,9 +185,7 @@ def _parser() -> argparse.ArgumentParser:
     _store_and_json(runs_show)
     runs_show.set_defaults(handler=_runs_show)
 
-    alerts = commands.add_parser("alerts", help="alert channels and alert history", parents=[common])
-    alerts_commands = alerts.add_subparsers(dest="alerts_command", metavar="COMMAND", parser_class=_Parser)
-    alerts_commands.required = True
+    alerts_commands = command_group(commands, "alerts", "alert channels and alert history", common)
     alerts_test = alerts_commands.add_parser(
         "test", help="send a test alert and show what each channel answered", parents=[common]
     )
@@ -214,14 +208,23 @@ def _parser() -> argparse.ArgumentParser:
 
     from . import _pipeline_commands
 
-    _pipeline_commands.add_commands(commands, common, _Parser)
+    _pipeline_commands.add_commands(commands, common)
     from . import _workflow_commands
 
-    _workflow_commands.add_commands(commands, common, _Parser)
+    _workflow_commands.add_commands(commands, common)
     from . import _schedule_commands
 
     _schedule_commands.add_commands(commands, common)
     return parser
+
+
+def command_group(commands: Any, name: str, text: str, common: argparse.ArgumentParser) -> Any:
+    """``spine NAME COMMAND``: a command that groups others (``runs list``, ``runs show``);
+    returns the sub-parsers to add them to."""
+    group = commands.add_parser(name, help=text, parents=[common])
+    grouped = group.add_subparsers(dest=f"{name}_command", metavar="COMMAND", parser_class=_Parser)
+    grouped.required = True
+    return grouped
 
 
 def _store_and_json(parser: argparse.ArgumentParser) -> None:

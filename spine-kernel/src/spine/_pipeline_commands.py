@@ -12,15 +12,13 @@ if TYPE_CHECKING:
     from ._params import Param
 
 
-def add_commands(commands: Any, common: argparse.ArgumentParser, parser_class: type) -> None:
+def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     """Add ``pipelines`` and its commands to the CLI's sub-parsers."""
-    pipelines = commands.add_parser(
-        "pipelines", help="the pipelines and the parameters they take", parents=[common]
+    from ._cli import command_group
+
+    pipeline_commands = command_group(
+        commands, "pipelines", "the pipelines and the parameters they take", common
     )
-    pipeline_commands = pipelines.add_subparsers(
-        dest="pipelines_command", metavar="COMMAND", parser_class=parser_class
-    )
-    pipeline_commands.required = True
     listing = pipeline_commands.add_parser(
         "list", help="every pipeline, with the parameters it takes", parents=[common]
     )

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from ._errors import SpineError
-
-
-class RunStatus(StrEnum):
-    RUNNING = "running"  # only in run records: started, not ended yet
-    SUCCEEDED = "succeeded"
-    PARTIAL = "partial"
-    FAILED = "failed"  # an error ended it, or its process died without recording its end
-    CANCELLED = "cancelled"  # stopped by the user (Ctrl-C, SIGTERM)
+from ._statuses import RunStatus, StepStatus
 
 
 @dataclass(frozen=True)
@@ -149,21 +141,6 @@ class RunResult(_Ended):
             "tables": [change.to_dict() for change in self.tables],
             "worker": self.worker,
         }
-
-
-class StepStatus(StrEnum):
-    PENDING = "pending"  # not started yet (or the process died before it could)
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    PARTIAL = "partial"
-    FAILED = "failed"
-    CANCELLED = "cancelled"  # its run was stopped by the user
-    SKIPPED = "skipped"  # it depends on a step that failed (on_failure=stop), or the run stopped
-
-    @property
-    def ok(self) -> bool:
-        """The step's work is done: a resumed run does not run it again."""
-        return self in (StepStatus.SUCCEEDED, StepStatus.PARTIAL)
 
 
 @dataclass(frozen=True)

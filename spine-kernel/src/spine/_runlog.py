@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from ._migrations import REJECTS, RUN_NOTES, RUNS, STATE, TEXT, TRACEBACK, migrate
-from ._results import ErrorInfo, RunCounts, RunResult, RunStatus, TableChange
+from ._results import ErrorInfo, RunCounts, RunResult, TableChange
 from ._schema import naive_utc
 from ._sources import Reject
+from ._statuses import RunStatus
 from ._stores import Session, Store
 
 # What `RunLog.finished` sets, in this order.

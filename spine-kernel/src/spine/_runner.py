@@ -25,10 +25,11 @@ from ._loading import (
     prepare_source,
 )
 from ._processes import this_process
-from ._results import ErrorInfo, RunCounts, RunInfo, RunResult, RunStatus, TableChange
+from ._results import ErrorInfo, RunCounts, RunInfo, RunResult, TableChange
 from ._runlog import clip_start
 from ._schema import Schema
 from ._sources import DEFAULT_BATCH_SIZE, Reject, Source
+from ._statuses import RunStatus
 from ._stores import Store, Target
 from ._tables import empty_replace_guard, needs_unique_key, unique_index_name
 

@@ -9,22 +9,17 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from ._cli import EXIT_OK, _Parser, _print_json, _store_and_json
+from ._cli import EXIT_OK, _print_json, _store_and_json, command_group
 from ._errors import ConfigError
+from ._statuses import FireStatus
 
 if TYPE_CHECKING:
     from ._kernel import Spine
 
-FIRE_STATUSES = ["claimed", "running", "succeeded", "partial", "failed", "skipped", "missed"]
-
 
 def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     """Add ``schedules`` and ``scheduler`` to the ``spine`` command's sub-parsers."""
-    schedules = commands.add_parser("schedules", help="schedules and their fires", parents=[common])
-    schedule_commands = schedules.add_subparsers(
-        dest="schedules_command", metavar="COMMAND", parser_class=_Parser
-    )
-    schedule_commands.required = True
+    schedule_commands = command_group(commands, "schedules", "schedules and their fires", common)
     listing = schedule_commands.add_parser(
         "list", help="every schedule with its next fire time and its last fire", parents=[common]
     )
@@ -32,18 +27,14 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     listing.set_defaults(handler=_schedules_list)
     history = schedule_commands.add_parser("history", help="fires, latest due time first", parents=[common])
     history.add_argument("name", nargs="?", metavar="NAME", help="only this schedule's fires")
-    history.add_argument("--status", choices=FIRE_STATUSES)
+    history.add_argument("--status", choices=[status.value for status in FireStatus])
     history.add_argument("--since", metavar="ISO", help="due at or after (2026-11-23T08:00)")
     history.add_argument("--until", metavar="ISO", help="due before")
     history.add_argument("--limit", type=int, default=50)
     _store_and_json(history)
     history.set_defaults(handler=_schedules_history)
 
-    scheduler = commands.add_parser("scheduler", help="the scheduler service", parents=[common])
-    scheduler_commands = scheduler.add_subparsers(
-        dest="scheduler_command", metavar="COMMAND", parser_class=_Parser
-    )
-    scheduler_commands.required = True
+    scheduler_commands = command_group(commands, "scheduler", "the scheduler service", common)
     run = scheduler_commands.add_parser(
         "run",
         help="fire the schedules in the foreground until SIGINT or SIGTERM (then exit 0)",

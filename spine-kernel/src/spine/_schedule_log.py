@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from ._config import duration_text
 from ._migrations import SCHEDULE_FIRES, SCHEDULES
 from ._runlog import aware, clip, naive_utc_or_none, utc_text, where_clause
-from ._schedules import Fire, FireStatus, Schedule
+from ._schedules import Fire, Schedule
+from ._statuses import FireStatus
 
 if TYPE_CHECKING:
     from ._stores import Session, Store

@@ -21,9 +21,10 @@ from ._alerts import Alert, Severity
 from ._config import duration_text
 from ._errors import SpineError
 from ._processes import gone, this_process
-from ._results import RunResult, RunStatus, WorkflowResult
+from ._results import RunResult, WorkflowResult
 from ._schedule_log import FireRules, ScheduleLog
-from ._schedules import Fire, FireStatus, Schedule, ScheduleState, load_schedules
+from ._schedules import Fire, Schedule, ScheduleState, load_schedules
+from ._statuses import FireStatus, RunStatus
 
 if TYPE_CHECKING:
     from ._kernel import Spine

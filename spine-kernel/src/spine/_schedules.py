@@ -27,11 +27,11 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._config import duration_text
 from ._errors import ConfigError
+from ._statuses import FireStatus
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -53,19 +53,6 @@ _CRON_HELP = "five fields: minute hour day-of-month month day-of-week, like '0 6
 _WEEKDAY_HELP = f"day-of-week values {_CRON_FIELDS[4][2]}, ranges, lists or steps"
 _WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 _WEEKDAY_PART = re.compile(r"^(?P<range>\*|(?P<first>\w+)(?:-(?P<last>\w+))?)(?:/(?P<step>\d+))?$")
-
-
-class FireStatus(StrEnum):
-    """What became of one due time of a schedule."""
-
-    CLAIMED = "claimed"  # taken by a scheduler, waiting for a worker
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    PARTIAL = "partial"
-    FAILED = "failed"
-    CANCELLED = "cancelled"  # its run was stopped by the user
-    SKIPPED = "skipped"  # not run: its previous fire was still running, or the scheduler stopped
-    MISSED = "missed"  # not run: found later than scheduler_misfire_grace
 
 
 @dataclass(frozen=True)

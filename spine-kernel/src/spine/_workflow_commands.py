@@ -10,17 +10,13 @@ if TYPE_CHECKING:
     from ._kernel import Spine
 
 
-def add_commands(commands: Any, common: argparse.ArgumentParser, parser_class: type) -> None:
+def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     """Add ``workflow`` and its commands to the CLI's sub-parsers."""
-    from ._cli import _param_option, _store_and_json
+    from ._cli import _param_option, _store_and_json, command_group
 
-    workflow = commands.add_parser(
-        "workflow", help="run and inspect workflows (DAGs of pipelines)", parents=[common]
+    workflow_commands = command_group(
+        commands, "workflow", "run and inspect workflows (DAGs of pipelines)", common
     )
-    workflow_commands = workflow.add_subparsers(
-        dest="workflow_command", metavar="COMMAND", parser_class=parser_class
-    )
-    workflow_commands.required = True
     run = workflow_commands.add_parser("run", help="run a workflow, or resume a run of it", parents=[common])
     run.add_argument("workflow", metavar="NAME|FILE", help="a workflow's name, or a YAML file")
     _param_option(run, "run parameter (over the defaults)")

@@ -9,8 +9,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ._migrations import WORKFLOW_RUNS, WORKFLOW_STEPS
-from ._results import RunStatus, StepResult, StepStatus, WorkflowResult
+from ._results import StepResult, WorkflowResult
 from ._runlog import Abandonment, aware, clip, close_abandoned, in_chunks, naive_utc_or_none, where_clause
+from ._statuses import RunStatus, StepStatus
 
 if TYPE_CHECKING:
     from ._stores import Session, Store

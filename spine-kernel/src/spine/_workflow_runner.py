@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from ._errors import ConfigError, SpineError
 from ._processes import this_process
-from ._results import RunResult, RunStatus, StepResult, StepStatus, WorkflowResult
+from ._results import RunResult, StepResult, WorkflowResult
 from ._runner import new_run_id, run_pipeline
+from ._statuses import RunStatus, StepStatus
 from ._workflow_log import WorkflowLog
 from ._workflows import Step, Workflow
 

@@ -51,10 +51,11 @@ from ._http_server import HttpRequest as HttpRequest
 from ._http_server import HttpServer as HttpServer
 from ._http_server import RawAnswer as RawAnswer
 from ._http_server import Reply as Reply
-from ._results import RunCounts, RunResult, RunStatus
+from ._results import RunCounts, RunResult
 from ._runlog import RunLog
 from ._schema import MAX_IDENTIFIER_LENGTH, Field, Schema, naive_utc
 from ._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
+from ._statuses import RunStatus
 from ._stores import Store, Target, WriteMode
 
 # -- sources ---------------------------------------------------------------------------
@@ -661,7 +662,8 @@ class StoreContract:
         }
 
     def test_workflow_runs_and_their_steps_round_trip(self, store: Store) -> None:
-        from ._results import StepResult, StepStatus, WorkflowResult
+        from ._results import StepResult, WorkflowResult
+        from ._statuses import StepStatus
         from ._workflow_log import WorkflowLog
 
         log, history = RunLog(store), WorkflowLog(store)
