@@ -422,7 +422,7 @@ class Spine:
                 if target.keys:  # read as the run will read it
                     runlog = self.runlog(run_options.get("store"))
                     columns = prepare_source(
-                        opened, runlog.store, table, lambda key: runlog.state("load", key)
+                        opened, runlog.store.declared_columns(table), lambda key: runlog.state("load", key)
                     )
         except (ConfigError, PluginError):
             raise

@@ -14,14 +14,12 @@ import operator
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import IO, Any, NamedTuple, Protocol
 
 from ._errors import CheckError, ConfigError
 from ._schema import Schema
 from ._sources import Batch, Reject, Source
-
-if TYPE_CHECKING:
-    from ._stores import Store
+from ._stores import logical_types
 
 Progress = Callable[[int, int], None]  # (rows read, rows rejected) so far in one load
 
@@ -111,14 +109,17 @@ class Transform(Protocol):
     def apply(self, batch: Batch) -> Batch: ...
 
 
-def prepare_source(source: Source, store: Store, table: str, saved: Callable[[str], str | None]) -> Schema:
-    """Make `source` ready to load into `table` of `store`, and return its columns: resumed
-    from what its last committed load kept (`saved` of its state key), reading each column
-    as the table stores it."""
+def prepare_source(
+    source: Source, declared: Sequence[tuple[str, str]], saved: Callable[[str], str | None]
+) -> Schema:
+    """Make `source` ready to load into the table whose columns are `declared` (name and SQL
+    type; none when it is missing), and return its columns: resumed from what its last
+    committed load kept (`saved` of its state key), reading each column as the table
+    stores it."""
     state_key = source.state_key()
     if state_key is not None:
         source.resume(saved(state_key))
-    source.prefer_types(store.column_types(table))
+    source.prefer_types(logical_types(declared))
     return source.schema()
 
 

@@ -109,8 +109,9 @@ class RunContext:
         batch_size: int,
     ) -> int:
         state_key = source.state_key()
-        before = self.store.columns(target.table)
-        schema = prepare_source(source, self.store, target.table, self.state)
+        declared = self.store.declared_columns(target.table)  # read once, for all that follows
+        before = [name for name, _ in declared] or None
+        schema = prepare_source(source, declared, self.state)
         for transform in transforms:
             schema = transform.schema(schema)
         target = target.resolve(schema, self.kernel.settings.schema_contract)
@@ -125,7 +126,7 @@ class RunContext:
             self._progress_of(source),
             key_check,
             [schema.index(key) for key in target.keys],
-            refuse_empty=empty_replace_guard(self.store, target),
+            refuse_empty=empty_replace_guard(self.store, target, exists=before is not None),
         )
         try:
             with _rare_collections:

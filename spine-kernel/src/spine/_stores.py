@@ -257,8 +257,7 @@ class Store(ABC):
         A load gives them to its source (`Source.prefer_types`), so that a file loaded
         into an existing table is read as the table stores it.
         """
-        declared = ((name.lower(), logical_type(sql_type)) for name, sql_type in self.declared_columns(table))
-        return {name: type_name for name, type_name in declared if type_name}
+        return logical_types(self.declared_columns(table))
 
     def describe(self) -> str:
         """The store's URL without secrets, for messages and records."""
@@ -287,6 +286,13 @@ _LOGICAL_TYPES = {
     ),
 }
 _LOGICAL_TYPE_OF = {name: logical for logical, names in _LOGICAL_TYPES.items() for name in names}
+
+
+def logical_types(declared: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The logical type of each of the `declared` columns (name, SQL type) that has one, by
+    lower-case name: what `Store.column_types` gives."""
+    typed = ((name.lower(), logical_type(sql_type)) for name, sql_type in declared)
+    return {name: type_name for name, type_name in typed if type_name}
 
 
 def logical_type(sql_type: str) -> str | None:

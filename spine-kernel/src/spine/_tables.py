@@ -66,14 +66,14 @@ def unique_index_name(table: str, keys: Sequence[str]) -> str:
     return f"{name[: MAX_IDENTIFIER_LENGTH - len(digest) - 1]}_{digest}"
 
 
-def empty_replace_guard(store: Store, target: Target) -> str | None:
+def empty_replace_guard(store: Store, target: Target, exists: bool) -> str | None:
     """The table that a load must not end up emptying: ``target.table`` for a replace (without
-    ``allow_empty``) into a table that holds rows; None otherwise.
+    ``allow_empty``) into a table that `exists` and holds rows; None otherwise.
 
     `RowStream` refuses to end without a row for it, from inside the write's transaction,
     so that the table is left as it was.
     """
-    if target.mode is not WriteMode.REPLACE or target.allow_empty or store.columns(target.table) is None:
+    if target.mode is not WriteMode.REPLACE or target.allow_empty or not exists:
         return None
     with store.transaction() as session:
         found = session.query(f"SELECT 1 FROM {store.dialect.quote(target.table)}" + store.dialect.limit(1))
