@@ -35,12 +35,18 @@ def close_abandoned(kernel: Spine, store: str | None) -> list[RunResult | Workfl
         *WorkflowLog(runlog.store).close_abandoned(reason),
     ]
     for run in closed:
-        name = run.pipeline if isinstance(run, RunResult) else f"workflow {run.workflow}"
-        why = run.error.message if isinstance(run, RunResult) and run.error else "its process died"
+        name, why = what_died(run)
         log.warning("run %s (%s) closed as failed: %s", run.run_id, name, why, extra={"run_id": run.run_id})
         if isinstance(run, RunResult):
             kernel.alerts.after_run(run, runlog)
     return closed
+
+
+def what_died(run: RunResult | WorkflowResult) -> tuple[str, str]:
+    """A closed run's pipeline (or ``workflow NAME``) and why it was taken for dead."""
+    if isinstance(run, RunResult):
+        return run.pipeline, run.error.message if run.error else "its process died"
+    return f"workflow {run.workflow}", "its process died"
 
 
 def _abandonment(store: Store, lease: float) -> Abandonment:

@@ -12,7 +12,6 @@ from ._discovery import normalize_name
 from ._errors import SpineError
 from ._kernel import Spine
 from ._redact import Redactor
-from ._results import RunResult
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -76,10 +75,11 @@ def _run_checks(overrides: dict[str, Any], config_file: str | None) -> tuple[lis
 
 def _abandoned_run_checks(kernel: Spine) -> list[Check]:
     """The runs left running by a process that died: closed now, and told."""
+    from ._abandoned import what_died
+
     checks = []
     for run in kernel.close_abandoned():
-        name = run.pipeline if isinstance(run, RunResult) else f"workflow {run.workflow}"
-        why = run.error.message if isinstance(run, RunResult) and run.error else "its process died"
+        name, why = what_died(run)
         checks.append(
             Check(
                 f"run {run.run_id}",
