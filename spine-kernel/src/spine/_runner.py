@@ -60,7 +60,7 @@ class RunContext:
         self.store: Store = runlog.store
         self.threshold = threshold
         self.rows_read = self.rows_written = 0
-        self.rejects = RejectSpool()
+        self.rejects = RejectSpool(kernel.redactor.known)
         self.warnings: list[str] = []
         self._returned_rejects = 0
         self.tables: list[TableChange] = []
@@ -91,6 +91,8 @@ class RunContext:
         What the source decided on its own (`Source.warnings`) becomes the run's warnings,
         and a table the load created, or columns it added, are recorded with the run.
         """
+        for secret in source.secrets():  # a source the pipeline made, not `Spine.open_source`
+            self.kernel.redactor.add(secret)
         with source:
             try:
                 written = self._load(source, target, transforms, checks, batch_size)
