@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import spine
 
+from ._auth import sent_secrets
 from ._fetch import Fetcher
 from ._options import HttpOptions, parse_options, secret_header
 from ._paging import Page, PageRequest, paging, set_at
@@ -31,7 +32,7 @@ class HttpSource(spine.Source):
             raise spine.ConfigError(f"http source: expected an http:// or https:// URL, got {location!r}")
         self.url = url
         self.options = options
-        self._secrets = options.secrets()
+        self._secrets = sent_secrets(options)
         self.redactor = spine.Redactor(self._secrets)
         self.shown = self.redactor.text(location)
         self._since = options.since_initial
