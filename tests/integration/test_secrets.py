@@ -83,8 +83,8 @@ def test_credentials_echoed_by_a_refusing_server_are_shown_nowhere(spine, server
     options, secrets = CREDENTIALS[name]
     database = tmp_path / "s.db"
     store = f"sqlite:///{database}"
-    # --log-level info: every line the run logs, the log alert channel's among them.
-    command = spine("--log-level", "info", "load", url, "--table", "t", *options, "--store", store, "--json")
+    # --log-level debug: every line logged (httpx's too), the log alert channel's among them.
+    command = spine("--log-level", "debug", "load", url, "--table", "t", *options, "--store", store, "--json")
     assert command.returncode == 1, command.stderr
     assert server.requests, "the API was called"
     assert "alert [error] load failed" in command.stderr, "the log channel raised the alert"
