@@ -8,12 +8,23 @@ from typing import NamedTuple
 
 import spine
 
+from ._files import FileRef
 from ._options import Column
 
 
 def columns_from_text(texts: Sequence[str]) -> list[Column]:
     """Header texts (or JSON keys) as columns, named by `spine.column_names`."""
     return [Column(name, None, text) for name, text in zip(spine.column_names(texts), texts, strict=True)]
+
+
+def too_many_columns(ref: FileRef, found: str, limit: int, line: int | None = None) -> spine.SourceError:
+    """The error for input wider than `limit` (max_columns); `found` says what was counted:
+    ``the header has 40000`` or ``the first record has more than 10000``."""
+    return ref.error(
+        f"{found} columns, more than max_columns ({limit}); raise it (-o max_columns=N) if the "
+        "input is that wide, though a table holds at most 2000 columns in SQLite, 1600 in PostgreSQL",
+        line,
+    )
 
 
 def same_column(text: str, name: str) -> bool:

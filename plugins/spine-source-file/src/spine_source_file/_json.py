@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import spine
 
-from ._columns import columns_from_text, same_column
+from ._columns import columns_from_text, same_column, too_many_columns
 from ._files import FileRef, TextFile
 from ._options import Column, FileOptions
 from ._text import Block, TextSource, columnar, first_blocks
@@ -56,6 +56,9 @@ class JsonSource(TextSource):
         sample = first_blocks(blocks, wanted)
         objects = islice((found for block in sample for found in block.objects), wanted)
         keys = list(dict.fromkeys(chain.from_iterable(objects)))
+        if len(keys) > self.options.max_columns:
+            found = f"the keys of the first records make {len(keys)}"
+            raise too_many_columns(self.ref, found, self.options.max_columns)
         columns = columns_from_text(keys)
         unknown = (
             f"key {{!r}} is not among the columns found in the first {wanted} records; "

@@ -12,7 +12,7 @@ from ._json import JsonSource
 from ._options import DELIMITED, parse_options
 from ._parquet import ParquetSource
 
-_TEXT = frozenset({"format", "encoding", "columns", "types", "infer_rows"})
+_TEXT = frozenset({"format", "encoding", "columns", "types", "infer_rows", "max_columns"})
 _APPLIES = {
     "delimited": _TEXT | {"header", "delimiter", "quote", "field_size_limit", "bad_quotes"},
     "json": _TEXT,

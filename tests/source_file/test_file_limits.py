@@ -1,0 +1,97 @@
+"""Bounds under hostile input: wide and repeated headers, oversized JSON elements, input with
+no usable columns, and options that name what the file does not have."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import spine
+
+from .file_helpers import read, write
+
+SPINE = str(Path(sys.executable).with_name("spine"))
+
+
+def _spine(tmp_path, *arguments):
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    return subprocess.run([SPINE, *arguments], capture_output=True, text=True, env=env)
+
+
+def _runs(tmp_path, store):
+    return json.loads(_spine(tmp_path, "runs", "list", "--store", store, "--json").stdout)
+
+
+# -- wide and repeated headers -------------------------------------------------------------
+
+
+def test_a_header_of_40000_copies_of_one_name_is_read_with_numbered_columns(tmp_path):
+    # Numbering repeats, and converting the rows, took time quadratic in the columns.
+    count = 40_000
+    path = write(tmp_path / "wide.csv", ",".join(["a"] * count) + "\n" + ",".join(["1"] * count) + "\n")
+    result = read(path, max_columns=count)
+    assert result.schema.names[:3] == ["a", "a_2", "a_3"]
+    assert result.schema.names[-1] == f"a_{count}"
+    assert result.rows == [(1,) * count]
+
+
+@pytest.mark.parametrize(
+    ("name", "header", "options", "found"),
+    [
+        ("d.csv", ",".join(f"c{n}" for n in range(10_001)), {}, "the header has 10001 columns"),
+        ("d.psv", "|".join(["a"] * 1_000_000), {}, "the header has 1000000 columns"),
+        # Quoted: delimiters inside quotes are no separators, so the fields are counted.
+        ("d.csv", ",".join(['"a"'] * 1_000_000), {}, "the header has more than 10000 columns"),
+        ("d.csv", "a,b,c,d", {"max_columns": "3"}, "the header has 4 columns"),
+        ("d.csv", "1,2,3,4", {"max_columns": 3, "header": "false"}, "the first record has 4 columns"),
+    ],
+)
+def test_a_header_wider_than_max_columns_is_refused_naming_the_file_and_the_option(
+    tmp_path, name, header, options, found
+):
+    path = write(tmp_path / name, "\n\n" + header + "\n1,2\n")
+    limit = options.get("max_columns", 10_000)
+    with pytest.raises(spine.SourceError) as caught:
+        read(path, **options)
+    assert str(caught.value).startswith(
+        f"{path}: line 3: {found}, more than max_columns ({limit}); raise it (-o max_columns=N)"
+    )
+
+
+def test_quoted_delimiters_do_not_count_as_columns(tmp_path):
+    path = write(tmp_path / "q.csv", '"a,b,c,d",e\n1,2\n')
+    assert read(path, max_columns=2).schema.names == ["a_b_c_d", "e"]
+    spanning = write(tmp_path / "s.csv", 'a,"b\nc",d,e\n1,2,3,4\n')  # counted once parsed
+    with pytest.raises(spine.SourceError, match=r"s\.csv: line 1: the header has 4 columns, more than"):
+        read(spanning, max_columns=3)
+
+
+def test_declared_columns_without_a_header_are_not_limited_by_the_first_record(tmp_path):
+    path = write(tmp_path / "d.csv", "1,2,3,4,5\n1,2\n")
+    result = read(path, header="false", columns="a:integer,b:integer", max_columns=3)
+    assert result.rows == [(1, 2)]
+    assert [reject.reason for reject in result.rejects] == ["expected 2 fields, found 5"]
+
+
+def test_json_keys_beyond_max_columns_are_refused(tmp_path):
+    path = write(tmp_path / "k.jsonl", '{"a": 1, "b": 2}\n{"c": 3}\n')
+    with pytest.raises(spine.SourceError) as caught:
+        read(path, max_columns=2)
+    assert str(caught.value).startswith(
+        f"{path}: the keys of the first records make 3 columns, more than max_columns (2)"
+    )
+    assert read(path, max_columns=3).schema.names == ["a", "b", "c"]
+
+
+def test_spine_load_of_a_too_wide_file_is_a_failed_run_naming_the_file(tmp_path):
+    path = write(tmp_path / "wide.csv", ",".join(["x"] * 20_000) + "\n")
+    store = f"sqlite:///{tmp_path / 'spine.db'}"
+    loaded = _spine(tmp_path, "load", str(path), "--table", "t", "--store", store)
+    assert loaded.returncode == 1
+    assert f"error [source]: {path}: line 1: the header has 20000 columns, more than max_columns" in (
+        loaded.stderr
+    )
+    assert "Traceback" not in loaded.stderr
