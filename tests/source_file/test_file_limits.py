@@ -95,3 +95,30 @@ def test_spine_load_of_a_too_wide_file_is_a_failed_run_naming_the_file(tmp_path)
         loaded.stderr
     )
     assert "Traceback" not in loaded.stderr
+
+
+# -- JSON elements over max_element_bytes ----------------------------------------------------
+
+
+def test_a_json_element_over_the_default_limit_is_reported_as_such(tmp_path):
+    big = "x" * (16 * 1024 * 1024 + 10)
+    path = write(tmp_path / "big.json", '[\n{"a": 1},\n{"a": 2},\n{"a": "' + big + '"}\n]')
+    with pytest.raises(spine.SourceError) as caught:
+        read(path)
+    assert str(caught.value) == (
+        f"{path}: line 4: array element 3 goes on past max_element_bytes (16777216 characters): "
+        "raise it (-o max_element_bytes=N) if the elements are that large; otherwise the array is broken"
+    )
+    assert read(path, max_element_bytes=32 * 1024 * 1024).rows[2] == (big,)
+
+
+def test_max_element_bytes_is_an_option_and_a_broken_element_is_still_malformed(tmp_path):
+    long = "y" * 200_000
+    path = write(tmp_path / "e.json", '[{"a": 1}, {"a": "' + long + '"}]')
+    with pytest.raises(spine.SourceError, match=r"line 1: array element 2 goes on past max_element_bytes \(100000"):
+        read(path, max_element_bytes="100000")
+    broken = write(tmp_path / "b.json", '[{"a": tru, "b": "' + long + '"}]')
+    with pytest.raises(spine.SourceError, match=r"b\.json: line 1: malformed JSON: Expecting value near 'tru, "):
+        read(broken, max_element_bytes=100_000)
+    with pytest.raises(spine.ConfigError, match="'max_element_bytes' does not apply to csv files"):
+        read(write(tmp_path / "d.csv", "a\n1\n"), max_element_bytes=10)

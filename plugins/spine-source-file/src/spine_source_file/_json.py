@@ -22,7 +22,7 @@ from ._options import Column, FileOptions
 from ._text import Block, TextSource, columnar, first_blocks
 
 _CHUNK = 64 * 1024  # characters read at a time from a JSON array
-_MAX_ELEMENT = 16 * 1024 * 1024  # an array element longer than this means the array is broken
+_CUT_OFF = 16  # a decoding error this close to the end of the text read may be the element going on
 _OBJECTS_PER_BLOCK = 500
 _NOT_SPACE = re.compile(r"[^ \t\n\r]")
 _TOO_DEEP = "JSON nested too deeply to read"
@@ -46,7 +46,11 @@ class JsonSource(TextSource):
 
     def _read(self, file: TextFile) -> tuple[Sequence[Column], Iterator[Block]]:
         decoder = json.JSONDecoder(parse_float=Decimal)  # exact digits for decimal columns
-        blocks = _array(file, decoder) if self.format_name == "json" else _lines(file, decoder)
+        blocks = (
+            _array(file, decoder, self.options.max_element_bytes)
+            if self.format_name == "json"
+            else _lines(file, decoder)
+        )
         if self.options.columns is not None:
             declared = self.options.columns
             mapping = _Mapping(self.ref.path, len(declared), _declared_index(declared))
@@ -161,9 +165,10 @@ def _lines(file: TextFile, decoder: json.JSONDecoder) -> Iterator[_Objects]:
         yield _Objects(objects, starts, texts, rejects)
 
 
-def _array(file: TextFile, decoder: json.JSONDecoder) -> Iterator[_Objects]:
-    """The elements of a top-level array, decoded one at a time: memory holds one element, not the file."""
-    scanner = _Scanner(file)
+def _array(file: TextFile, decoder: json.JSONDecoder, limit: int) -> Iterator[_Objects]:
+    """The elements of a top-level array, decoded one at a time: memory holds one element
+    (of at most `limit` characters, max_element_bytes), not the file."""
+    scanner = _Scanner(file, limit)
     opening = scanner.peek()
     if opening != "[":
         hint = "; for one object per line, set format=jsonl" if opening == "{" else ""
@@ -193,14 +198,22 @@ def _array(file: TextFile, decoder: json.JSONDecoder) -> Iterator[_Objects]:
         raise file.ref.error(f"unexpected {trailing!r} after the end of the JSON array", scanner.line)
 
 
+def _cut_off(error: json.JSONDecodeError) -> bool:
+    """Whether decoding failed only for want of more text: an open string, or an error at
+    the end of what was read, rather than a mistake in the middle of it."""
+    return error.msg.startswith("Unterminated string") or error.pos >= len(error.doc) - _CUT_OFF
+
+
 class _Scanner:
     """A moving window over the text of a JSON array, refilled from the file as it is consumed."""
 
-    def __init__(self, file: TextFile) -> None:
+    def __init__(self, file: TextFile, limit: int) -> None:
         self.file = file
+        self.limit = limit  # the longest element, in characters
         self.text = ""
         self.pos = 0
         self.line = 1  # the line of text[pos]
+        self.elements = 0  # how many values `value` has decoded
 
     def peek(self) -> str:
         """The next character that is not white space ('' at the end of the file), skipping the space."""
@@ -222,8 +235,11 @@ class _Scanner:
                 found, end = decoder.raw_decode(self.text, self.pos)
             except json.JSONDecodeError as exc:
                 pending = len(self.text) - self.pos
-                if pending <= _MAX_ELEMENT and self._more(max(_CHUNK, pending)):
+                # Reading on, doubling what is held, to one character past the limit at most.
+                if pending <= self.limit and self._more(min(max(_CHUNK, pending), self.limit + 1 - pending)):
                     continue  # most likely cut off at the end of what was read
+                if pending > self.limit and _cut_off(exc):
+                    raise self._too_long() from None
                 line = self.line + self.text.count("\n", self.pos, exc.pos)
                 near = self.text[exc.pos : exc.pos + 30]
                 raise self.file.ref.error(f"malformed JSON: {exc.msg} near {near!r}", line) from None
@@ -231,11 +247,22 @@ class _Scanner:
                 raise self.file.ref.error(_TOO_DEEP, self.line) from None
             if end == len(self.text) and self._more(_CHUNK):
                 continue  # a number may go on in the text not read yet
+            if end - self.pos > self.limit:
+                raise self._too_long()
             text = self.text[self.pos : end]
             line = self.line
             self.line += text.count("\n")
             self.pos = end
+            self.elements += 1
             return found, text, line
+
+    def _too_long(self) -> spine.SourceError:
+        return self.file.ref.error(
+            f"array element {self.elements + 1} goes on past max_element_bytes ({self.limit} "
+            "characters): raise it (-o max_element_bytes=N) if the elements are that large; "
+            "otherwise the array is broken",
+            self.line,
+        )
 
     def separator(self, element_line: int) -> bool:
         """Move past the ',' or ']' after an element; True when it was the closing ']'."""

@@ -15,7 +15,7 @@ from ._parquet import ParquetSource
 _TEXT = frozenset({"format", "encoding", "columns", "types", "infer_rows", "max_columns"})
 _APPLIES = {
     "delimited": _TEXT | {"header", "delimiter", "quote", "field_size_limit", "bad_quotes"},
-    "json": _TEXT,
+    "json": _TEXT | {"max_element_bytes"},
     "parquet": frozenset({"format", "columns"}),
 }
 
