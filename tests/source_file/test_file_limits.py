@@ -115,10 +115,12 @@ def test_a_json_element_over_the_default_limit_is_reported_as_such(tmp_path):
 def test_max_element_bytes_is_an_option_and_a_broken_element_is_still_malformed(tmp_path):
     long = "y" * 200_000
     path = write(tmp_path / "e.json", '[{"a": 1}, {"a": "' + long + '"}]')
-    with pytest.raises(spine.SourceError, match=r"line 1: array element 2 goes on past max_element_bytes \(100000"):
+    over = r"line 1: array element 2 goes on past max_element_bytes \(100000"
+    with pytest.raises(spine.SourceError, match=over):
         read(path, max_element_bytes="100000")
     broken = write(tmp_path / "b.json", '[{"a": tru, "b": "' + long + '"}]')
-    with pytest.raises(spine.SourceError, match=r"b\.json: line 1: malformed JSON: Expecting value near 'tru, "):
+    malformed = r"b\.json: line 1: malformed JSON: Expecting value near 'tru, "
+    with pytest.raises(spine.SourceError, match=malformed):
         read(broken, max_element_bytes=100_000)
     with pytest.raises(spine.ConfigError, match="'max_element_bytes' does not apply to csv files"):
         read(write(tmp_path / "d.csv", "a\n1\n"), max_element_bytes=10)
