@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import spine
+from spine_source_file._source import open_file
 
 from .file_helpers import read, write
 
@@ -124,3 +125,71 @@ def test_max_element_bytes_is_an_option_and_a_broken_element_is_still_malformed(
         read(broken, max_element_bytes=100_000)
     with pytest.raises(spine.ConfigError, match="'max_element_bytes' does not apply to csv files"):
         read(write(tmp_path / "d.csv", "a\n1\n"), max_element_bytes=10)
+
+
+# -- JSON with no usable columns ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "rejected"),
+    [
+        ("numbers.json", "[1, 2,\n 3]", [(1, "1", "a number"), (1, "2", "a number"), (2, "3", "a number")]),
+        (
+            "arrays.jsonl",
+            '[1, 2]\n\n"x"\n[]\n',
+            [(1, "[1, 2]", "an array"), (3, '"x"', "a string"), (4, "[]", "an array")],
+        ),
+    ],
+)
+def test_json_without_a_single_object_fails_the_load_and_keeps_every_record_as_a_reject(
+    tmp_path, name, text, rejected
+):
+    path = write(tmp_path / name, text)
+    store = f"sqlite:///{tmp_path / 'spine.db'}"
+    loaded = _spine(tmp_path, "load", str(path), "--table", "t", "--store", store, "--json")
+    assert loaded.returncode == 1
+    envelope = json.loads(loaded.stdout)
+    assert (envelope["error"]["category"], envelope["error"]["message"]) == (
+        "source",
+        f"{path}: no record is a JSON object with keys, so there are no columns to load "
+        "(the records that are not are rejected)",
+    )
+    assert "Traceback" not in loaded.stderr
+    assert (envelope["status"], envelope["rows_read"], envelope["rows_rejected"]) == ("failed", 3, 3)
+    shown = json.loads(
+        _spine(tmp_path, "runs", "show", envelope["run_id"], "--store", store, "--json").stdout
+    )
+    assert [(r["origin"], r["position"], r["raw"], r["reason"]) for r in shown["rejects"]] == [
+        (str(path), line, raw, f"expected a JSON object, found {kind}") for line, raw, kind in rejected
+    ]
+
+
+def test_an_empty_json_array_is_refused_like_an_empty_file_not_as_sql(tmp_path):
+    path = write(tmp_path / "empty.json", "[]")
+    store = f"sqlite:///{tmp_path / 'spine.db'}"
+    loaded = _spine(tmp_path, "load", str(path), "--table", "t", "--store", store)
+    assert loaded.returncode == 1
+    assert f"error [source]: {path}: the array is empty: no records, and so no columns" in loaded.stderr
+    assert "syntax error" not in loaded.stderr
+    declared = _spine(
+        tmp_path, "load", str(path), "--table", "t", "--store", store, "-o", "columns=a:integer"
+    )
+    assert declared.returncode == 0, declared.stderr
+    (failed, succeeded) = sorted(_runs(tmp_path, store), key=lambda run: run["status"])
+    assert (failed["status"], succeeded["status"], succeeded["rows_written"]) == ("failed", "succeeded", 0)
+
+
+def test_objects_without_keys_are_rejects_too(tmp_path):
+    path = write(tmp_path / "o.json", "[{},\n5]")
+    with pytest.raises(spine.SourceError, match="no record is a JSON object with keys"):
+        read(path)
+    source_rejects = []
+    with open_file(str(path)) as source:
+        assert source.schema().fields == ()
+        with pytest.raises(spine.SourceError):
+            for batch in source.batches():
+                source_rejects.extend((r.position, r.raw, r.reason) for r in batch.rejects)
+    assert source_rejects == [
+        (1, "{}", "an object without keys, and no columns to load it into"),
+        (2, "5", "expected a JSON object, found a number"),
+    ]

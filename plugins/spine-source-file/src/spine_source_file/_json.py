@@ -26,6 +26,7 @@ _CUT_OFF = 16  # a decoding error this close to the end of the text read may be 
 _OBJECTS_PER_BLOCK = 500
 _NOT_SPACE = re.compile(r"[^ \t\n\r]")
 _TOO_DEEP = "JSON nested too deeply to read"
+_NO_KEYS = "an object without keys, and no columns to load it into"
 
 
 class _Objects(NamedTuple):
@@ -43,6 +44,15 @@ class JsonSource(TextSource):
     def __init__(self, ref: FileRef, options: FileOptions, format_name: str) -> None:
         super().__init__(ref, options)
         self.format_name = format_name
+        self._columnless = False  # no record has keys: rejects at most, then an error
+
+    def _batches(self, batch_size: int) -> Iterator[spine.Batch]:
+        yield from super()._batches(batch_size)
+        if self._columnless:  # raised after the rejects are yielded, so that a load keeps them
+            raise self.ref.error(
+                "no record is a JSON object with keys, so there are no columns to load "
+                "(the records that are not are rejected)"
+            )
 
     def _read(self, file: TextFile) -> tuple[Sequence[Column], Iterator[Block]]:
         decoder = json.JSONDecoder(parse_float=Decimal)  # exact digits for decimal columns
@@ -60,6 +70,12 @@ class JsonSource(TextSource):
         sample = first_blocks(blocks, wanted)
         objects = islice((found for block in sample for found in block.objects), wanted)
         keys = list(dict.fromkeys(chain.from_iterable(objects)))
+        if not keys and not any(block.starts or block.rejects for block in sample):
+            raise self.ref.error(
+                ("the array is empty" if self.format_name == "json" else "only blank lines")
+                + ": no records, and so no columns; declare the columns option to load it as an empty input"
+            )
+        self._columnless = not keys
         if len(keys) > self.options.max_columns:
             found = f"the keys of the first records make {len(keys)}"
             raise too_many_columns(self.ref, found, self.options.max_columns)
@@ -103,6 +119,9 @@ class _Mapping:
                 if index >= 0:
                     values[index] = spine.value_text(value)
             else:
+                if not self.width:  # nothing of it can be kept
+                    rejects.append(spine.Reject(self.origin, start, text, _NO_KEYS))
+                    continue
                 records.append(values)
                 starts.append(start)
                 texts.append(text)
