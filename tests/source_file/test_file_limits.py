@@ -193,3 +193,34 @@ def test_objects_without_keys_are_rejects_too(tmp_path):
         (1, "{}", "an object without keys, and no columns to load it into"),
         (2, "5", "expected a JSON object, found a number"),
     ]
+
+
+# -- types naming a column the file does not have --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "columns"),
+    [("d.csv", "id,name\n1,a\n", "id, name"), ("d.jsonl", '{"id": 1, "name": "a"}\n', "id, name")],
+)
+def test_types_naming_an_unknown_column_is_a_usage_error_and_no_run(tmp_path, name, text, columns):
+    path = write(tmp_path / name, text)
+    store = f"sqlite:///{tmp_path / 'spine.db'}"
+    loaded = _spine(tmp_path, "load", str(path), "--table", "t", "--store", store, "-o", "types=nmae:string")
+    assert loaded.returncode == 2, loaded.stderr
+    assert (
+        f"spine: error: file source option 'types': no column named nmae; the columns are {columns}"
+        in loaded.stderr
+    )
+    assert "Traceback" not in loaded.stderr
+    assert _runs(tmp_path, store) == []
+    good = _spine(tmp_path, "load", str(path), "--table", "t", "--store", store, "-o", "types=name:string")
+    assert good.returncode == 0, good.stderr
+
+
+def test_a_file_whose_columns_cannot_be_read_is_still_a_recorded_failed_run_with_types(tmp_path):
+    path = write(tmp_path / "q.csv", 'id,"name\n1,a\n')
+    store = f"sqlite:///{tmp_path / 'spine.db'}"
+    loaded = _spine(tmp_path, "load", str(path), "--table", "t", "--store", store, "-o", "types=id:integer")
+    assert loaded.returncode == 1
+    assert "error [source]: " in loaded.stderr and "q.csv" in loaded.stderr
+    assert [run["status"] for run in _runs(tmp_path, store)] == ["failed"]

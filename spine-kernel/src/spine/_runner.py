@@ -117,7 +117,8 @@ class RunContext:
                 self.rows_read += len(batch.rows) + len(batch.rejects)
                 for reject in batch.rejects:
                     self.reject(reject)
-            raise SourceError(f"{source.describe()}: no columns to load", context={"source": source.describe()})
+            described = source.describe()
+            raise SourceError(f"{described}: no columns to load", context={"source": described})
         for transform in transforms:
             schema = transform.schema(schema)
         target = target.resolve(schema, self.kernel.settings.schema_contract)

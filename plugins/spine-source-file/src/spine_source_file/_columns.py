@@ -32,6 +32,18 @@ def same_column(text: str, name: str) -> bool:
     return text == name or spine.normalize_identifier(text) == spine.normalize_identifier(name)
 
 
+def check_types(columns: Sequence[Column], types: Mapping[str, str] | None) -> None:
+    """A `ConfigError` when `types` (the option, by normalised name) names a column that is not there."""
+    names = {spine.normalize_identifier(column.name) for column in columns}
+    absent = [name for name in types or () if name not in names]
+    if absent:
+        raise spine.ConfigError(
+            f"file source option 'types': no column named {', '.join(absent)}; "
+            f"the columns are {', '.join(column.name for column in columns)}",
+            context={"option": "types"},
+        )
+
+
 class Typed(NamedTuple):
     """The schema of a file, and what inferring its types did."""
 
@@ -53,6 +65,7 @@ def build_schema(
     each column, a list of its first values; missing values, None, are skipped), the
     value of record i being on line `lines[i]`.
     """
+    check_types(columns, types)
     pending = dict(types or {})
     fields: list[spine.Field] = []
     inferred: list[str] = []
@@ -72,12 +85,6 @@ def build_schema(
             if inference.warning:
                 warnings.append(inference.warning)
         fields.append(field)
-    if pending:
-        raise spine.ConfigError(
-            f"file source option 'types': no column named {', '.join(pending)}; "
-            f"the columns are {', '.join(column.name for column in columns)}",
-            context={"option": "types"},
-        )
     return Typed(spine.Schema(tuple(fields)), inferred, warnings)
 
 
