@@ -12,7 +12,7 @@ import pytest
 import spine
 from spine_source_file._source import open_file
 
-from .file_helpers import read, write
+from .file_helpers import read, source_error, write
 
 SPINE = str(Path(sys.executable).with_name("spine"))
 
@@ -55,9 +55,7 @@ def test_a_header_wider_than_max_columns_is_refused_naming_the_file_and_the_opti
 ):
     path = write(tmp_path / name, "\n\n" + header + "\n1,2\n")
     limit = options.get("max_columns", 10_000)
-    with pytest.raises(spine.SourceError) as caught:
-        read(path, **options)
-    assert str(caught.value).startswith(
+    assert source_error(path, **options).startswith(
         f"{path}: line 3: {found}, more than max_columns ({limit}); raise it (-o max_columns=N)"
     )
 
@@ -79,9 +77,7 @@ def test_declared_columns_without_a_header_are_not_limited_by_the_first_record(t
 
 def test_json_keys_beyond_max_columns_are_refused(tmp_path):
     path = write(tmp_path / "k.jsonl", '{"a": 1, "b": 2}\n{"c": 3}\n')
-    with pytest.raises(spine.SourceError) as caught:
-        read(path, max_columns=2)
-    assert str(caught.value).startswith(
+    assert source_error(path, max_columns=2).startswith(
         f"{path}: the keys of the first records make 3 columns, more than max_columns (2)"
     )
     assert read(path, max_columns=3).schema.names == ["a", "b", "c"]
@@ -104,9 +100,7 @@ def test_spine_load_of_a_too_wide_file_is_a_failed_run_naming_the_file(tmp_path)
 def test_a_json_element_over_the_default_limit_is_reported_as_such(tmp_path):
     big = "x" * (16 * 1024 * 1024 + 10)
     path = write(tmp_path / "big.json", '[\n{"a": 1},\n{"a": 2},\n{"a": "' + big + '"}\n]')
-    with pytest.raises(spine.SourceError) as caught:
-        read(path)
-    assert str(caught.value) == (
+    assert source_error(path) == (
         f"{path}: line 4: array element 3 goes on past max_element_bytes (16777216 characters): "
         "raise it (-o max_element_bytes=N) if the elements are that large; otherwise the array is broken"
     )
