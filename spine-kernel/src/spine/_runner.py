@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ._alerts import Alert, Delivery, Severity
-from ._errors import Cancelled, SpineError
+from ._errors import Cancelled, SourceError, SpineError
 from ._loading import (
     Check,
     LoadProgress,
@@ -112,6 +112,13 @@ class RunContext:
         declared = self.store.declared_columns(target.table)  # read once, for all that follows
         before = [name for name, _ in declared] or None
         schema = prepare_source(source, declared, self.state)
+        if not schema.fields:  # no table can hold it: what the source rejected is kept, then the load fails
+            for batch in source.batches(batch_size):  # the source may end with an error of its own
+                self.rows_read += len(batch.rows) + len(batch.rejects)
+                for reject in batch.rejects:
+                    self.reject(reject)
+            described = source.describe()
+            raise SourceError(f"{described}: no columns to load", context={"source": described})
         for transform in transforms:
             schema = transform.schema(schema)
         target = target.resolve(schema, self.kernel.settings.schema_contract)
