@@ -337,6 +337,8 @@ class Spine:
         `pipeline` keeps that pipeline's runs only; `workflow` keeps that workflow's runs
         and the pipeline runs of their steps; `status` and the start-time range apply to both.
         """
+        import datetime as dt
+
         from ._workflow_log import WorkflowLog
 
         self.close_abandoned(store=store)
@@ -349,7 +351,9 @@ class Spine:
             found += WorkflowLog(runlog.store).runs(
                 workflow=workflow, status=status, since=since, until=until, limit=limit
             )
-        found.sort(key=lambda run: (run.started_at, run.run_id), reverse=True)
+        # A damaged record without a start time goes last.
+        never = dt.datetime.min.replace(tzinfo=dt.UTC)
+        found.sort(key=lambda run: (run.started_at or never, run.run_id), reverse=True)
         return found[:limit]
 
     def find_run(self, run_id: str, *, store: str | None = None) -> RunResult | WorkflowResult | None:
