@@ -491,6 +491,7 @@ class Spine:
 
         for secret in connection_secrets(url):
             self.redactor.add(secret)
+        _check_url(url, self.redactor.text(url))
         scheme = _scheme(url)
         spec = self.plugins.claiming("store", scheme)
         if spec is not None:
@@ -518,6 +519,21 @@ class Spine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _check_url(url: str, shown: str) -> None:
+    """`ConfigError` for a store URL that is no URL, naming it as `shown` (its secrets masked):
+    a store's own parsing would meet it as a bare ValueError (an unclosed IPv6 bracket)."""
+    from urllib.parse import urlsplit
+
+    try:
+        urlsplit(url)
+    except ValueError as exc:
+        raise ConfigError(
+            f"store URL {shown!r} is not a URL ({exc}); an IPv6 host is written in brackets, "
+            "like postgresql://[::1]:5432/db",
+            context={"store": shown},
+        ) from None
 
 
 def _scheme(location: str) -> str:
