@@ -45,3 +45,21 @@ def test_a_sqlite_path_with_a_bracket_is_still_a_path(spine_cli, tmp_path):
     listed = spine_cli("runs", "list", "--store", f"sqlite:///{tmp_path}/[::1.db")
     assert listed.returncode == 0, listed.stderr
     assert (tmp_path / "[::1.db").exists()
+
+
+def test_a_source_location_that_is_no_url_is_refused_before_the_source_parses_it():
+    spec = spine.SourceSpec("web", lambda location: urlsplit(location).port, schemes=("web",))
+    kernel = Spine(entry_points=False, environ={}, plugins=[_plugin("register_sources", spec)])
+    with pytest.raises(ConfigError) as refused:
+        kernel.open_source("web://ada:s3cret@[::1/rows.json")
+    message = str(refused.value)
+    assert "source location 'web://ada:***@[::1/rows.json' is not a URL (Invalid IPv6 URL)" in message
+    assert "s3cret" not in message
+
+
+def test_spine_load_refuses_a_source_location_that_is_no_url_and_records_nothing(spine_cli, tmp_path):
+    store = f"sqlite:///{tmp_path}/runs.db"
+    refused = spine_cli("--no-plugins", "load", "http://[::1/rows.json", "--table", "t", "--store", store)
+    assert refused.returncode == 2
+    assert "source location 'http://[::1/rows.json' is not a URL (Invalid IPv6 URL)" in refused.stderr
+    assert spine_cli("runs", "list", "--store", store).stdout.strip() == "no runs recorded"

@@ -443,7 +443,14 @@ class Spine:
         return self.run("load", params, **run_options)
 
     def open_source(self, location: str, **options: Any) -> Source:
-        """The source for a file path or URL, from the plugin that claims its scheme."""
+        """The source for a file path or URL, from the plugin that claims its scheme.
+
+        A location that is no URL (an unclosed IPv6 bracket) raises `ConfigError`."""
+        from ._redact import connection_secrets
+
+        for secret in connection_secrets(location):
+            self.redactor.add(secret)
+        _check_url(location, self.redactor.text(location), "source location", "https://[::1]:8080/path")
         scheme = _scheme(location) or "file"
         spec = self.plugins.claiming("source", scheme)
         if spec is not None:
@@ -491,7 +498,7 @@ class Spine:
 
         for secret in connection_secrets(url):
             self.redactor.add(secret)
-        _check_url(url, self.redactor.text(url))
+        _check_url(url, self.redactor.text(url), "store URL", "postgresql://[::1]:5432/db")
         scheme = _scheme(url)
         spec = self.plugins.claiming("store", scheme)
         if spec is not None:
@@ -521,18 +528,20 @@ class Spine:
         self.close()
 
 
-def _check_url(url: str, shown: str) -> None:
-    """`ConfigError` for a store URL that is no URL, naming it as `shown` (its secrets masked):
-    a store's own parsing would meet it as a bare ValueError (an unclosed IPv6 bracket)."""
+def _check_url(url: str, shown: str, what: str, example: str) -> None:
+    """`ConfigError` for `what` (a store URL, a source location) that is no URL, naming it as
+    `shown` (its secrets masked): the plugin's own parsing would meet it as a bare ValueError
+    (an unclosed IPv6 bracket) and report an internal error. A plain path is no URL to check."""
     from urllib.parse import urlsplit
 
+    if "://" not in url:
+        return
     try:
         urlsplit(url)
     except ValueError as exc:
         raise ConfigError(
-            f"store URL {shown!r} is not a URL ({exc}); an IPv6 host is written in brackets, "
-            "like postgresql://[::1]:5432/db",
-            context={"store": shown},
+            f"{what} {shown!r} is not a URL ({exc}); an IPv6 host is written in brackets, like {example}",
+            context={what.replace(" ", "_"): shown},
         ) from None
 
 
