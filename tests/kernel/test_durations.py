@@ -7,18 +7,9 @@ import json
 import math
 
 import pytest
-from spine import ConfigError, Spine
+from spine import ConfigError, Settings, Spine
+from spine._settings import DURATIONS
 
-DURATIONS = (
-    "run_heartbeat",
-    "run_lease",
-    "alert_window",
-    "alert_timeout",
-    "scheduler_misfire_grace",
-    "scheduler_poll",
-    "scheduler_stale_after",
-    "scheduler_stop_timeout",
-)
 # Texts that are no duration, as an environment variable or a TOML string gives them.
 NOT_DURATIONS = (
     "",
@@ -37,6 +28,12 @@ NOT_DURATIONS = (
     "infs",
     "1e400s",
 )
+
+
+def test_every_setting_in_seconds_is_read_as_a_duration():
+    assert {name for name, field in Settings.model_fields.items() if field.annotation is float} == set(
+        DURATIONS
+    )
 
 
 def settings_error(kernel: Spine) -> str:
