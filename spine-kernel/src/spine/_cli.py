@@ -22,7 +22,7 @@ from ._config import BootSettings, ConfigSources
 from ._errors import ConfigError, PluginError, SpineError
 from ._kernel import MIN_RUN_PREFIX, Spine
 from ._redact import Redactor
-from ._statuses import RunStatus
+from ._statuses import RunStatus, recorded
 from ._version import __version__
 
 if TYPE_CHECKING:
@@ -165,7 +165,7 @@ def _parser() -> argparse.ArgumentParser:
     runs_list = runs_commands.add_parser("list", help="recent runs, newest first", parents=[common])
     runs_list.add_argument("--pipeline")
     runs_list.add_argument("--workflow", help="that workflow's runs, and the pipeline runs of their steps")
-    runs_list.add_argument("--status", choices=[status.value for status in RunStatus])
+    runs_list.add_argument("--status", choices=recorded(RunStatus))
     runs_list.add_argument(
         "--since", metavar="ISO", help="started at or after (2026-11-23 or 2026-11-23T08:00)"
     )

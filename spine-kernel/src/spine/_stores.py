@@ -12,6 +12,7 @@ store: `write` calls `spine.check_existing_table` in its transaction.
 
 from __future__ import annotations
 
+import functools
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,6 +25,11 @@ from ._errors import ConfigError
 from ._schema import Field, Schema, check_identifier, normalize_identifier
 
 Choice = TypeVar("Choice", bound=StrEnum)
+
+# The kernel's own tables (run records, rejects, state, alerts, schedules, workflows, and a
+# store's lock table) all start with it; a load never writes into one, so that no input can
+# replace or corrupt the records of what spine did.
+KERNEL_TABLE_PREFIX = "spine_"
 
 
 class WriteMode(StrEnum):
@@ -53,6 +59,10 @@ class Target:
     leave a table with rows empty (no input row, or every row rejected) unless
     `allow_empty`. `schema_contract` says what happens to input columns the table
     lacks (None: the ``schema_contract`` setting, ``evolve`` by default).
+
+    A table whose name starts with ``spine_`` in any case (`KERNEL_TABLE_PREFIX`) is
+    refused with `ConfigError`: those names are kept for the kernel's own tables, and
+    SQLite (and a store that folds case) takes ``SPINE_RUNS`` for ``spine_runs``.
     """
 
     table: str
@@ -63,6 +73,13 @@ class Target:
 
     def __post_init__(self) -> None:
         check_identifier(self.table, "table name")
+        if self.table.lower().startswith(KERNEL_TABLE_PREFIX):
+            raise ConfigError(
+                f"table {self.table!r} is refused: names starting with {KERNEL_TABLE_PREFIX} are kept for "
+                "spine's own tables (run records, rejects, state, alerts, schedules); load into "
+                "a table with another name",
+                context={"table": self.table},
+            )
         for key in self.keys:
             if not isinstance(key, str) or not key.strip():
                 raise ConfigError(
@@ -262,6 +279,12 @@ class Store(ABC):
     def describe(self) -> str:
         """The store's URL without secrets, for messages and records."""
         return self.dialect.name
+
+    @functools.cached_property
+    def damage_reported(self) -> set[tuple[str, str, str]]:
+        """The (table, record, field) of the kernel's records found damaged in this store and
+        reported already: each is reported once (see `spine._damaged`)."""
+        return set()
 
     def close(self) -> None:  # noqa: B027 - optional
         """Close connections."""
