@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("spine.scheduler")
 
+INTERRUPTED = "unfinished when the scheduler was interrupted"
+
 _LEVEL = {
     FireStatus.SUCCEEDED: logging.INFO,
     FireStatus.PARTIAL: logging.WARNING,
@@ -192,6 +194,9 @@ class Scheduler:
                 if due:
                     wait = min(poll, max(0.0, (min(due) - self.clock.now()).total_seconds()))
                 self.clock.sleep(wait, stop)
+        except KeyboardInterrupt:  # a second signal may come before the loop saw the first
+            self._close(0, INTERRUPTED)
+            raise
         except BaseException:
             self.close(0)
             raise
@@ -206,6 +211,12 @@ class Scheduler:
         and wait up to `timeout` seconds (default ``scheduler_stop_timeout``) for the running
         ones. Those still running then are recorded ``failed``; should the process go on,
         their real outcome replaces that when they end."""
+        if timeout is None:
+            timeout = self.kernel.settings.scheduler_stop_timeout
+        self._close(timeout, f"unfinished when the scheduler stopped (waited {duration_text(timeout)})")
+
+    def _close(self, timeout: float, reason: str) -> None:
+        """`close`, recording the fires still running after `timeout` as failed for `reason`."""
         self._stopping = True
         workers, self._workers = self._workers, None
         if workers is None:
@@ -213,13 +224,11 @@ class Scheduler:
         for _schedule, fires in workers.drain():
             for fire in fires:
                 self._not_started(self._fire_log(), fire)
-        if timeout is None:
-            timeout = self.kernel.settings.scheduler_stop_timeout
         try:
             if not workers.wait_idle(timeout):
-                self._abandon(f"unfinished when the scheduler stopped (waited {duration_text(timeout)})")
+                self._abandon(reason)
         except KeyboardInterrupt:
-            self._abandon("unfinished when the scheduler was interrupted")
+            self._abandon(INTERRUPTED)
             raise
         finally:
             workers.stop()
