@@ -23,9 +23,12 @@ _TRANSIENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolEr
 class Fetcher:
     """Sends requests on one keep-alive client, retrying what is worth retrying."""
 
-    def __init__(self, options: HttpOptions, client: httpx.Client, redactor: spine.Redactor) -> None:
+    def __init__(
+        self, options: HttpOptions, client: httpx.Client, redactor: spine.Redactor, hops: list[httpx.URL]
+    ) -> None:
         self.options = options
         self.client = client
+        self.hops = hops  # the URLs one request was sent to, redirects followed (the client's hooks add them)
         self.auth = make_auth(options)
         self.redactor = redactor
         self.waited = 0.0  # seconds of the retry budget spent
@@ -36,8 +39,11 @@ class Fetcher:
         attempt = 0
         while True:
             self._keep_rate()
+            self.hops.clear()
             try:
                 response = self.client.send(request, auth=self.auth or httpx.USE_CLIENT_DEFAULT)
+            except httpx.TooManyRedirects:
+                raise self._redirect_loop(where) from None
             except _TRANSIENT as exc:
                 failure, wait = self.redactor.text(_describe(exc)), self._backoff(attempt)
                 context: dict[str, object] = {}
@@ -90,6 +96,19 @@ class Fetcher:
                 sleep(wait)
                 now += wait
         self._last_start = now
+
+    def _redirect_loop(self, where: str) -> spine.SourceError:
+        hops = [str(url) for url in self.hops]
+        again = next((index for index, url in enumerate(hops) if url in hops[:index]), None)
+        # A loop is shown once round; a long chain by its ends.
+        shown = hops[: again + 1] if again is not None else [*hops[:3], "...", *hops[-2:]]
+        return spine.SourceError(
+            self.redactor.text(
+                f"{where}: {self.client.max_redirects} redirects followed without reaching an answer"
+                f"{' (they go round in a loop)' if again is not None else ''}: " + " -> ".join(shown)
+            ),
+            context={"redirects": len(hops) - 1},
+        )
 
     def _refused(self, response: httpx.Response, where: str) -> spine.SourceError:
         status = response.status_code

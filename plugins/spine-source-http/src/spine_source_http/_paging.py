@@ -51,6 +51,11 @@ class Paging(ABC):
     def next(self, page: Page) -> PageRequest | None:
         """The request for the page after `page`, or None when there is none."""
 
+    def asks_for(self, request: PageRequest, url: str) -> str:
+        """What `request` asks for, as an error about a request made twice says it; `url`
+        is its URL as shown (secrets masked)."""
+        return f"the next page's URL {url}"
+
     def total(self, page: Page, where: str) -> int | None:
         """The number of records the API says it holds, from the body or a header."""
         if self.options.total_path:
@@ -145,6 +150,11 @@ class _Cursor(Paging):
         if cursor is None or cursor == "":
             return None
         return page.request.setting(self.options, self.options.cursor_param, cursor)
+
+    def asks_for(self, request: PageRequest, url: str) -> str:
+        name = self.options.cursor_param
+        cursor = value_at(request.body, name) if self.options.page_in == "body" else request.params.get(name)
+        return f"the cursor {cursor!r} (from {self.options.cursor_path!r})"
 
 
 _STRATEGIES: dict[str, type[Paging]] = {

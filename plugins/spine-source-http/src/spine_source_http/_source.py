@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Iterator, Mapping
 from datetime import date
@@ -44,6 +46,7 @@ class HttpSource(spine.Source):
         self._stopped_at: int | None = None  # the page max_pages stopped at, when there were more
         self._highest: Any = None
         self._masking = spine.RedactingFilter(self.redactor)
+        self._hops: list[httpx.URL] = []  # where the request being sent went, redirects followed
         # Where credentials may go: the API's host, and the token URL's for OAuth2.
         self._homes = {_origin(url), *([_origin(httpx.URL(options.token_url))] if options.token_url else [])}
         self._key_header = options.key_name.lower() if options.auth == "api_key" else None
@@ -129,12 +132,13 @@ class HttpSource(spine.Source):
                     "Accept": ACCEPT[options.format],
                     **options.headers,
                 },
-                event_hooks={"request": [self._keep_credentials_home]},
+                event_hooks={"request": [self._keep_credentials_home, self._hop]},
             )
         self._stopped_at = None
-        fetcher = Fetcher(options, self._client, self.redactor)
+        fetcher = Fetcher(options, self._client, self.redactor, self._hops)
         strategy = paging(options)
         request: PageRequest | None = strategy.first(self._first_request())
+        asked: dict[bytes, int] = {}  # each request made (a digest of it), with its page's number
         number = 0
         while request is not None:
             number += 1
@@ -142,6 +146,17 @@ class HttpSource(spine.Source):
             self._refuse_other_hosts(request.url, where)
             # Merged into the URL's own query: httpx's params= would replace it.
             url = request.url.copy_merge_params(request.params) if request.params else request.url
+            key = _digest(options.method, url, request.body)
+            if key in asked:
+                asks_for = strategy.asks_for(request, self.redactor.text(str(url)))
+                raise spine.SourceError(
+                    self.redactor.text(
+                        f"{where}: {asks_for} was already asked for by page {asked[key]}: the API's "
+                        "pages go round in a loop; stopped instead of reading the same pages again"
+                    ),
+                    context={"page": number, "repeats_page": asked[key]},
+                )
+            asked[key] = number
             sent = self._client.build_request(options.method, url, json=request.body)
             response = fetcher.send(sent, where)
             empty = response.status_code == 204 or not response.content.strip()
@@ -183,6 +198,9 @@ class HttpSource(spine.Source):
             for name in [name for name in request.headers if secret_header(name) or name == self._key_header]:
                 del request.headers[name]
 
+    def _hop(self, request: httpx.Request) -> None:
+        self._hops.append(request.url)
+
     def _where(self, number: int) -> str:
         return f"{self.shown} page {number}"
 
@@ -209,6 +227,12 @@ class HttpSource(spine.Source):
 
 # httpx logs every request's URL, an API key in the query included, on its own logger.
 _HTTPX_LOG = logging.getLogger("httpx")
+
+
+def _digest(method: str, url: httpx.URL, body: Any) -> bytes:
+    # A digest, not the request: cursors may be kilobytes long, and max_pages of them are kept.
+    text = json.dumps([method, str(url), body], sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
