@@ -7,9 +7,14 @@ asserts the error, what it names, and what the server saw.
 
 from __future__ import annotations
 
+import json
+import threading
+
 import pytest
 import spine
+from spine_source_http._source import open_http
 
+from .hostile import RawServer, chunk, forever, head, trickle
 from .http_helpers import items, link, read, rows_of
 
 # -- pages that loop -------------------------------------------------------------------------------
@@ -101,3 +106,225 @@ def test_a_redirect_loop_through_the_cli_is_one_clear_line(server, spine_cli, tm
     assert "internal" not in done.stderr.lower()
     assert "TooManyRedirects" not in done.stderr
     assert f"{server.url}/a -> {server.url}/a" in done.stderr
+
+
+# -- answers too big -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def raw_server():
+    """Start a RawServer with the given answer; closed when the test ends."""
+    started: list[RawServer] = []
+
+    def start(answer):
+        started.append(RawServer(answer))
+        return started[-1]
+
+    yield start
+    for one in started:
+        one.close()
+
+
+def test_a_content_length_over_max_response_bytes_fails_before_the_body_is_read(raw_server):
+    # The body never comes: reading it would hang until the test's time limit.
+    hostile = raw_server(lambda connection: connection.sendall(head(Content_Length=10**12)))
+    with pytest.raises(spine.SourceError) as caught:
+        read(hostile.url + "/items", max_response_bytes=1000)
+    message = str(caught.value)
+    assert message.startswith(f"{hostile.url}/items page 1: ")
+    assert "1,000,000,000,000 bytes (Content-Length)" in message
+    assert "max_response_bytes (1,000)" in message
+    assert caught.value.context["option"] == "max_response_bytes"
+
+
+def test_a_body_without_a_length_fails_once_it_goes_past_max_response_bytes(raw_server):
+    def endless(connection):
+        connection.sendall(head(Content_Type="application/json", Transfer_Encoding="chunked"))
+        connection.sendall(chunk(b"["))
+        record = json.dumps({"id": 1, "name": "x" * 100}).encode() + b","
+        trickle(connection, forever(chunk(record * 100)), hostile.closing, 0)
+
+    hostile = raw_server(endless)
+    with pytest.raises(spine.SourceError) as caught:
+        read(hostile.url + "/items", max_response_bytes=200_000)
+    assert "went past 200,000 bytes, more than max_response_bytes" in str(caught.value)
+    assert f"{hostile.url}/items page 1" in str(caught.value)
+
+
+def test_an_answer_within_max_response_bytes_loads(server):
+    url = server.route("GET", "/items", lambda request: (200, {}, items(3)))
+    size = len(json.dumps(items(3)))
+    assert read(url, max_response_bytes=size).rows == rows_of(items(3))
+
+
+# -- records too long ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        [{"id": 1}, {"id": 2, "notes": "n" * 5000}, {"id": 3}],
+        {"meta": {"page": 1}, "data": [{"id": 1}, {"id": 2, "notes": "n" * 5000}]},
+    ],
+    ids=["array", "array-in-an-object"],
+)
+def test_a_json_record_over_max_element_bytes_is_said_to_be_over_the_limit(server, body):
+    url = server.route("GET", "/items", lambda request: (200, {}, body))
+    with pytest.raises(spine.SourceError) as caught:
+        read(url, max_element_bytes=1000)
+    message = str(caught.value)
+    assert "record 2 of the answer" in message
+    assert "longer than max_element_bytes (1,000)" in message
+    assert "not valid JSON" not in message and "malformed" not in message
+    assert caught.value.context["option"] == "max_element_bytes"
+
+
+def test_another_value_of_the_answer_over_max_element_bytes_is_over_the_limit_too(server):
+    body = {"data": [{"id": 1}], "debug": {"trace": "t" * 5000}}
+    url = server.route("GET", "/items", lambda request: (200, {}, body))
+    with pytest.raises(spine.SourceError, match=r"a value of the answer .* longer than max_element_bytes"):
+        read(url, max_element_bytes=1000, records="data")
+
+
+@pytest.mark.parametrize(
+    ("content_type", "text"),
+    [
+        ("application/x-ndjson", '{"id": 1}\n\n{"id": 2, "notes": "' + "n" * 5000 + '"}\n'),
+        ("text/csv", "id,notes\n1,a\n2," + "n" * 5000 + "\n"),
+    ],
+    ids=["json-lines", "csv"],
+)
+def test_a_line_over_max_element_bytes_is_said_to_be_over_the_limit(server, content_type, text):
+    url = server.route("GET", "/items", lambda request: (200, {"Content-Type": content_type}, text))
+    with pytest.raises(spine.SourceError) as caught:
+        read(url, max_element_bytes=1000)
+    assert f"{url} page 1: line 3 of the answer is longer than max_element_bytes (1,000)" in str(caught.value)
+    assert caught.value.context["option"] == "max_element_bytes"
+
+
+# -- servers too slow ------------------------------------------------------------------------------
+
+
+def test_headers_trickled_a_byte_at_a_time_end_at_the_request_deadline(raw_server):
+    def slow_headers(connection):
+        connection.sendall(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+        trickle(connection, forever(b"a"), hostile.closing, 0.02)  # never done, never silent long
+
+    hostile = raw_server(slow_headers)
+    with pytest.raises(spine.SourceError) as caught:
+        read(hostile.url + "/items", request_deadline=0.5, timeout=5, retries=0)
+    message = str(caught.value)
+    deadline = "no complete answer within request_deadline (0.5s)"
+    assert message.startswith(f"{hostile.url}/items page 1: {deadline}")
+    assert caught.value.context["option"] == "request_deadline"
+    assert hostile.requests == 1, "a deadline is not retried"
+
+
+def test_a_body_trickled_a_byte_at_a_time_ends_at_the_request_deadline(raw_server):
+    def slow_body(connection):
+        connection.sendall(head(Content_Type="application/json", Content_Length=10**9) + b"[")
+        trickle(connection, forever(b" "), hostile.closing, 0.02)
+
+    hostile = raw_server(slow_body)
+    with pytest.raises(spine.SourceError, match=r"page 1: no complete answer within request_deadline"):
+        read(hostile.url + "/items", request_deadline=0.5, timeout=5)
+
+
+def test_records_that_came_before_the_deadline_do_not_make_it_later(raw_server):
+    # Two pages of records arrive at once, then the body stops short of its end: the wait
+    # for the rest is bounded by the deadline, not by the records received.
+    def half_a_body(connection):
+        records = b",".join(json.dumps(item).encode() for item in items(3000))
+        connection.sendall(head(Content_Type="application/json", Content_Length=10**9) + b"[" + records)
+        hostile.closing.wait()
+
+    hostile = raw_server(half_a_body)
+    with pytest.raises(spine.SourceError, match=r"request_deadline \(0\.5s\)"):
+        read(hostile.url + "/items", request_deadline=0.5, timeout=5)
+
+
+def test_the_run_deadline_ends_a_read_of_many_slow_pages(server):
+    def slow(request):
+        number = int(request.query.get("page", "1"))
+        server.pause(0.1)
+        return 200, {"Link": link(server.to(f"/items?page={number + 1}"))}, items(1, number)
+
+    url = server.route("GET", "/items", slow)
+    with pytest.raises(spine.SourceError) as caught:
+        read(url, run_deadline=0.5)
+    assert "the read of the API passed run_deadline (0.5s)" in str(caught.value)
+    assert caught.value.context["option"] == "run_deadline"
+
+
+def test_a_retry_wait_that_would_pass_the_run_deadline_fails_at_once(server, waits):
+    url = server.route("GET", "/items", lambda request: (503, {"Retry-After": "60"}, "busy"))
+    with pytest.raises(spine.SourceError, match=r"waiting 60s more would pass run_deadline \(30s\)"):
+        read(url, run_deadline=30)
+    assert waits == []
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "option", ["request_deadline", "run_deadline", "max_response_bytes", "max_element_bytes"]
+)
+def test_the_limits_refuse_zero(option):
+    with pytest.raises(spine.ConfigError, match=option):
+        read("http://127.0.0.1:9/items", **{option: "0"})
+
+
+# -- answers read while they arrive ----------------------------------------------------------------
+
+
+def _stalled(records, before, after, go_on):
+    """An answer of JSON `before` + records + `after`, whose last records wait for `go_on`."""
+
+    def answer(connection):
+        texts = [json.dumps(record).encode() for record in records]
+        half = len(texts) // 2
+        connection.sendall(head(Content_Type="application/json", Transfer_Encoding="chunked"))
+        connection.sendall(chunk(before + b",".join(texts[:half]) + b","))
+        go_on.wait()
+        connection.sendall(chunk(b",".join(texts[half:]) + after) + chunk(b""))
+
+    return answer
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "options"),
+    [
+        (b"[", b"]", {}),
+        (b'{"meta": {"total": 20000}, "data": [', b'], "next": null}', {"records": "data"}),
+        (b'{"meta": {"total": 20000}, "data": [', b'], "next": null}', {}),
+    ],
+    ids=["array", "records-path", "found-in-an-object"],
+)
+def test_the_first_batches_come_before_the_answer_has_ended(raw_server, before, after, options):
+    go_on = threading.Event()
+    records = [{"id": n, "name": f"item {n}", "tags": [{"k": "},{"}]} for n in range(1, 20001)]
+    hostile = raw_server(_stalled(records, before, after, go_on))
+    try:
+        with open_http(hostile.url + "/items", **options) as source:
+            source.schema()
+            batches = source.batches(500)
+            first = next(batches)  # a source that reads whole answers waits here until the time limit
+            go_on.set()
+            rows = first.rows + [row for batch in batches for row in batch.rows]
+    finally:
+        go_on.set()
+    assert [row[0] for row in rows] == list(range(1, 20001))
+    assert rows[0][2] == '[{"k": "},{"}]'
+
+
+def test_a_connection_broken_after_records_were_handed_on_fails_naming_the_page(raw_server):
+    def broken(connection):
+        records = b",".join(json.dumps(item).encode() for item in items(40000))
+        connection.sendall(head(Content_Type="application/json", Content_Length=10**9) + b"[" + records)
+
+    hostile = raw_server(broken)
+    with pytest.raises(spine.SourceError) as caught:
+        read(hostile.url + "/items")
+    message = str(caught.value)
+    assert "page 1: the connection broke while the answer was read" in message
+    assert "records of the page" in message
+    assert caught.value.retryable
+    assert hostile.requests == 1

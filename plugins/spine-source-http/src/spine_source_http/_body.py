@@ -10,7 +10,7 @@ import spine
 from ._options import HttpOptions
 from ._watch import Watchdog
 
-READ_SIZE = 1 << 20  # bytes a reader takes at a time from an answer
+READ_SIZE = 256 * 1024  # bytes a reader takes at a time from an answer, at least
 
 
 class BrokenAnswer(Exception):

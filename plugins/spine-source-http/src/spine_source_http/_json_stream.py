@@ -69,7 +69,10 @@ class JsonRecords:
         after = self._peek()
         if after:
             found = after.decode("latin-1")
-            raise self._malformed(f"unexpected {found!r} after the end of the JSON document")
+            raise self._malformed(
+                f"unexpected {found!r} after the end of the JSON document (for one JSON object a line, "
+                "set format=jsonl)"
+            )
 
     # -- the records -----------------------------------------------------------------------
 
@@ -84,11 +87,12 @@ class JsonRecords:
             if cut is None:
                 pending = len(self._buf) - self._pos
                 if pending > self.limit:
-                    raise self._too_big(f"record {self._records + 1}")
+                    raise self._too_big(f"record {self._records + 1}", self._pos)
                 if not self._more():
                     raise self._malformed("the answer ends inside the array of records")
                 continue
             end, elements = cut
+            self._check_lengths(end)
             self._records += len(elements)
             yield elements
             self._pos = end + 1
@@ -113,6 +117,18 @@ class JsonRecords:
             return end, parse(b"[" + buf[start:end] + b"]")
         except ValueError as exc:
             raise self._malformed(str(exc), start, prefix=1) from None
+
+    def _check_lengths(self, end: int) -> None:
+        """Fail on an element of _buf[_pos:end] longer than the limit (they are rarely near it)."""
+        if end - self._pos <= self.limit:
+            return
+        start = self._pos
+        for number, after in enumerate(_level(self._buf, start), 1):
+            if after - start > self.limit:
+                raise self._too_big(f"record {self._records + number}", start)
+            if after >= end:
+                return
+            start = after + 1
 
     def _records_of_document(self) -> Blocks:
         """Without a records path and no array of objects streamed: the one list in the answer."""
@@ -188,11 +204,11 @@ class JsonRecords:
         while True:
             end = _value_end(self._buf, self._pos)
             if end is None:
-                if len(self._buf) - self._pos > self.limit:
-                    raise self._too_big("a value")
                 if self._more():
                     continue
                 end = len(self._buf)
+            if end - self._pos > self.limit:
+                raise self._too_big("a value", self._pos)
             try:
                 found = parse(self._buf[self._pos : end])
             except ValueError as exc:
@@ -213,7 +229,8 @@ class JsonRecords:
 
     def _more(self) -> bool:
         """Read on, dropping what was used; False at the end of the answer."""
-        data = self.reader.read(READ_SIZE)
+        # As much again as is pending: a long element is read in a few steps, not in many.
+        data = self.reader.read(max(READ_SIZE, len(self._buf) - self._pos))
         if not data:
             return False
         self._offset += self._pos
@@ -221,9 +238,9 @@ class JsonRecords:
         self._pos = 0
         return True
 
-    def _too_big(self, what: str) -> spine.SourceError:
+    def _too_big(self, what: str, start: int) -> spine.SourceError:
         return spine.SourceError(
-            f"{self.where}: {what} of the answer (from byte {self._offset + self._pos:,}) is longer than "
+            f"{self.where}: {what} of the answer (from byte {self._offset + start:,}) is longer than "
             f"max_element_bytes ({self.limit:,}); raise max_element_bytes if records are that big",
             context={"option": "max_element_bytes", "limit": self.limit},
         )
@@ -265,23 +282,34 @@ def _skip_space(buf: bytes, pos: int) -> int:
 
 
 def _scan(buf: bytes, pos: int) -> int | None:
-    """The index of the last ',' or the ']' at the level of the array that `pos` is in,
-    strings and nested brackets followed; None when there is none yet. A bracket that
-    closes the wrong one ends the scan there, for the parser to report."""
-    opened: list[int] = []
+    """The index of the last ',' or of the ']' at the level of the array that `pos` is in;
+    None when there is none yet."""
     last = None
+    for index in _level(buf, pos):
+        if index < 0 or buf[index] != ord(","):
+            return last if index < 0 else index
+        last = index
+    return last
+
+
+def _level(buf: bytes, pos: int) -> Iterator[int]:
+    """The indexes of the ',' at the level of the array that `pos` is in (strings and nested
+    brackets followed), then of the ']' that closes it, or of a bracket out of place, for
+    the parser to report; -1 last when a string goes on past `buf`."""
+    opened: list[int] = []
     for token in _tokens(buf, pos):
         if token < 0:
-            return last
+            yield token
+            return
         char = buf[token]
         if char in _OPENS:
             opened.append(_OPENS[char])
         elif char == ord(","):
             if not opened:
-                last = token
+                yield token
         elif not opened or opened.pop() != char:
-            return token  # the array's ']', or a bracket out of place
-    return last
+            yield token
+            return
 
 
 def _value_end(buf: bytes, pos: int) -> int | None:

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import httpx
 import spine
 
-from ._body import BrokenAnswer, first_byte, open_body
+from ._body import READ_SIZE, BrokenAnswer, first_byte, open_body
 from ._json_stream import JsonRecords, parse
 from ._options import HttpOptions
 from ._watch import Watchdog
@@ -164,8 +164,9 @@ class PageReader:
             return
         head = b""
         if first == b"{":
-            # Several JSON objects, one a line, are JSON Lines whatever the Content-Type says.
-            head = reader.readline(options.max_element_bytes + 1)
+            # Several JSON objects, one a line, are JSON Lines whatever the Content-Type says
+            # (when the first line is short enough to tell: format=jsonl says so for any).
+            head = reader.readline(READ_SIZE)
             if head.endswith(b"\n") and isinstance(_parsed(head), dict) and first_byte(reader):
                 yield from self._lines(reader, head)
                 return
@@ -181,9 +182,10 @@ class PageReader:
         limit = self.options.max_element_bytes
         found = no_records()
         index = 0
-        for line in chain([first] if first else [], iter(lambda: reader.readline(limit + 1), b"")):
+        lines = chain([first] if first else [], iter(lambda: reader.readline(limit + 1), b""))
+        for number, line in enumerate(lines, 1):
             if len(line) > limit and not line.endswith(b"\n"):
-                raise self._line_too_long(index + 1, "line")
+                raise self._line_too_long(number)
             if not line.strip():
                 continue
             index += 1
@@ -241,17 +243,17 @@ class PageReader:
         if found.held or index == 0:  # a header alone still names the columns
             yield found
 
-    def _line_too_long(self, number: int, what: str = "line") -> spine.SourceError:
+    def _line_too_long(self, number: int) -> spine.SourceError:
         limit = self.options.max_element_bytes
         return spine.SourceError(
-            f"{self.where}: {what} {number} of the answer is longer than max_element_bytes ({limit:,}); "
+            f"{self.where}: line {number} of the answer is longer than max_element_bytes ({limit:,}); "
             "raise max_element_bytes if records are that big",
             context={"option": "max_element_bytes", "limit": limit},
         )
 
 
 def _bounded_lines(
-    text: io.TextIOWrapper, limit: int, too_long: Callable[[int, str], spine.SourceError]
+    text: io.TextIOWrapper, limit: int, too_long: Callable[[int], spine.SourceError]
 ) -> Iterator[str]:
     number = 0
     while True:
@@ -260,7 +262,7 @@ def _bounded_lines(
             return
         number += 1
         if len(line) > limit and not line.endswith(("\n", "\r")):
-            raise too_long(number, "line")
+            raise too_long(number)
         yield line
 
 
