@@ -20,6 +20,7 @@ import jiter
 import spine
 
 from ._body import READ_SIZE
+from ._paging import value_at
 
 _TOKEN = re.compile(rb'[][{}",]')
 _STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # from after the opening quote
@@ -134,7 +135,7 @@ class JsonRecords:
         """Without a records path and no array of objects streamed: the one list in the answer."""
         if self.path is not None:
             if self._streamed is None:
-                self._not_found(_value_at(self.document, self.path))
+                self._not_found(value_at(self.document, self.path))
             return
         if self._streamed is not None:
             return
@@ -265,14 +266,6 @@ def _ambiguous(where: str, lists: list[str]) -> spine.SourceError:
         f"{where}: cannot tell where the records are in the answer (lists found: {found}); "
         "set the records option to their path, like records=data.items"
     )
-
-
-def _value_at(document: Any, path: str) -> Any:
-    for name in path.split("."):
-        if not isinstance(document, dict):
-            return None
-        document = document.get(name)
-    return document
 
 
 def _skip_space(buf: bytes, pos: int) -> int:
