@@ -268,7 +268,7 @@ def test_a_retry_wait_that_would_pass_the_run_deadline_fails_at_once(server, wai
     "option", ["request_deadline", "run_deadline", "max_response_bytes", "max_element_bytes"]
 )
 def test_the_limits_refuse_zero(option):
-    with pytest.raises(spine.ConfigError, match=option):
+    with pytest.raises(spine.ConfigError, match=rf"option {option!r}: Input should be greater than"):
         read("http://127.0.0.1:9/items", **{option: "0"})
 
 
@@ -328,3 +328,47 @@ def test_a_connection_broken_after_records_were_handed_on_fails_naming_the_page(
     assert "records of the page" in message
     assert caught.value.retryable
     assert hostile.requests == 1
+
+
+def _nested(count):
+    return [
+        {"id": n, "name": f'item {n} says "}},{{" and \\ too', "tags": [{"k": n}, {"k": [n, {"deep": n}]}]}
+        for n in range(1, count + 1)
+    ]
+
+
+@pytest.mark.parametrize("indent", [None, 2], ids=["compact", "pretty"])
+def test_long_answers_of_nested_records_read_whole_across_reads(server, indent):
+    records = _nested(6000)  # well over one read of the answer
+    body = json.dumps({"meta": {"next": None}, "data": records, "total": 6000}, indent=indent)
+    url = server.route("GET", "/items", lambda request: (200, {"Content-Type": "application/json"}, body))
+    result = read(url, batch_size=700)
+    assert [row[:2] for row in result.rows] == [(r["id"], r["name"]) for r in records]
+    assert json.loads(result.rows[-1][2]) == records[-1]["tags"]
+    assert result.positions == list(range(1, 6001))
+    assert {len(batch.rows) for batch in result.batches[:-1]} == {700}
+
+
+def test_malformed_json_deep_in_a_long_answer_is_named_with_its_place(server):
+    text = json.dumps(_nested(6000))
+    where = text.index('{"id": 3000,') + len('{"id": 3000,')
+    broken = text[:where] + "," + text[where:]  # {"id": 3000,, "name": ...
+    url = server.route("GET", "/items", lambda request: (200, {"Content-Type": "application/json"}, broken))
+    with pytest.raises(spine.SourceError) as caught:
+        read(url)
+    message = str(caught.value)
+    assert message.startswith(f"{url} page 1: the answer is not valid JSON: ")
+    near = int(message.rsplit("near byte ", 1)[1].rstrip(")").replace(",", ""))
+    assert abs(near - where) < 10
+
+
+def test_the_columns_are_the_keys_of_the_first_1000_records(server):
+    records = [*items(1000), {"id": 1001, "name": "x", "colour": "red"}]
+    url = server.route("GET", "/items", lambda request: (200, {}, records))
+    result = read(url)
+    assert result.schema.names == ["id", "name"]
+    (reject,) = result.rejects
+    assert reject.position == 1001
+    assert reject.reason.startswith(
+        "key 'colour' is not among the columns (the keys of the first page's first 1,000 records)"
+    )

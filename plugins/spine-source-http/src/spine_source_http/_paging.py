@@ -30,8 +30,8 @@ class PageRequest:
 
 
 class Page(NamedTuple):
-    """A page as received: its number (from 1), the answer, its JSON document (None for
-    text formats) and how many records it held."""
+    """A page as read: its number (from 1), the answer, its JSON document without the
+    records (None for an array or a text format) and how many records it held."""
 
     number: int
     request: PageRequest

@@ -1,4 +1,5 @@
-"""From a page's answer to records: JSON (an array, or one at a path), JSON Lines, or delimited text.
+"""From a page's answer to records, read while it arrives: JSON (an array, or one at a path), JSON Lines,
+or delimited text, in blocks.
 
 JSON values become text and go through spine's conversion like the fields of a file
 (numbers keep their exact digits); nested arrays and objects become JSON text.
