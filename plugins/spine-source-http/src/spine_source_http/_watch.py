@@ -48,7 +48,8 @@ class Watchdog:
         if event in _NEW_STREAMS:
             found = info["return_value"].get_extra_info("socket")
             if isinstance(found, socket.socket):
-                self._sockets.add(found)
+                with self._condition:  # the watchdog's thread may be going through them
+                    self._sockets.add(found)
 
     def new_request(self) -> None:
         """A request is about to be sent: its own deadline starts."""
