@@ -38,14 +38,19 @@ class HttpSource(spine.Source):
     """Records of a REST API, page by page; see the plugin's README for the options."""
 
     def __init__(self, location: str, options: HttpOptions) -> None:
-        url = httpx.URL(location)
-        if url.scheme not in ("http", "https") or not url.host:
-            raise spine.ConfigError(f"http source: expected an http:// or https:// URL, got {location!r}")
-        self.url = url
-        self.options = options
         self._secrets = options.secrets()
         self.redactor = spine.Redactor(self._secrets)
         self.shown = self.redactor.text(location)
+        try:
+            url = httpx.URL(location)
+            if url.port is not None and not 0 < url.port < 65536:  # httpx leaves this to connect
+                raise httpx.InvalidURL(f"port {url.port} is out of range")
+        except httpx.InvalidURL as exc:  # a port that is no number, say: the user's to fix
+            raise spine.ConfigError(f"http source: {self.shown!r} is not a URL ({exc})") from None
+        if url.scheme not in ("http", "https") or not url.host:
+            raise spine.ConfigError(f"http source: expected an http:// or https:// URL, got {self.shown!r}")
+        self.url = url
+        self.options = options
         self._since = options.since_initial
         self._preferred: Mapping[str, str] = {}
         self._maker: RowMaker | None = None  # made from the first page, by schema()
