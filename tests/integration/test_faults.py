@@ -1,0 +1,33 @@
+"""Faults whose cause must not be lost: a full TMPDIR while rejects spill, a load stopped by
+SIGTERM, and a store that goes away in the middle of a load."""
+
+from __future__ import annotations
+
+import json
+
+from ..disks import small_disk
+
+
+def test_a_full_tmpdir_while_rejects_spill_fails_the_run_naming_it_and_keeps_what_fit(spine, tmp_path):
+    # Every line has one field too many: a reject of 2 KB each, 20 MB of them, more than the disk holds.
+    source = tmp_path / "wide.csv"
+    with source.open("w", encoding="utf-8") as out:
+        out.write("id,name\n")
+        out.writelines(f"{i},n{i},{'x' * 2000}\n" for i in range(15_000))
+    store = f"sqlite:///{tmp_path}/spine.db"
+    with small_disk(tmp_path / "tmp") as tmp:
+        loaded = spine(
+            "load", str(source), "--table", "t", "--store", store, "--max-rejects", "100%",
+            "--json", extra_env={"TMPDIR": str(tmp)},
+        )  # fmt: skip
+    assert loaded.returncode == 1, loaded.stderr
+    assert "internal" not in loaded.stderr and "Traceback" not in loaded.stderr
+    envelope = json.loads(loaded.stdout)
+    message = envelope["error"]["message"]
+    assert envelope["status"] == "failed" and envelope["error"]["category"] == "load"
+    assert f"rejected rows could not be kept: their spill file in {tmp} (TMPDIR) is full" in message
+    assert "No space left on device" in message
+    shown = spine("runs", "show", envelope["run_id"], "--json", "--rejects", "5", "--store", store)
+    recorded = json.loads(shown.stdout)
+    assert (recorded["status"], recorded["error"]["message"]) == ("failed", message)  # closed, not running
+    assert [reject["position"] for reject in recorded["rejects"]] == [2, 3, 4, 5, 6]  # those that fit
