@@ -4,8 +4,13 @@ SIGTERM, and a store that goes away in the middle of a load."""
 from __future__ import annotations
 
 import json
+import signal
+
+from spine.testing import HttpServer
 
 from ..disks import small_disk
+from ..kernel._processes import started
+from .conftest import SPINE
 
 
 def test_a_full_tmpdir_while_rejects_spill_fails_the_run_naming_it_and_keeps_what_fit(spine, tmp_path):
@@ -31,3 +36,24 @@ def test_a_full_tmpdir_while_rejects_spill_fails_the_run_naming_it_and_keeps_wha
     recorded = json.loads(shown.stdout)
     assert (recorded["status"], recorded["error"]["message"]) == ("failed", message)  # closed, not running
     assert [reject["position"] for reject in recorded["rejects"]] == [2, 3, 4, 5, 6]  # those that fit
+
+
+def test_sigterm_stops_a_load_as_cancelled_with_exit_143(spine, env, tmp_path):
+    server = HttpServer()
+    try:
+
+        def slow(request):  # answers only once the test is over
+            server.pause(120)
+            return 200, {}, [{"a": 1}]
+
+        url = server.route("GET", "/slow", slow)
+        store = f"sqlite:///{tmp_path}/spine.db"
+        process, run = started([SPINE, "load", url, "--table", "t", "--store", store], env, store)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        server.close()
+    assert process.returncode == 143, err
+    assert "spine: terminated (SIGTERM)" in err and "Traceback" not in err
+    shown = json.loads(spine("runs", "show", run["run_id"], "--json", "--store", store).stdout)
+    assert (shown["status"], shown["error"]["message"]) == ("cancelled", "stopped by SIGTERM")
