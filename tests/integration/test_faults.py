@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import signal
+import threading
 
 from spine.testing import HttpServer
 
 from ..disks import small_disk
 from ..kernel._processes import started
-from .conftest import SPINE
+from .conftest import SPINE, own_database
 
 
 def test_a_full_tmpdir_while_rejects_spill_fails_the_run_naming_it_and_keeps_what_fit(spine, tmp_path):
@@ -57,3 +58,43 @@ def test_sigterm_stops_a_load_as_cancelled_with_exit_143(spine, env, tmp_path):
     assert "spine: terminated (SIGTERM)" in err and "Traceback" not in err
     shown = json.loads(spine("runs", "show", run["run_id"], "--json", "--store", store).stdout)
     assert (shown["status"], shown["error"]["message"]) == ("cancelled", "stopped by SIGTERM")
+
+
+def test_a_store_gone_mid_load_says_the_loads_error_and_alerts_first_and_the_run_is_closed_once_back(
+    spine, env, postgres
+):
+    _, look = postgres
+    server = HttpServer()
+    cut = threading.Event()
+
+    def rows(request):  # the rows come once the database is gone: the load's write meets it
+        cut.wait(120)
+        return 200, {}, [{"a": 1}, {"a": 2}]
+
+    url = server.route("GET", "/rows", rows)
+    try:
+        with own_database(look) as database:
+            command = [SPINE, "--debug", "load", url, "--table", "t", "--store", database.url]
+            process, run = started(command, env, database.url)
+            database.down()
+            cut.set()
+            _, err = process.communicate(timeout=120)
+            assert process.returncode == 1, err
+            lost = (
+                "run failed: [load] cannot write 't' ("
+                + database.url
+                + "): the connection to the server was lost"
+            )
+            said = [
+                err.find(lost),
+                err.find("Traceback (most recent call last)"),  # --debug: the load's traceback
+                err.find("alert [error] load failed"),
+                err.find("but the store could not record it"),
+            ]
+            assert -1 not in said and said == sorted(said), err  # the load's error, its alert, then the store
+            database.up()
+            listed = json.loads(spine("runs", "list", "--json", "--store", database.url).stdout)
+            (closed,) = [found for found in listed if found["run_id"] == run["run_id"]]
+            assert (closed["status"], closed["error"]["category"]) == ("failed", "abandoned")
+    finally:
+        server.close()

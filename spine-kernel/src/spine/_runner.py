@@ -346,48 +346,64 @@ def _finish(
         tuple(context.tables) if context else (),
         worker,
     )
-    _record(kernel, url, result, context)
-    level = {RunStatus.SUCCEEDED: logging.INFO, RunStatus.PARTIAL: logging.WARNING}.get(status, logging.ERROR)
-    log.log(
-        level,
-        "run %s",
-        status.value,
-        extra={
-            "run_id": info.run_id,
-            "pipeline": info.pipeline,
-            "rows_read": counts.rows_read,
-            "rows_written": counts.rows_written,
-            "rows_rejected": counts.rows_rejected,
-        },
-    )
+    _log_end(result)
+    unrecorded = _record(kernel, url, result, context)
     alert = _alert_into(kernel, runlog)
     if error is not None:
         kernel.plugins.notify("run_failed", result=result, error=error, alert=alert)
     else:
         kernel.plugins.notify("run_finished", result=result, alert=alert)
     kernel.alerts.after_run(result, runlog)
-    return result
-
-
-def _record(kernel: Spine, url: str, result: RunResult, context: RunContext | None) -> None:
-    """Record how the run ended. When the store cannot take it (the disk is full, the server
-    went away), say so and leave it to the heartbeat thread, which records it as soon as
-    the store can be written again (a process that exits first leaves the run to be closed
-    by the next reader of the records)."""
-    try:
-        kernel.runlog(url).finished(result, context.rejects if context else ())
-    except Exception as exc:
+    if unrecorded is not None:
+        # Said after the run's own error and its alert: when the store went away in the
+        # middle of a load, what broke the load matters first.
         log.error(
-            "run %s ended %s, but the store could not record it: %s",
+            "run %s ended %s, but the store could not record it: %s; it is recorded once the store "
+            "can be written again (or closed as failed by the next reader, should this process end first)",
             result.run_id,
             result.status.value,
-            kernel.redactor.text(str(exc)),
+            kernel.redactor.text(str(unrecorded)),
             extra={"run_id": result.run_id, "pipeline": result.pipeline},
         )
         kernel.heartbeat.unrecorded(url, result)
+    return result
+
+
+def _log_end(result: RunResult) -> None:
+    """Log how the run ended, with its error, and at debug level its traceback."""
+    error = result.error
+    level = {RunStatus.SUCCEEDED: logging.INFO, RunStatus.PARTIAL: logging.WARNING}.get(
+        result.status, logging.ERROR
+    )
+    counts = result.counts
+    log.log(
+        level,
+        "run %s%s",
+        result.status.value,
+        f": [{error.category}] {error.message}" if error else "",
+        extra={
+            "run_id": result.run_id,
+            "pipeline": result.pipeline,
+            "rows_read": counts.rows_read,
+            "rows_written": counts.rows_written,
+            "rows_rejected": counts.rows_rejected,
+        },
+    )
+    if error is not None and error.traceback:
+        log.debug("run %s: %s", result.run_id, error.traceback, extra={"run_id": result.run_id})
+
+
+def _record(kernel: Spine, url: str, result: RunResult, context: RunContext | None) -> Exception | None:
+    """Record how the run ended; return why the store could not take it (the disk is full,
+    the server went away), for the caller to say and to leave to the heartbeat thread."""
+    try:
+        kernel.runlog(url).finished(result, context.rejects if context else ())
+    except Exception as exc:
+        return exc
     finally:
         if context:
             context.rejects.close()
+    return None
 
 
 def _traceback(error: BaseException) -> str:
