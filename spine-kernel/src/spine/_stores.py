@@ -263,6 +263,13 @@ class Store(ABC):
         """The store's URL without secrets, for messages and records."""
         return self.dialect.name
 
+    def lost_connection(self, error: BaseException) -> bool:
+        """True when `error`, raised by this store, says its connection could not be made or
+        was dropped (the server restarted since the connection's last use): the same work
+        may succeed on a new one. The default, for stores without a connection to lose
+        (a SQLite file), is False."""
+        return False
+
     def close(self) -> None:  # noqa: B027 - optional
         """Close connections."""
 

@@ -17,7 +17,7 @@ from psycopg.rows import TupleRow
 from spine import ConfigError, LoadError, Redactor, Schema, Store, Target
 
 from ._dialect import PostgresDialect
-from ._errors import load_error, one_line
+from ._errors import is_connection_error, load_error, one_line
 from ._load import Load
 from ._session import PostgresSession
 
@@ -98,6 +98,12 @@ class PostgresStore(Store):
     def describe(self) -> str:
         """The URL with its password masked."""
         return self._redactor.text(self._url)
+
+    def lost_connection(self, error: BaseException) -> bool:
+        """True for an error (or a `LoadError` caused by one) of a connection refused, failed,
+        lost or ended by the server: a new connection may succeed."""
+        cause = error if isinstance(error, psycopg.Error) else error.__cause__
+        return isinstance(cause, psycopg.Error) and is_connection_error(cause)
 
     def close(self) -> None:
         if self._connection is not None:
