@@ -7,6 +7,7 @@ import json
 import signal
 import threading
 
+from spine import Spine
 from spine.testing import HttpServer
 
 from ..disks import small_disk
@@ -98,3 +99,40 @@ def test_a_store_gone_mid_load_says_the_loads_error_and_alerts_first_and_the_run
             assert (closed["status"], closed["error"]["category"]) == ("failed", "abandoned")
     finally:
         server.close()
+
+
+def test_a_load_on_postgres_closes_its_run_in_the_transaction_that_commits_its_rows(postgres, tmp_path):
+    url, look = postgres
+    source = tmp_path / "rows.csv"
+    source.write_text("a\n1\n2\nx\n", encoding="utf-8")  # x: a reject, the run is partial
+    with Spine(
+        overrides={"store_url": url, "load_plugins": "spine-store-postgres,spine-source-file"}
+    ) as kernel:
+        kernel.runlog()
+        # Checked as the rows commit (a deferred trigger): a kill between the commit and the
+        # run's record must not leave the new rows under a run recorded as running.
+        look.execute("CREATE TABLE t (a integer)")
+        look.execute(
+            """CREATE FUNCTION run_closed() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF EXISTS (SELECT 1 FROM spine_runs WHERE status = 'running') THEN
+                    RAISE EXCEPTION 'the rows commit while their run is recorded as running';
+                END IF;
+                RETURN NULL;
+            END $$"""
+        )
+        look.execute(
+            "CREATE CONSTRAINT TRIGGER run_closed AFTER INSERT ON t DEFERRABLE INITIALLY DEFERRED "
+            "FOR EACH ROW EXECUTE FUNCTION run_closed()"
+        )
+        result = kernel.load(str(source), "t", options={"types": "a:integer"}, max_rejects="50%")
+    assert (result.status, result.error) == ("partial", None)
+    assert look.execute("SELECT a FROM t ORDER BY a").fetchall() == [(1,), (2,)]
+    recorded = look.execute(
+        "SELECT status, rows_read, rows_written, rows_rejected FROM spine_runs WHERE run_id = %s",
+        (result.run_id,),
+    )
+    assert recorded.fetchone() == ("partial", 3, 2, 1)
+    assert look.execute(
+        "SELECT count(*) FROM spine_rejects WHERE run_id = %s", (result.run_id,)
+    ).fetchone() == (1,)

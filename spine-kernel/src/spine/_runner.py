@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import threading
@@ -30,7 +31,7 @@ from ._runlog import clip_start
 from ._schema import Schema
 from ._sources import DEFAULT_BATCH_SIZE, Reject, Source
 from ._statuses import RunStatus
-from ._stores import Store, Target
+from ._stores import Session, Store, Target
 from ._tables import empty_replace_guard, needs_unique_key, unique_index_name
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ class RunContext:
         transforms: Sequence[Transform] = (),
         checks: Sequence[Check] = (),
         batch_size: int = DEFAULT_BATCH_SIZE,
+        ends_run: bool = False,
     ) -> int:
         """Stream `source` through `transforms` and `checks` into `target`; return rows written.
 
@@ -90,10 +92,16 @@ class RunContext:
         `Target.resolve`; its schema contract defaults to the ``schema_contract`` setting.
         What the source decided on its own (`Source.warnings`) becomes the run's warnings,
         and a table the load created, or columns it added, are recorded with the run.
+
+        `ends_run`: this load is the run's last write. Its transaction then also records the
+        run as ended (succeeded, or partial with rejects, and its counts), so that the rows
+        and that record commit together: a process killed right after the commit leaves no
+        new rows under a run recorded as running. The whole record (warnings, rejected rows)
+        follows as for any run.
         """
         with source:
             try:
-                written = self._load(source, target, transforms, checks, batch_size)
+                written = self._load(source, target, transforms, checks, batch_size, ends_run)
             finally:
                 for warning in source.warnings():
                     self.warn(warning)
@@ -107,6 +115,7 @@ class RunContext:
         transforms: Sequence[Transform],
         checks: Sequence[Check],
         batch_size: int,
+        ends_run: bool,
     ) -> int:
         state_key = source.state_key()
         declared = self.store.declared_columns(target.table)  # read once, for all that follows
@@ -128,6 +137,8 @@ class RunContext:
             [schema.index(key) for key in target.keys],
             refuse_empty=empty_replace_guard(self.store, target, exists=before is not None),
         )
+        if ends_run:
+            target = dataclasses.replace(target, before_commit=lambda session: self._ended(session, rows))
         try:
             with _rare_collections:
                 written = self.store.write(target, schema, rows)
@@ -139,6 +150,13 @@ class RunContext:
         if state_key is not None and (reached := source.checkpoint()) is not None:
             self.set_state(state_key, reached)
         return written
+
+    def _ended(self, session: Session, rows: RowStream) -> None:
+        """Record, in the transaction that commits the rows of the run's last load, that the
+        run ended as they make it end."""
+        counts = RunCounts(self.rows_read + rows.read, self.rows_written + rows.kept, self.rejects.count)
+        status = RunStatus.PARTIAL if counts.rows_rejected else RunStatus.SUCCEEDED
+        self._runlog.ended(session, self.run_id, status, counts, datetime.now(UTC))
 
     def _progress_of(self, source: Source) -> Progress | None:
         """RowStream's progress (rows of this load) as the run's, with the source's own."""

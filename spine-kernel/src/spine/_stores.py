@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -53,6 +53,12 @@ class Target:
     leave a table with rows empty (no input row, or every row rejected) unless
     `allow_empty`. `schema_contract` says what happens to input columns the table
     lacks (None: the ``schema_contract`` setting, ``evolve`` by default).
+
+    `before_commit`, when set, is what must commit with the rows or not at all: `Store.write`
+    calls it (`committing`) in its transaction, with a session on it, after the rows and
+    just before it commits. The kernel closes a run there whose load is its last write
+    (see `RunContext.load`), so that a process killed between the commit and the run's
+    record never leaves new rows under a run recorded as running.
     """
 
     table: str
@@ -60,6 +66,7 @@ class Target:
     keys: tuple[str, ...] = ()
     allow_empty: bool = False
     schema_contract: SchemaContract | str | None = None  # a string is converted, or refused
+    before_commit: Callable[[Session], None] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         check_identifier(self.table, "table name")
@@ -74,6 +81,12 @@ class Target:
             object.__setattr__(self, "schema_contract", contract)
         if self.mode is WriteMode.MERGE and not self.keys:
             raise ConfigError(f"merge into {self.table!r} needs key columns (--key COL,...)")
+
+    def committing(self, session: Session) -> None:
+        """What a store's `write` calls last in its transaction, with a session on it: runs
+        `before_commit`, if any."""
+        if self.before_commit is not None:
+            self.before_commit(session)
 
     def check(self, schema: Schema) -> None:
         """Raise `ConfigError` when a key column is not in `schema` (by its exact name)."""

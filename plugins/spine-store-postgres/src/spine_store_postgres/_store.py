@@ -153,6 +153,7 @@ class PostgresStore(Store):
             self._transaction(target.table) as cursor,
         ):
             written = Load(cursor, self, target, schema, staging).run(batches)
+            target.committing(PostgresSession(cursor))
         written.log(log, self, target, time.perf_counter() - started)
         return written.rows
 
