@@ -4,6 +4,7 @@ heartbeat stops, and a load whose connection the server drops."""
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from spine import Spine
@@ -58,12 +59,15 @@ def test_a_run_of_another_host_is_closed_when_its_heartbeat_is_older_than_the_le
 
 def test_a_load_whose_connection_the_server_drops_is_recorded_failed(postgres):
     url, look = postgres
+    name = f"spine_dropped_{uuid.uuid4().hex[:8]}"  # only this test's sessions: others share the server
     holding = Holding()
-    kernel = Spine(overrides={"store_url": url, "load_plugins": PLUGINS}, plugins=[holding])
+    overrides = {"store_url": f"{url}&application_name={name}", "load_plugins": PLUGINS}
+    kernel = Spine(overrides=overrides, plugins=[holding])
     with kernel, holding.held(kernel) as results:
         dropped = look.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+            "WHERE application_name = %s AND backend_xid IS NOT NULL",
+            (name,),
         ).fetchall()
         assert dropped == [(True,)]
     (result,) = results
