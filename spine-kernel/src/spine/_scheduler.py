@@ -275,6 +275,9 @@ class Scheduler:
         # The run's id is chosen here and kept with the fire from its start: a fire closed
         # while its run still runs (the scheduler stopped, or died) links to that run.
         run_id = new_run_id()
+        # Marking the fire running also proves this thread's connection, just before the run
+        # starts on it: the run itself is never tried twice (a workflow that failed half-way
+        # must not run its steps again).
         running = self._once_more(lambda: fire_log.started(fire, self.clock.now(), run_id=run_id))
         with self._lock:
             self._running[key] = running
@@ -282,8 +285,7 @@ class Scheduler:
         try:
             kind, name = schedule.target
             params = dict(schedule.params)
-            # Raising means the run was not started: once more is no second run.
-            result = self._once_more(lambda: self._start(kind, name, params, run_id))
+            result = self._start(kind, name, params, run_id)
             status, reason, said = FireStatus(result.status.value), _failure(result), True
         except Exception as exc:  # an unknown pipeline, a store that cannot be opened, a bug
             message = exc.message if isinstance(exc, SpineError) else f"{type(exc).__name__}: {exc}"
