@@ -203,6 +203,21 @@ class RunLog:
                 ),
             )
 
+    def ended(
+        self, session: Session, run_id: str, status: RunStatus, counts: RunCounts, at: datetime
+    ) -> None:
+        """Record in `session` (the transaction of a load, see `RunContext.load`) that the run
+        ended with `status` and `counts`; `finished` records the rest of it afterwards."""
+        ended = (
+            status.value,
+            counts.rows_read,
+            counts.rows_written,
+            counts.rows_rejected,
+            naive_utc_or_none(at),
+            *(None,) * 5,  # no error
+        )
+        session.execute(self._end_run, (*ended, run_id))
+
     def beat(self, run_ids: Iterable[str], now: datetime) -> bool:
         """Say that the running pipeline or workflow runs `run_ids` are alive at `now`; False
         when the store was busy with another writer (a SQLite load) and nothing was written."""

@@ -143,10 +143,10 @@ class ScheduleLog:
         fires = self.history(schedule=name, limit=1)
         return fires[0] if fires else None
 
-    def started(self, fire: Fire, at: datetime) -> Fire:
-        """Record a claimed fire as ``running`` from `at`."""
-        self._update(fire, FireStatus.RUNNING, started_at=at)
-        return dataclasses.replace(fire, status=FireStatus.RUNNING, started_at=at)
+    def started(self, fire: Fire, at: datetime, *, run_id: str | None = None) -> Fire:
+        """Record a claimed fire as ``running`` from `at`, starting run `run_id`."""
+        self._update(fire, FireStatus.RUNNING, started_at=at, run_id=run_id)
+        return dataclasses.replace(fire, status=FireStatus.RUNNING, started_at=at, run_id=run_id)
 
     def finished(
         self,
@@ -158,10 +158,12 @@ class ScheduleLog:
         reason: str = "",
         unless_ended: bool = False,
     ) -> Fire:
-        """Record how a fire ended: its status, the run it started and why it failed (after
-        what it coalesced). With `unless_ended`, a fire recorded as ended meanwhile keeps
-        its outcome (the scheduler stopping must not overwrite a run that just ended)."""
+        """Record how a fire ended: its status, the run it started (default: the one it was
+        started with, see `started`) and why it failed (after what it coalesced). With
+        `unless_ended`, a fire recorded as ended meanwhile keeps its outcome (the scheduler
+        stopping must not overwrite a run that just ended)."""
         reason = "; ".join(filter(None, (fire.reason, reason)))
+        run_id = run_id or fire.run_id
         self._update(fire, status, run_id=run_id, finished_at=at, reason=reason, active_only=unless_ended)
         return dataclasses.replace(fire, status=status, run_id=run_id, finished_at=at, reason=reason)
 

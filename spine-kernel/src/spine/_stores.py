@@ -15,9 +15,9 @@ from __future__ import annotations
 import functools
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -63,6 +63,12 @@ class Target:
     A table whose name starts with ``spine_`` in any case (`KERNEL_TABLE_PREFIX`) is
     refused with `ConfigError`: those names are kept for the kernel's own tables, and
     SQLite (and a store that folds case) takes ``SPINE_RUNS`` for ``spine_runs``.
+
+    `before_commit`, when set, is what must commit with the rows or not at all: `Store.write`
+    calls it (`committing`) in its transaction, with a session on it, after the rows and
+    just before it commits. The kernel closes a run there whose load is its last write
+    (see `RunContext.load`), so that a process killed between the commit and the run's
+    record never leaves new rows under a run recorded as running.
     """
 
     table: str
@@ -70,6 +76,7 @@ class Target:
     keys: tuple[str, ...] = ()
     allow_empty: bool = False
     schema_contract: SchemaContract | str | None = None  # a string is converted, or refused
+    before_commit: Callable[[Session], None] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         check_identifier(self.table, "table name")
@@ -91,6 +98,12 @@ class Target:
             object.__setattr__(self, "schema_contract", contract)
         if self.mode is WriteMode.MERGE and not self.keys:
             raise ConfigError(f"merge into {self.table!r} needs key columns (--key COL,...)")
+
+    def committing(self, session: Session) -> None:
+        """What a store's `write` calls last in its transaction, with a session on it: runs
+        `before_commit`, if any."""
+        if self.before_commit is not None:
+            self.before_commit(session)
 
     def check(self, schema: Schema) -> None:
         """Raise `ConfigError` when a key column is not in `schema` (by its exact name)."""
@@ -285,6 +298,13 @@ class Store(ABC):
         """The (table, record, field) of the kernel's records found damaged in this store and
         reported already: each is reported once (see `spine._damaged`)."""
         return set()
+
+    def lost_connection(self, error: BaseException) -> bool:
+        """True when `error`, raised by this store, says its connection could not be made or
+        was dropped (the server restarted since the connection's last use): the same work
+        may succeed on a new one. The default, for stores without a connection to lose
+        (a SQLite file), is False."""
+        return False
 
     def close(self) -> None:  # noqa: B027 - optional
         """Close connections."""
