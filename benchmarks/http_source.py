@@ -54,26 +54,32 @@ def render(records: int, page_size: int, port: int, seed: int = 7) -> list[tuple
     """Every page as (JSON body, Link header or None): `records` unique (symbol, MPID)
     records in the shape of FINRA's OTC transparency API."""
     rng = random.Random(seed)
-    venues = [f"{chr(65 + i % 26)}{chr(65 + i // 26 % 26)}X{i % 10}" for i in range(300)]
     pages: ClassVar[list[tuple[bytes, str | None]]] = []
     count = max(1, -(-records // page_size))
     for page in range(count):
-        items = []
-        for index in range(page * page_size, min(records, (page + 1) * page_size)):
-            symbol = f"S{index // len(venues):06d}"
-            mpid = venues[index % len(venues)]
-            shares = f"{rng.randint(1, 50_000_000)}.{rng.randint(0, 999999):06d}"
-            # No character here needs escaping in JSON: the strings are written as they are.
-            items.append(
-                f'{{"tierDescription":"{TIERS[index % 3]}","issueSymbolIdentifier":"{symbol}",'
-                f'"issueName":"Issue {symbol} Common Stock & Co. (Class {index % 3})",'
-                f'"marketParticipantName":"{mpid} VENUE LLC","MPID":"{mpid}",'
-                f'"totalWeeklyShareQuantity":{shares},"totalWeeklyTradeCount":{rng.randint(1, 90_000)},'
-                f'"lastUpdateDate":"2026-11-{1 + index % 28:02d}"}}'
-            )
+        indexes = range(page * page_size, min(records, (page + 1) * page_size))
+        items = [record(index, rng) for index in indexes]
         link = f'<http://127.0.0.1:{port}/records?page={page + 2}>; rel="next"' if page + 1 < count else None
         pages.append((("[" + ",".join(items) + "]").encode(), link))
     return pages
+
+
+VENUES = [f"{chr(65 + i % 26)}{chr(65 + i // 26 % 26)}X{i % 10}" for i in range(300)]
+
+
+def record(index: int, rng: random.Random) -> str:
+    """Record `index` as JSON text: (symbol, MPID) is unique to it."""
+    symbol = f"S{index // len(VENUES):06d}"
+    mpid = VENUES[index % len(VENUES)]
+    shares = f"{rng.randint(1, 50_000_000)}.{rng.randint(0, 999999):06d}"
+    # No character here needs escaping in JSON: the strings are written as they are.
+    return (
+        f'{{"tierDescription":"{TIERS[index % 3]}","issueSymbolIdentifier":"{symbol}",'
+        f'"issueName":"Issue {symbol} Common Stock & Co. (Class {index % 3})",'
+        f'"marketParticipantName":"{mpid} VENUE LLC","MPID":"{mpid}",'
+        f'"totalWeeklyShareQuantity":{shares},"totalWeeklyTradeCount":{rng.randint(1, 90_000)},'
+        f'"lastUpdateDate":"2026-11-{1 + index % 28:02d}"}}'
+    )
 
 
 class PageHandler(BaseHTTPRequestHandler):
@@ -120,9 +126,8 @@ def serve(records: int, page_size: int) -> None:
     server.serve_forever()
 
 
-def start_server(records: int, page_size: int) -> tuple[subprocess.Popen[bytes], int, int]:
-    command = [sys.executable, os.path.abspath(__file__), "--serve"]
-    command += ["--records", str(records), "--page-size", str(page_size)]
+def start_server(command: list[str]) -> tuple[subprocess.Popen[bytes], int, int]:
+    """Start the server `command` runs, which says "PORT BYTES" on its first line."""
     child = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert child.stdout is not None
     line = child.stdout.readline().decode().split()
@@ -229,7 +234,8 @@ def main() -> int:
     if args.serve:
         serve(args.records, args.page_size)
         return 0
-    child, port, size = start_server(args.records, args.page_size)
+    sizes = ["--records", str(args.records), "--page-size", str(args.page_size)]
+    child, port, size = start_server([sys.executable, os.path.abspath(__file__), "--serve", *sizes])
     try:
         url = f"http://127.0.0.1:{port}/records"
         pages = max(1, -(-args.records // args.page_size))

@@ -6,8 +6,10 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -62,3 +64,33 @@ def postgres():
     admin.execute("SET lock_timeout = '30s'")
     admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
     admin.close()
+
+
+class Database:
+    """A database of its own on the test server, that a test takes down and brings back."""
+
+    def __init__(self, look) -> None:
+        self.name = f"spine_gone_{uuid.uuid4().hex[:8]}"
+        self.url = urlsplit(POSTGRES_URL)._replace(path=f"/{self.name}").geturl()
+        self._look = look
+
+    def down(self) -> None:
+        """As a server going away: no one may connect, and the sessions it had end."""
+        self._look.execute(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS false')
+        self._look.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (self.name,)
+        )
+
+    def up(self) -> None:
+        self._look.execute(f'ALTER DATABASE "{self.name}" ALLOW_CONNECTIONS true')
+
+
+@contextmanager
+def own_database(look) -> Iterator[Database]:
+    """A `Database` for the block (the shared server itself must stay up: other tests use it)."""
+    database = Database(look)
+    look.execute(f'CREATE DATABASE "{database.name}"')
+    try:
+        yield database
+    finally:
+        look.execute(f'DROP DATABASE IF EXISTS "{database.name}" WITH (FORCE)')

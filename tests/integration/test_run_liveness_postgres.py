@@ -4,11 +4,13 @@ heartbeat stops, and a load whose connection the server drops."""
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from spine import Spine
 
 from ..kernel._holding import Holding
+from .conftest import own_database
 
 PLUGINS = "spine-store-postgres"
 
@@ -57,12 +59,15 @@ def test_a_run_of_another_host_is_closed_when_its_heartbeat_is_older_than_the_le
 
 def test_a_load_whose_connection_the_server_drops_is_recorded_failed(postgres):
     url, look = postgres
+    name = f"spine_dropped_{uuid.uuid4().hex[:8]}"  # only this test's sessions: others share the server
     holding = Holding()
-    kernel = Spine(overrides={"store_url": url, "load_plugins": PLUGINS}, plugins=[holding])
+    overrides = {"store_url": f"{url}&application_name={name}", "load_plugins": PLUGINS}
+    kernel = Spine(overrides=overrides, plugins=[holding])
     with kernel, holding.held(kernel) as results:
         dropped = look.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL"
+            "WHERE application_name = %s AND backend_xid IS NOT NULL",
+            (name,),
         ).fetchall()
         assert dropped == [(True,)]
     (result,) = results
@@ -75,38 +80,26 @@ def test_a_load_whose_connection_the_server_drops_is_recorded_failed(postgres):
 
 
 def test_a_run_whose_store_went_away_is_recorded_once_it_is_back(postgres):
-    import uuid
-    from urllib.parse import urlsplit
-
     import psycopg
 
-    from .conftest import POSTGRES_URL
-
     _, look = postgres
-    name = f"spine_gone_{uuid.uuid4().hex[:8]}"
-    look.execute(f'CREATE DATABASE "{name}"')
-    gone_url = urlsplit(POSTGRES_URL)._replace(path=f"/{name}").geturl()
-    try:
+    with own_database(look) as database:
         holding = Holding()
-        overrides = {"store_url": gone_url, "load_plugins": PLUGINS, "run_heartbeat": 0.05}
+        overrides = {"store_url": database.url, "load_plugins": PLUGINS, "run_heartbeat": 0.05}
         with Spine(overrides=overrides, plugins=[holding]) as kernel:
             with holding.held(kernel) as results:
-                # The database goes away: no one may connect, and its sessions end.
-                look.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-                look.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
-                )
+                database.down()
             (result,) = results
             assert (result.status, result.error.category) == ("failed", "load")
             assert "the connection to the server was lost" in result.error.message
 
             def recorded():
-                with psycopg.connect(gone_url, autocommit=True) as db:
+                with psycopg.connect(database.url, autocommit=True) as db:
                     return db.execute(
                         "SELECT status, error_category FROM spine_runs WHERE run_id = %s", (result.run_id,)
                     ).fetchone()
 
-            look.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+            database.up()
             assert recorded() == ("running", None)  # the end could not be written when it came
             waited = threading.Event()
             for _ in range(600):  # the kernel's heartbeat thread writes it, now that it can
@@ -114,5 +107,3 @@ def test_a_run_whose_store_went_away_is_recorded_once_it_is_back(postgres):
                     break
                 waited.wait(0.05)
             assert recorded() == ("failed", "load")
-    finally:
-        look.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -3,6 +3,7 @@ a restart, and a job that runs through its next due time."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from spine import FireStatus, Scheduler, Spine
@@ -93,3 +94,28 @@ def test_a_job_running_through_its_next_due_time_on_postgres_is_not_run_twice(po
     assert jobs.calls["slow"] == 1
     scheduler.close()
     scheduler.kernel.close()
+
+
+def test_a_scheduler_whose_connections_the_server_ended_reconnects_and_runs_its_fire(postgres):
+    url, look = postgres
+    name = f"spine_scheduler_{uuid.uuid4().hex[:8]}"
+    jobs = Jobs()
+    jobs.gate.set()
+    scheduler = scheduler_on(f"{url}&application_name={name}", ManualClock(), jobs, "ok")
+    step(scheduler)
+    assert len(step(scheduler, minutes=10)) == 1  # the worker thread has its connection now
+    # As a server restart does to every session: the scheduler's connections are all stale.
+    ended = look.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s", (name,)
+    ).fetchall()
+    assert len(ended) >= 2 and all(done for (done,) in ended)
+    (fire,) = step(scheduler, minutes=50)  # five due times, coalesced into one fire
+    (latest,) = scheduler.history("ok", limit=1)
+    scheduler.close()
+    scheduler.kernel.close()
+    assert (latest.due_at, latest.status) == (fire.due_at, FireStatus.SUCCEEDED), latest.reason
+    assert "coalesced 5 due times" in latest.reason
+    assert jobs.calls["ok"] == 2
+    assert look.execute("SELECT status FROM spine_runs WHERE run_id = %s", (latest.run_id,)).fetchone() == (
+        "succeeded",
+    )

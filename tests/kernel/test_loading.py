@@ -538,3 +538,18 @@ def test_the_load_pipeline_reads_allow_empty_and_schema_contract_from_its_params
         ConfigError, match="param 'schema_contract': expected one of evolve, freeze, got 'melt'"
     ):
         inputs.run("load", {**params, "schema_contract": "melt"})
+
+
+def test_a_source_without_columns_fails_before_the_store_and_keeps_its_rejects(kernel, loads):
+    # A JSON array of numbers, say: each record rejected, and no column a table could hold.
+    loads.source = ListSource(
+        [Batch([], [], "mem", [bad(1), bad(2)]), Batch([], [], "mem", [bad(3)])], Schema(())
+    )
+    result = kernel.run("job")
+    assert (result.status, result.counts) == ("failed", spine.RunCounts(3, 0, 3))
+    assert (result.error.category, result.error.message) == (
+        "source",
+        f"{loads.source.describe()}: no columns to load",
+    )
+    assert kernel.runlog().rejects(result.run_id) == [bad(1), bad(2), bad(3)]
+    assert kernel.runlog().store.columns("t") is None  # no table made

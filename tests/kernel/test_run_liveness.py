@@ -14,32 +14,10 @@ import spine
 from spine import Spine
 
 from ._holding import Holding
+from ._processes import started
 from .conftest import SPINE
 
 LONG = ("run", "demo", "-p", "rows=200000000")  # far longer than any test waits
-
-
-def started(command: list[str], env: dict[str, str], store: str) -> tuple[subprocess.Popen[str], dict]:
-    """Start `command` (a long run) and wait until its run is recorded as running."""
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, process.communicate()
-        listed = subprocess.run(
-            [SPINE, "runs", "list", "--status", "running", "--json", "--store", store],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        running = json.loads(listed.stdout)
-        if running:
-            return process, running[0]
-        time.sleep(0.1)
-    process.kill()
-    raise AssertionError("the run never showed as running")
 
 
 @pytest.fixture
@@ -47,14 +25,22 @@ def store(tmp_path):
     return f"sqlite:///{tmp_path}/runs.db"
 
 
-@pytest.mark.parametrize(("sent", "named"), [(signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "SIGINT (Ctrl-C)")])
-def test_a_run_stopped_by_the_user_is_cancelled_and_raises_no_alert(spine_cli, clean_env, store, sent, named):
+@pytest.mark.parametrize(
+    ("sent", "named", "code", "said"),
+    [
+        (signal.SIGTERM, "SIGTERM", 143, "spine: terminated (SIGTERM)"),
+        (signal.SIGINT, "SIGINT (Ctrl-C)", 130, "spine: interrupted"),
+    ],
+)
+def test_a_run_stopped_by_the_user_is_cancelled_and_raises_no_alert(
+    spine_cli, clean_env, store, sent, named, code, said
+):
     spine_cli("run", "demo", "-p", "rows=10", "--store", store)  # the table exists, with 10 rows
     process, run = started([SPINE, *LONG, "--store", store], clean_env, store)
     process.send_signal(sent)
     _, err = process.communicate(timeout=60)
-    assert process.returncode == 130, err
-    assert "spine: interrupted" in err
+    assert process.returncode == code, err
+    assert said in err
     shown = json.loads(spine_cli("runs", "show", run["run_id"], "--json", "--store", store).stdout)
     assert shown["status"] == "cancelled"
     assert shown["error"]["category"] == "cancelled"

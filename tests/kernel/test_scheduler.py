@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import spine
+import spine._scheduler
 from spine import FireStatus, Scheduler, Spine
 
 from ._scheduling import T0, Jobs, ManualClock, cron, interval
@@ -459,7 +460,7 @@ def test_a_run_that_raises_is_a_failed_fire_with_the_error(make, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("the kernel broke")
 
-    monkeypatch.setattr(scheduler.kernel, "run", explode)
+    monkeypatch.setattr(spine._scheduler, "run_pipeline", explode)
     step(scheduler, minutes=1)
     monkeypatch.undo()
     step(scheduler, minutes=1)
@@ -612,7 +613,7 @@ def test_a_fire_the_store_fails_to_mark_running_is_closed_not_left_blocking(make
     scheduler = make(interval("every", "ok", "1m"))
     step(scheduler)
 
-    def refuse(self, fire, at):
+    def refuse(self, fire, at, **kwargs):
         raise spine.LoadError("database is locked")
 
     monkeypatch.setattr(ScheduleLog, "started", refuse)

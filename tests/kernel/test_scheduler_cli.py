@@ -306,8 +306,10 @@ def test_a_fire_still_running_when_the_scheduler_stops_is_recorded_failed(
         assert db.execute("SELECT status, reason FROM spine_schedule_fires").fetchall() == [
             ("failed", reason)
         ]
-        # the run itself was cut off with the process, as any killed run is
-        assert db.execute("SELECT pipeline, status FROM spine_runs").fetchall() == [("sleepy", "running")]
+        # the run itself was cut off with the process, as any killed run is; the fire links to it
+        assert db.execute(
+            "SELECT r.pipeline, r.status FROM spine_schedule_fires f JOIN spine_runs r ON r.run_id = f.run_id"
+        ).fetchall() == [("sleepy", "running")]
     assert ("spine: interrupted" in err) == (code == 130)
 
 

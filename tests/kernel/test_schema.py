@@ -100,6 +100,13 @@ def test_column_names_are_normalised_and_repeats_numbered():
     ]
 
 
+def test_repeats_take_the_first_free_number_of_their_stem():
+    names = ["a", "a_2", "a", "A", "a_3", "a"]
+    assert spine.column_names(names) == ["a", "a_2", "a_3", "a_4", "a_3_2", "a_5"]
+    longs = ["x" * 60 + "1", "x" * 60 + "2"] * 2  # cut to one stem when numbered
+    assert spine.column_names(longs)[2:] == ["x" * 56 + "_2", "x" * 56 + "_3"]
+
+
 @pytest.mark.parametrize(
     ("value", "text"),
     [

@@ -6,6 +6,7 @@ import gzip
 from pathlib import Path
 from typing import Any
 
+import pytest
 import spine
 from spine.testing import SourceRead, read_source
 from spine_source_file._source import open_file
@@ -33,6 +34,13 @@ def write(path: Path, text: str, *, encoding: str = "utf-8", compress: bool = Fa
 def read(path: Path | str, *, batch_size: int = 10_000, **options: Any) -> SourceRead:
     """Everything a source yields for `path`, batches flattened."""
     return read_source(open_file(str(path), **options), batch_size)
+
+
+def source_error(path: Path | str, **options: Any) -> str:
+    """The message of the `spine.SourceError` that reading `path` raises."""
+    with pytest.raises(spine.SourceError) as caught:
+        read(path, **options)
+    return str(caught.value)
 
 
 def types(schema: spine.Schema) -> dict[str, str]:

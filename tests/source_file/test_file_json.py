@@ -10,7 +10,7 @@ import pytest
 import spine
 from spine_source_file._source import open_file
 
-from .file_helpers import read, types, write
+from .file_helpers import read, source_error, types, write
 
 ARRAY = """[
   {"id": 1, "symbol": "AAPL", "shares": 10.50, "day": "2026-11-16", "active": true,
@@ -132,10 +132,16 @@ def test_values_of_the_wrong_type_are_rejected(tmp_path):
     ]
 
 
-def test_an_empty_array_has_no_rows(tmp_path):
-    result = read(write(tmp_path / "e.json", " [ ] \n"))
-    assert result.rows == [] and result.schema.fields == ()
-    assert read(write(tmp_path / "e2.json", "[]"), columns="a:integer").schema.names == ["a"]
+def test_an_empty_array_has_no_rows_and_no_columns_unless_declared(tmp_path):
+    path = write(tmp_path / "e.json", " [ ] \n")
+    assert source_error(path) == (
+        f"{path}: the array is empty: no records, and so no columns; "
+        "declare the columns option to load it as an empty input"
+    )
+    declared = read(write(tmp_path / "e2.json", "[]"), columns="a:integer")
+    assert (declared.schema.names, declared.rows) == (["a"], [])
+    with pytest.raises(spine.SourceError, match=r"b\.jsonl: only blank lines: no records, and so no columns"):
+        read(write(tmp_path / "b.jsonl", "\n  \n\n"))
 
 
 @pytest.mark.parametrize(
@@ -203,8 +209,3 @@ def test_json_nested_too_deeply(tmp_path):
     assert [(r.position, r.reason) for r in lines.rejects] == [(2, "JSON nested too deeply to read")]
     with pytest.raises(spine.SourceError, match=r"deep\.json: line 2: JSON nested too deeply to read"):
         read(write(tmp_path / "deep.json", f'[{{"a": 1}},\n {{"a": {deep}}}]'))
-
-
-def test_jsonl_with_only_blank_lines_has_no_columns(tmp_path):
-    result = read(write(tmp_path / "blank.jsonl", "\n\n"))
-    assert result.schema.fields == () and result.rows == []

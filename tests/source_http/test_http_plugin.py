@@ -37,3 +37,10 @@ def test_the_kernel_opens_http_and_https_urls_with_it_and_fetches_nothing_yet(tm
 def test_a_url_without_a_host_is_a_config_error():
     with pytest.raises(spine.ConfigError, match="expected an http:// or https:// URL"):
         spine_source_http._source.open_http("http:///items")
+
+
+@pytest.mark.parametrize("url", ["http://u:sekret@[::1]:abc/items", "https://u:sekret@host:99999/items"])
+def test_a_url_with_a_bad_port_is_a_config_error_with_its_password_masked(url):
+    with pytest.raises(spine.ConfigError, match="is not a URL") as raised:
+        spine_source_http._source.open_http(url)
+    assert "sekret" not in raised.value.message and "u:***@" in raised.value.message

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from spine import ConfigError
 from spine_store_db2._store import Db2Store
@@ -49,6 +53,8 @@ def test_a_url_becomes_a_connection_string(url, connection_string, described):
         ("db2://ada:pw@h/a/b", "expected db2://"),
         ("db2://ada:pw@/SAMPLE", "expected db2://"),
         ("db2://ada:pw@h:port/SAMPLE", "the port is not a number"),
+        ("db2://ada:pw@[::1/SAMPLE", "not a URL (Invalid IPv6 URL); an IPv6 host is written in brackets"),
+        ("db2://ada:pw@[::1:50000/SAMPLE", "not a URL (Invalid IPv6 URL)"),
         (
             "db2://ada:pw@h/SAMPLE?currentschema=X",
             "unknown option(s) currentschema; expected schema, security",
@@ -65,3 +71,14 @@ def test_a_bad_url_is_a_config_error_without_the_password(url, reason):
     assert reason in str(caught.value)
     assert ":pw" not in str(caught.value) and "pw%3Bx" not in str(caught.value)
     assert ":***@" in str(caught.value)
+
+
+def test_the_command_refuses_a_db2_url_with_an_unclosed_bracket_without_an_internal_error():
+    spine = str(Path(sys.executable).with_name("spine"))
+    url = "db2://ada:pw@[::1:50000/SAMPLE"
+    refused = subprocess.run(
+        [spine, "runs", "list", "--store", url], capture_output=True, text=True, timeout=120
+    )
+    assert refused.returncode == 2
+    assert "db2://ada:***@[::1:50000/SAMPLE" in refused.stderr and "not a URL" in refused.stderr
+    assert ":pw@" not in refused.stderr and "internal error" not in refused.stderr

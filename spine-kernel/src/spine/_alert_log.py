@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from ._alerts import Alert, Delivery, DeliveryStatus, Severity
+from ._damaged import RecordReader
 from ._migrations import ALERTS
 from ._runlog import aware, clip, naive_utc_or_none, utc_text, where_clause
 
@@ -27,6 +28,7 @@ class AlertLog:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._read = RecordReader(store, "spine_alerts")
         self._q = store.dialect.quote
         self._table = self._q("spine_alerts")
         self._columns = ", ".join(map(self._q, ALERTS.names))
@@ -118,7 +120,7 @@ class AlertLog:
         sql += self.store.dialect.limit(limit)
         with self.store.transaction() as session:
             rows = session.query(sql, params)
-        return [_delivery(row) for row in rows]
+        return [delivery for row in rows if (delivery := self._delivery(row)) is not None]
 
     # -- what admit asks and writes ------------------------------------------------------
 
@@ -186,26 +188,36 @@ class AlertLog:
         count, first = session.query(sql, params)[0]
         return int(count), aware(first)
 
+    def _delivery(self, row: tuple[Any, ...]) -> Delivery | None:
+        """A delivery as recorded; a damaged field is read as unknown, and one without a
+        readable severity, title or time raised is left out (both reported: `RecordReader`)."""
+        values = dict(zip(ALERTS.names, row, strict=True))
+        read, record = self._read, f"alert {values['alert_id']} on {values['channel']}"
+        raised_at = read.key_moment(record, "raised_at", values["raised_at"])
+        severity = read.key_choice(Severity, record, "severity", values["severity"])
+        title = str(values["title"] or "")
+        if not title.strip():
+            read.left_out(record, "title", values["title"])
+        if raised_at is None or severity is None or not title.strip():
+            return None
+        alert = Alert(
+            severity=severity,
+            title=title,
+            text=values["text"] or "",
+            pipeline=values["pipeline"],
+            run_id=values["run_id"],
+            fields=read.json_object(record, "fields", values["fields"]),
+            dedup_key=values["dedup_key"],
+            url=values["url"],
+            suppressed=read.count(record, "suppressed", values["suppressed"] or 0),
+            held_back=read.count(record, "held_back", values["held_back"] or 0),
+            raised_at=raised_at,
+            alert_id=values["alert_id"],
+        )
+        status = read.status(DeliveryStatus, record, "status", values["status"])
+        finished_at = read.moment(record, "finished_at", values["finished_at"])
+        return Delivery(alert, str(values["channel"]), status, values["answer"] or "", finished_at)
+
 
 def _key_hash(key: str) -> str:
     return hashlib.sha1(key.encode("utf-8")).hexdigest()
-
-
-def _delivery(row: tuple[Any, ...]) -> Delivery:
-    values = dict(zip(ALERTS.names, row, strict=True))
-    alert = Alert(
-        severity=Severity(values["severity"]),
-        title=values["title"],
-        text=values["text"] or "",
-        pipeline=values["pipeline"],
-        run_id=values["run_id"],
-        fields=json.loads(values["fields"]) if values["fields"] else {},
-        dedup_key=values["dedup_key"],
-        url=values["url"],
-        suppressed=int(values["suppressed"] or 0),
-        held_back=int(values["held_back"] or 0),
-        raised_at=aware(values["raised_at"]),  # type: ignore[arg-type]
-        alert_id=values["alert_id"],
-    )
-    status = DeliveryStatus(values["status"])
-    return Delivery(alert, values["channel"], status, values["answer"] or "", aware(values["finished_at"]))

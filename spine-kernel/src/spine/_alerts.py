@@ -54,6 +54,7 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     SUPPRESSED = "suppressed"  # a repeat within the window, or over the channel's rate limit
     FAILED = "failed"
+    UNKNOWN = "unknown"  # only read back: the record's status is damaged (see spine._damaged)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Exit codes: 0 success (a run that succeeded or was partial), 1 failure (a failed
 run, problems found by ``doctor``, a plugin failure in strict mode, an unexpected
 error), 2 usage or configuration error (bad options, invalid settings, an unknown
-pipeline), 130 interrupted. Errors are one line on stderr; ``--debug`` adds the
+pipeline), 130 interrupted (SIGINT, Ctrl-C), 143 terminated (SIGTERM: 128 + 15, as
+shells and service managers expect). Errors are one line on stderr; ``--debug`` adds the
 traceback.
 """
 
@@ -22,16 +23,17 @@ from ._config import BootSettings, ConfigSources
 from ._errors import ConfigError, PluginError, SpineError
 from ._kernel import MIN_RUN_PREFIX, Spine
 from ._redact import Redactor
-from ._statuses import RunStatus
+from ._statuses import RunStatus, recorded
 from ._version import __version__
 
 if TYPE_CHECKING:
     from ._results import RunResult
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 _EPILOG = """exit codes: 0 ok (run succeeded or partial), 1 failed (run failed, doctor found
-problems, plugin error in strict mode), 2 usage or configuration error, 130 interrupted.
+problems, plugin error in strict mode), 2 usage or configuration error, 130 interrupted
+(SIGINT), 143 terminated (SIGTERM).
 settings: flags > SPINE_* environment > spine.toml ($SPINE_CONFIG) > defaults."""
 
 
@@ -165,7 +167,7 @@ def _parser() -> argparse.ArgumentParser:
     runs_list = runs_commands.add_parser("list", help="recent runs, newest first", parents=[common])
     runs_list.add_argument("--pipeline")
     runs_list.add_argument("--workflow", help="that workflow's runs, and the pipeline runs of their steps")
-    runs_list.add_argument("--status", choices=[status.value for status in RunStatus])
+    runs_list.add_argument("--status", choices=recorded(RunStatus))
     runs_list.add_argument(
         "--since", metavar="ISO", help="started at or after (2026-11-23 or 2026-11-23T08:00)"
     )
@@ -283,6 +285,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # wrong settings first: an unknown key, an invalid value.
                 _ = kernel.settings
             return int(args.handler(args, kernel))
+    except Terminated:
+        print("spine: terminated (SIGTERM)", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("spine: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

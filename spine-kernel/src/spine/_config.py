@@ -14,6 +14,7 @@ below, and a test checks that they agree.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Collection, Mapping
 from types import MappingProxyType
@@ -71,19 +72,25 @@ _SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400}
 
 
 def parse_duration(value: Any, *, field_name: str) -> float:
-    """Seconds, from a number of seconds or a text like ``90``, ``90s``, ``15m``, ``1h``, ``1d``."""
-    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-        return float(value)
-    if isinstance(value, str):
+    """Seconds, from a number of seconds or a text like ``90``, ``90s``, ``15m``, ``1h``, ``1d``.
+
+    An empty text, a unit alone (``m``), a negative, infinite or NaN amount and anything
+    else raise `ConfigError` naming `field_name`: none of them means a duration.
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        amount, unit = float(value), "s"
+    elif isinstance(value, str):
         text = value.strip().lower()
         number = text.rstrip("abcdefghijklmnopqrstuvwxyz").strip()
         unit = text[len(number) :].strip() or "s"
         try:
-            amount = float(number) if number else 1.0
-        except ValueError:
-            amount = -1.0
-        if unit in _SECONDS and amount >= 0:
-            return amount * _SECONDS[unit]
+            amount = float(number)
+        except ValueError:  # empty (a unit alone), or not a number
+            amount = math.nan
+    else:
+        amount, unit = math.nan, ""
+    if unit in _SECONDS and math.isfinite(amount) and amount >= 0:
+        return amount * _SECONDS[unit]
     raise ConfigError(
         f"{field_name}: expected a duration like 90, 90s, 15m, 1h or 1d, got {value!r}",
         context={"field": field_name},

@@ -76,6 +76,7 @@ def _run_checks(overrides: dict[str, Any], config_file: str | None) -> tuple[lis
 def _abandoned_run_checks(kernel: Spine) -> list[Check]:
     """The runs left running by a process that died: closed now, and told."""
     from ._abandoned import what_died
+    from ._runlog import utc_text
 
     checks = []
     for run in kernel.close_abandoned():
@@ -84,8 +85,7 @@ def _abandoned_run_checks(kernel: Spine) -> list[Check]:
             Check(
                 f"run {run.run_id}",
                 "warning",
-                f"{name}, started {run.started_at:%Y-%m-%d %H:%M:%S} UTC, was left running: {why}; "
-                "closed as failed",
+                f"{name}, started {utc_text(run.started_at)}, was left running: {why}; closed as failed",
                 "run it again if its work is still wanted",
             )
         )

@@ -337,6 +337,8 @@ class Spine:
         `pipeline` keeps that pipeline's runs only; `workflow` keeps that workflow's runs
         and the pipeline runs of their steps; `status` and the start-time range apply to both.
         """
+        import datetime as dt
+
         from ._workflow_log import WorkflowLog
 
         self.close_abandoned(store=store)
@@ -349,7 +351,9 @@ class Spine:
             found += WorkflowLog(runlog.store).runs(
                 workflow=workflow, status=status, since=since, until=until, limit=limit
             )
-        found.sort(key=lambda run: (run.started_at, run.run_id), reverse=True)
+        # A damaged record without a start time goes last.
+        never = dt.datetime.min.replace(tzinfo=dt.UTC)
+        found.sort(key=lambda run: (run.started_at or never, run.run_id), reverse=True)
         return found[:limit]
 
     def find_run(self, run_id: str, *, store: str | None = None) -> RunResult | WorkflowResult | None:
@@ -439,7 +443,14 @@ class Spine:
         return self.run("load", params, **run_options)
 
     def open_source(self, location: str, **options: Any) -> Source:
-        """The source for a file path or URL, from the plugin that claims its scheme."""
+        """The source for a file path or URL, from the plugin that claims its scheme.
+
+        A location that is no URL (an unclosed IPv6 bracket) raises `ConfigError`."""
+        from ._redact import connection_secrets
+
+        for secret in connection_secrets(location):
+            self.redactor.add(secret)
+        _check_url(location, self.redactor.text(location), "source location", "https://[::1]:8080/path")
         scheme = _scheme(location) or "file"
         spec = self.plugins.claiming("source", scheme)
         if spec is not None:
@@ -487,6 +498,7 @@ class Spine:
 
         for secret in connection_secrets(url):
             self.redactor.add(secret)
+        _check_url(url, self.redactor.text(url), "store URL", "postgresql://[::1]:5432/db")
         scheme = _scheme(url)
         spec = self.plugins.claiming("store", scheme)
         if spec is not None:
@@ -514,6 +526,23 @@ class Spine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _check_url(url: str, shown: str, what: str, example: str) -> None:
+    """`ConfigError` for `what` (a store URL, a source location) that is no URL, naming it as
+    `shown` (its secrets masked): the plugin's own parsing would meet it as a bare ValueError
+    (an unclosed IPv6 bracket) and report an internal error. A plain path is no URL to check."""
+    from urllib.parse import urlsplit
+
+    if "://" not in url:
+        return
+    try:
+        urlsplit(url)
+    except ValueError as exc:
+        raise ConfigError(
+            f"{what} {shown!r} is not a URL ({exc}); an IPv6 host is written in brackets, like {example}",
+            context={what.replace(" ", "_"): shown},
+        ) from None
 
 
 def _scheme(location: str) -> str:

@@ -9,14 +9,16 @@ and written to the rejects table once the load has ended, whatever its outcome.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import operator
+import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Any, NamedTuple, Protocol
 
-from ._errors import CheckError, ConfigError
+from ._errors import CheckError, ConfigError, LoadError
 from ._schema import Schema
 from ._sources import Batch, Reject, Source
 from ._stores import logical_types
@@ -133,10 +135,13 @@ def missing_keys(keys: Sequence[str], schema: Schema) -> Check:
 
 
 class RejectSpool:
-    """Rejects spilled to a temporary file; the first few kept for messages.
+    """Rejects spilled to a temporary file (in TMPDIR); the first few kept for messages.
 
     `mask` (`Redactor.known`) takes the known secrets out of each reject's text before
     it is kept: a record that echoes a token reaches neither the disk nor the rejects table.
+    A spill that fails (TMPDIR full) raises `LoadError` naming the folder, which stops the
+    load; the rejects that reached the file before are still read back, up to the last
+    whole one.
     """
 
     FIRST = 3
@@ -145,6 +150,7 @@ class RejectSpool:
         self.count = 0
         self.first: list[Reject] = []
         self._file: IO[str] | None = None
+        self._failed = False
         self._mask = mask
 
     def add(self, reject: Reject) -> None:
@@ -152,24 +158,45 @@ class RejectSpool:
         whole = f"{reject.origin}\n{reject.raw}\n{reject.reason}"
         if mask(whole) != whole:  # one look for the usual reject, which holds no secret
             reject = Reject(mask(reject.origin), reject.position, mask(reject.raw), mask(reject.reason))
-        if self._file is None:
-            # Lives as long as the spool; `close` ends it.
-            self._file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
-        self._file.write(json.dumps(reject) + "\n")
+        try:
+            if self._file is None:
+                # Lives as long as the spool; `close` ends it.
+                self._file = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
+            self._file.write(json.dumps(reject) + "\n")
+        except OSError as exc:
+            self._failed = True
+            raise self._spill_failed(exc) from exc
         self.count += 1
         if len(self.first) < self.FIRST:
             self.first.append(reject)
 
+    def _spill_failed(self, error: OSError) -> LoadError:
+        folder = tempfile.gettempdir()
+        return LoadError(
+            f"rejected rows could not be kept: their spill file in {folder} (TMPDIR) is full, or cannot "
+            f"be written ({error}); nothing was written. Those rejected before are recorded: free some "
+            "space there, or point TMPDIR at a larger folder, and run again",
+            context={"path": folder, "rows_rejected": self.count},
+        )
+
     def __iter__(self) -> Iterator[Reject]:
         if self._file is None:
             return
-        self._file.seek(0)
-        for line in self._file:
-            yield Reject(*json.loads(line))
+        with contextlib.suppress(OSError):  # the spill failed, as said: what reached the file is read
+            self._file.flush()
+        # Through a reader of its own: the writer, still holding what it could not write,
+        # would try to write it again before it reads.
+        with open(os.dup(self._file.fileno()), encoding="utf-8") as spilled:
+            spilled.seek(0)
+            for line in spilled:
+                if self._failed and not line.endswith("\n"):
+                    return  # cut short where the disk was full
+                yield Reject(*json.loads(line))
 
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
+            with contextlib.suppress(OSError):  # what it could not write is lost, as the run's error says
+                self._file.close()
             self._file = None
 
 

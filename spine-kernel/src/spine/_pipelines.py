@@ -100,4 +100,4 @@ class LoadPipeline:
             for name, value in params.items()
             if name.startswith("option.")
         }
-        context.load(context.kernel.open_source(params["source"], **options), target)
+        context.load(context.kernel.open_source(params["source"], **options), target, ends_run=True)

@@ -85,12 +85,12 @@ class _Ended:
     """What the results of pipeline runs and workflow runs share."""
 
     status: RunStatus
-    started_at: datetime
+    started_at: datetime | None  # None only for a damaged record (see spine._damaged)
     finished_at: datetime | None
 
     @property
     def duration_seconds(self) -> float | None:
-        if self.finished_at is None:
+        if self.started_at is None or self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
 
@@ -115,7 +115,7 @@ class RunResult(_Ended):
     status: RunStatus
     params: dict[str, Any]
     counts: RunCounts
-    started_at: datetime
+    started_at: datetime | None  # None only for a damaged record (see spine._damaged)
     finished_at: datetime | None  # None only for a recorded run that has not ended
     error: ErrorInfo | None = None
     warnings: tuple[str, ...] = ()
@@ -133,7 +133,7 @@ class RunResult(_Ended):
             "rows_read": self.counts.rows_read,
             "rows_written": self.counts.rows_written,
             "rows_rejected": self.counts.rows_rejected,
-            "started_at": self.started_at.isoformat(),
+            "started_at": self.started_at.isoformat() if self.started_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "duration_seconds": _rounded(self.duration_seconds),
             "error": self.error.to_dict(traceback=traceback) if self.error else None,
@@ -194,7 +194,7 @@ class WorkflowResult(_Ended):
     status: RunStatus
     params: dict[str, Any]
     steps: tuple[StepResult, ...]
-    started_at: datetime
+    started_at: datetime | None  # None only for a damaged record (see spine._damaged)
     finished_at: datetime | None = None
     resumed_from: str | None = None
     source: str | None = None
@@ -211,7 +211,7 @@ class WorkflowResult(_Ended):
             "workflow": self.workflow,
             "status": self.status.value,
             "params": self.params,
-            "started_at": self.started_at.isoformat(),
+            "started_at": self.started_at.isoformat() if self.started_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "duration_seconds": _rounded(self.duration_seconds),
             "resumed_from": self.resumed_from,

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from ._damaged import RecordReader
 from ._migrations import REJECTS, RUN_NOTES, RUNS, STATE, TEXT, TRACEBACK, migrate
 from ._results import ErrorInfo, RunCounts, RunResult, TableChange
 from ._schema import naive_utc
@@ -30,6 +31,9 @@ _ENDED = (
 )
 
 
+_COUNTS = ("rows_read", "rows_written", "rows_rejected")  # the fields of RunCounts, in order
+
+
 def clip(text: str, limit: int = TEXT) -> str:
     # Stored texts are bounded (Db2's VARCHAR); the rest of a very long record is
     # of no use in a rejects table.
@@ -45,9 +49,10 @@ def naive_utc_or_none(moment: datetime | None) -> datetime | None:
     return None if moment is None else naive_utc(moment)
 
 
-def utc_text(moment: datetime) -> str:
-    """A moment as the kernel's records tell it in words: ``2026-11-23 08:00:00 UTC``."""
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+def utc_text(moment: datetime | None) -> str:
+    """A moment as the kernel's records tell it in words: ``2026-11-23 08:00:00 UTC`` (``an
+    unknown time`` for None: a damaged record's)."""
+    return "an unknown time" if moment is None else moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def where_clause(
@@ -117,6 +122,7 @@ class RunLog:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._read = RecordReader(store, "spine_runs")
         quote = store.dialect.quote
         self._q = quote
         self._runs, self._rejects, self._state = (
@@ -197,6 +203,21 @@ class RunLog:
                 ),
             )
 
+    def ended(
+        self, session: Session, run_id: str, status: RunStatus, counts: RunCounts, at: datetime
+    ) -> None:
+        """Record in `session` (the transaction of a load, see `RunContext.load`) that the run
+        ended with `status` and `counts`; `finished` records the rest of it afterwards."""
+        ended = (
+            status.value,
+            counts.rows_read,
+            counts.rows_written,
+            counts.rows_rejected,
+            naive_utc_or_none(at),
+            *(None,) * 5,  # no error
+        )
+        session.execute(self._end_run, (*ended, run_id))
+
     def beat(self, run_ids: Iterable[str], now: datetime) -> bool:
         """Say that the running pipeline or workflow runs `run_ids` are alive at `now`; False
         when the store was busy with another writer (a SQLite load) and nothing was written."""
@@ -225,8 +246,9 @@ class RunLog:
             rows = session.query(
                 f"SELECT {self._run_columns} FROM {self._runs}{running}", (RunStatus.RUNNING.value,)
             )
-            runs = [(_result(row), aware(row[RUNS.index("heartbeat_at")])) for row in rows]
-            return [(run, run.worker, beat) for run, beat in runs]
+            beat = RUNS.index("heartbeat_at")
+            runs = [(self._result(row), row[beat]) for row in rows]
+            return [(run, run.worker, self._read.moment(run.run_id, "heartbeat_at", at)) for run, at in runs]
 
         def close(session: Session, run: RunResult, why: str, now: datetime) -> RunResult:
             error = ErrorInfo("abandoned", why, True)
@@ -248,7 +270,7 @@ class RunLog:
             rows = session.query(
                 f"SELECT {self._run_columns} FROM {self._runs} WHERE {q('run_id')} = ?", (run_id,)
             )
-            return self._with_notes(session, [_result(row) for row in rows])[0] if rows else None
+            return self._with_notes(session, [self._result(row) for row in rows])[0] if rows else None
 
     def runs(
         self,
@@ -281,7 +303,7 @@ class RunLog:
         sql = f"SELECT {self._run_columns} FROM {self._runs}{where}"
         sql += f" ORDER BY {q('started_at')} DESC, {q('run_id')} DESC" + self.store.dialect.limit(limit)
         with self.store.transaction() as session:
-            return self._with_notes(session, [_result(row) for row in session.query(sql, params)])
+            return self._with_notes(session, [self._result(row) for row in session.query(sql, params)])
 
     def _with_notes(self, session: Session, runs: list[RunResult]) -> list[RunResult]:
         """`runs` with the warnings and table changes recorded for each."""
@@ -333,29 +355,30 @@ class RunLog:
                 (pipeline, key, clip(value), now),
             )
 
-
-def _result(row: tuple[Any, ...]) -> RunResult:
-    values = dict(zip(RUNS.names, row, strict=True))
-    error = None
-    if values["error_category"] is not None:
-        error = ErrorInfo(
-            values["error_category"],
-            values["error_message"] or "",
-            bool(values["error_retryable"]),
-            json.loads(values["error_context"]) if values["error_context"] else {},
-            values["error_traceback"],
+    def _result(self, row: tuple[Any, ...]) -> RunResult:
+        """A run as recorded; a damaged field is read as unknown and reported (`RecordReader`)."""
+        values = dict(zip(RUNS.names, row, strict=True))
+        read, run_id = self._read, str(values["run_id"])
+        error = None
+        if values["error_category"] is not None:
+            error = ErrorInfo(
+                str(values["error_category"]),
+                str(values["error_message"] or ""),
+                bool(values["error_retryable"]),
+                read.json_object(run_id, "error_context", values["error_context"]),
+                values["error_traceback"],
+            )
+        return RunResult(
+            run_id,
+            read.text(run_id, "pipeline", values["pipeline"]),
+            read.status(RunStatus, run_id, "status", values["status"]),
+            read.json_object(run_id, "params", values["params"]),
+            RunCounts(*(read.count(run_id, name, values[name]) for name in _COUNTS)),
+            read.moment(run_id, "started_at", values["started_at"], required=True),
+            read.moment(run_id, "finished_at", values["finished_at"]),
+            error,
+            worker=values["worker"],
         )
-    return RunResult(
-        values["run_id"],
-        values["pipeline"],
-        RunStatus(values["status"]),
-        json.loads(values["params"]) if values["params"] else {},
-        RunCounts(int(values["rows_read"]), int(values["rows_written"]), int(values["rows_rejected"])),
-        aware(values["started_at"]),  # type: ignore[arg-type]
-        aware(values["finished_at"]),
-        error,
-        worker=values["worker"],
-    )
 
 
 def _notes_of(result: RunResult) -> Iterator[tuple[str, str, str]]:

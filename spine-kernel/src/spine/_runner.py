@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import logging
 import threading
@@ -11,7 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from ._alerts import Alert, Delivery, Severity
-from ._errors import Cancelled, SpineError
+from ._errors import Cancelled, SourceError, SpineError
 from ._loading import (
     Check,
     LoadProgress,
@@ -30,7 +31,7 @@ from ._runlog import clip_start
 from ._schema import Schema
 from ._sources import DEFAULT_BATCH_SIZE, Reject, Source
 from ._statuses import RunStatus
-from ._stores import Store, Target
+from ._stores import Session, Store, Target
 from ._tables import empty_replace_guard, needs_unique_key, unique_index_name
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ class RunContext:
         transforms: Sequence[Transform] = (),
         checks: Sequence[Check] = (),
         batch_size: int = DEFAULT_BATCH_SIZE,
+        ends_run: bool = False,
     ) -> int:
         """Stream `source` through `transforms` and `checks` into `target`; return rows written.
 
@@ -90,12 +92,18 @@ class RunContext:
         `Target.resolve`; its schema contract defaults to the ``schema_contract`` setting.
         What the source decided on its own (`Source.warnings`) becomes the run's warnings,
         and a table the load created, or columns it added, are recorded with the run.
+
+        `ends_run`: this load is the run's last write. Its transaction then also records the
+        run as ended (succeeded, or partial with rejects, and its counts), so that the rows
+        and that record commit together: a process killed right after the commit leaves no
+        new rows under a run recorded as running. The whole record (warnings, rejected rows)
+        follows as for any run.
         """
         for secret in source.secrets():  # a source the pipeline made, not `Spine.open_source`
             self.kernel.redactor.add(secret)
         with source:
             try:
-                written = self._load(source, target, transforms, checks, batch_size)
+                written = self._load(source, target, transforms, checks, batch_size, ends_run)
             finally:
                 for warning in source.warnings():
                     self.warn(warning)
@@ -109,11 +117,19 @@ class RunContext:
         transforms: Sequence[Transform],
         checks: Sequence[Check],
         batch_size: int,
+        ends_run: bool,
     ) -> int:
         state_key = source.state_key()
         declared = self.store.declared_columns(target.table)  # read once, for all that follows
         before = [name for name, _ in declared] or None
         schema = prepare_source(source, declared, self.state)
+        if not schema.fields:  # no table can hold it: what the source rejected is kept, then the load fails
+            for batch in source.batches(batch_size):  # the source may end with an error of its own
+                self.rows_read += len(batch.rows) + len(batch.rejects)
+                for reject in batch.rejects:
+                    self.reject(reject)
+            described = source.describe()
+            raise SourceError(f"{described}: no columns to load", context={"source": described})
         for transform in transforms:
             schema = transform.schema(schema)
         target = target.resolve(schema, self.kernel.settings.schema_contract)
@@ -130,6 +146,8 @@ class RunContext:
             [schema.index(key) for key in target.keys],
             refuse_empty=empty_replace_guard(self.store, target, exists=before is not None),
         )
+        if ends_run:
+            target = dataclasses.replace(target, before_commit=lambda session: self._ended(session, rows))
         try:
             with _rare_collections:
                 written = self.store.write(target, schema, rows)
@@ -141,6 +159,13 @@ class RunContext:
         if state_key is not None and (reached := source.checkpoint()) is not None:
             self.set_state(state_key, reached)
         return written
+
+    def _ended(self, session: Session, rows: RowStream) -> None:
+        """Record, in the transaction that commits the rows of the run's last load, that the
+        run ended as they make it end."""
+        counts = RunCounts(self.rows_read + rows.read, self.rows_written + rows.kept, self.rejects.count)
+        status = RunStatus.PARTIAL if counts.rows_rejected else RunStatus.SUCCEEDED
+        self._runlog.ended(session, self.run_id, status, counts, datetime.now(UTC))
 
     def _progress_of(self, source: Source) -> Progress | None:
         """RowStream's progress (rows of this load) as the run's, with the source's own."""
@@ -348,48 +373,64 @@ def _finish(
         tuple(context.tables) if context else (),
         worker,
     )
-    _record(kernel, url, result, context)
-    level = {RunStatus.SUCCEEDED: logging.INFO, RunStatus.PARTIAL: logging.WARNING}.get(status, logging.ERROR)
-    log.log(
-        level,
-        "run %s",
-        status.value,
-        extra={
-            "run_id": info.run_id,
-            "pipeline": info.pipeline,
-            "rows_read": counts.rows_read,
-            "rows_written": counts.rows_written,
-            "rows_rejected": counts.rows_rejected,
-        },
-    )
+    _log_end(result)
+    unrecorded = _record(kernel, url, result, context)
     alert = _alert_into(kernel, runlog)
     if error is not None:
         kernel.plugins.notify("run_failed", result=result, error=error, alert=alert)
     else:
         kernel.plugins.notify("run_finished", result=result, alert=alert)
     kernel.alerts.after_run(result, runlog)
-    return result
-
-
-def _record(kernel: Spine, url: str, result: RunResult, context: RunContext | None) -> None:
-    """Record how the run ended. When the store cannot take it (the disk is full, the server
-    went away), say so and leave it to the heartbeat thread, which records it as soon as
-    the store can be written again (a process that exits first leaves the run to be closed
-    by the next reader of the records)."""
-    try:
-        kernel.runlog(url).finished(result, context.rejects if context else ())
-    except Exception as exc:
+    if unrecorded is not None:
+        # Said after the run's own error and its alert: when the store went away in the
+        # middle of a load, what broke the load matters first.
         log.error(
-            "run %s ended %s, but the store could not record it: %s",
+            "run %s ended %s, but the store could not record it: %s; it is recorded once the store "
+            "can be written again (or closed as failed by the next reader, should this process end first)",
             result.run_id,
             result.status.value,
-            kernel.redactor.text(str(exc)),
+            kernel.redactor.text(str(unrecorded)),
             extra={"run_id": result.run_id, "pipeline": result.pipeline},
         )
         kernel.heartbeat.unrecorded(url, result)
+    return result
+
+
+def _log_end(result: RunResult) -> None:
+    """Log how the run ended, with its error, and at debug level its traceback."""
+    error = result.error
+    level = {RunStatus.SUCCEEDED: logging.INFO, RunStatus.PARTIAL: logging.WARNING}.get(
+        result.status, logging.ERROR
+    )
+    counts = result.counts
+    log.log(
+        level,
+        "run %s%s",
+        result.status.value,
+        f": [{error.category}] {error.message}" if error else "",
+        extra={
+            "run_id": result.run_id,
+            "pipeline": result.pipeline,
+            "rows_read": counts.rows_read,
+            "rows_written": counts.rows_written,
+            "rows_rejected": counts.rows_rejected,
+        },
+    )
+    if error is not None and error.traceback:
+        log.debug("run %s: %s", result.run_id, error.traceback, extra={"run_id": result.run_id})
+
+
+def _record(kernel: Spine, url: str, result: RunResult, context: RunContext | None) -> Exception | None:
+    """Record how the run ended; return why the store could not take it (the disk is full,
+    the server went away), for the caller to say and to leave to the heartbeat thread."""
+    try:
+        kernel.runlog(url).finished(result, context.rejects if context else ())
+    except Exception as exc:
+        return exc
     finally:
         if context:
             context.rejects.close()
+    return None
 
 
 def _traceback(error: BaseException) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._cli import EXIT_OK, _print_json, _store_and_json, command_group
 from ._errors import ConfigError
-from ._statuses import FireStatus
+from ._statuses import FireStatus, recorded
 
 if TYPE_CHECKING:
     from ._kernel import Spine
@@ -27,7 +27,7 @@ def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
     listing.set_defaults(handler=_schedules_list)
     history = schedule_commands.add_parser("history", help="fires, latest due time first", parents=[common])
     history.add_argument("name", nargs="?", metavar="NAME", help="only this schedule's fires")
-    history.add_argument("--status", choices=[status.value for status in FireStatus])
+    history.add_argument("--status", choices=recorded(FireStatus))
     history.add_argument("--since", metavar="ISO", help="due at or after (2026-11-23T08:00)")
     history.add_argument("--until", metavar="ISO", help="due before")
     history.add_argument("--limit", type=int, default=50)

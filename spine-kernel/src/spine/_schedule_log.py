@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ._config import duration_text
+from ._damaged import RecordReader
 from ._migrations import SCHEDULE_FIRES, SCHEDULES
 from ._runlog import aware, clip, naive_utc_or_none, utc_text, where_clause
 from ._schedules import Fire, Schedule
@@ -51,6 +52,8 @@ class ScheduleLog:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._read = RecordReader(store, "spine_schedule_fires")
+        self._read_seen = RecordReader(store, "spine_schedules")
         q = self._q = store.dialect.quote
         self._schedules, self._fires = q("spine_schedules"), q("spine_schedule_fires")
         self._columns = ", ".join(map(q, SCHEDULE_FIRES.names))
@@ -129,17 +132,21 @@ class ScheduleLog:
         wanted = set(names)
         with self.store.transaction() as session:
             rows = session.query(f"SELECT {q('schedule')}, {q('first_seen')} FROM {self._schedules}")
-        return {name: aware(seen) for name, seen in rows if name in wanted}  # type: ignore[misc]
+        read = self._read_seen
+        seen = {
+            name: read.key_moment(f"schedule {name}", "first_seen", at) for name, at in rows if name in wanted
+        }
+        return {name: at for name, at in seen.items() if at is not None}
 
     def latest(self, name: str) -> Fire | None:
         """The schedule's fire with the latest due time."""
         fires = self.history(schedule=name, limit=1)
         return fires[0] if fires else None
 
-    def started(self, fire: Fire, at: datetime) -> Fire:
-        """Record a claimed fire as ``running`` from `at`."""
-        self._update(fire, FireStatus.RUNNING, started_at=at)
-        return dataclasses.replace(fire, status=FireStatus.RUNNING, started_at=at)
+    def started(self, fire: Fire, at: datetime, *, run_id: str | None = None) -> Fire:
+        """Record a claimed fire as ``running`` from `at`, starting run `run_id`."""
+        self._update(fire, FireStatus.RUNNING, started_at=at, run_id=run_id)
+        return dataclasses.replace(fire, status=FireStatus.RUNNING, started_at=at, run_id=run_id)
 
     def finished(
         self,
@@ -151,10 +158,12 @@ class ScheduleLog:
         reason: str = "",
         unless_ended: bool = False,
     ) -> Fire:
-        """Record how a fire ended: its status, the run it started and why it failed (after
-        what it coalesced). With `unless_ended`, a fire recorded as ended meanwhile keeps
-        its outcome (the scheduler stopping must not overwrite a run that just ended)."""
+        """Record how a fire ended: its status, the run it started (default: the one it was
+        started with, see `started`) and why it failed (after what it coalesced). With
+        `unless_ended`, a fire recorded as ended meanwhile keeps its outcome (the scheduler
+        stopping must not overwrite a run that just ended)."""
         reason = "; ".join(filter(None, (fire.reason, reason)))
+        run_id = run_id or fire.run_id
         self._update(fire, status, run_id=run_id, finished_at=at, reason=reason, active_only=unless_ended)
         return dataclasses.replace(fire, status=status, run_id=run_id, finished_at=at, reason=reason)
 
@@ -181,7 +190,7 @@ class ScheduleLog:
         sql = f"SELECT {self._columns} FROM {self._fires}{where} ORDER BY {q('due_at')} DESC, {q('schedule')}"
         with self.store.transaction() as session:
             rows = session.query(sql + self.store.dialect.limit(limit), params)
-        return [_fire(row) for row in rows]
+        return self._fires_of(rows)
 
     # -- inside advance ------------------------------------------------------------------
 
@@ -205,7 +214,7 @@ class ScheduleLog:
             f"WHERE {q('schedule')} = ? AND {q('status')} IN (?, ?) ORDER BY {q('due_at')}",
             (name, *_ACTIVE),
         )
-        return [_fire(row) for row in rows]
+        return self._fires_of(rows)
 
     def _close_dead(
         self, session: Session, name: str, now: datetime, rules: FireRules, alive: Callable[[str], bool]
@@ -256,6 +265,31 @@ class ScheduleLog:
         with self.store.transaction() as own:
             own.execute(sql, params)
 
+    def _fires_of(self, rows: list[tuple[Any, ...]]) -> list[Fire]:
+        """The fires recorded in `rows`; a damaged field is read as unknown, and a fire whose
+        due time cannot be read is left out (both reported: `RecordReader`)."""
+        fires = []
+        read = self._read
+        for schedule, due_at, status, run_id, fired_by, recorded_at, started_at, finished_at, reason in rows:
+            record = f"schedule {schedule} due {due_at}"
+            due = read.key_moment(record, "due_at", due_at)
+            if due is None:
+                continue
+            fires.append(
+                Fire(
+                    str(schedule),
+                    due,
+                    read.status(FireStatus, record, "status", status),
+                    run_id,
+                    fired_by or "",
+                    read.moment(record, "recorded_at", recorded_at),
+                    read.moment(record, "started_at", started_at),
+                    read.moment(record, "finished_at", finished_at),
+                    reason or "",
+                )
+            )
+        return fires
+
 
 def _row(fire: Fire) -> tuple[Any, ...]:
     return (
@@ -268,21 +302,6 @@ def _row(fire: Fire) -> tuple[Any, ...]:
         naive_utc_or_none(fire.started_at),
         naive_utc_or_none(fire.finished_at),
         clip(fire.reason, 2000) or None,
-    )
-
-
-def _fire(row: tuple[Any, ...]) -> Fire:
-    schedule, due_at, status, run_id, fired_by, recorded_at, started_at, finished_at, reason = row
-    return Fire(
-        schedule,
-        aware(due_at),  # type: ignore[arg-type]
-        FireStatus(status),
-        run_id,
-        fired_by or "",
-        aware(recorded_at),
-        aware(started_at),
-        aware(finished_at),
-        reason or "",
     )
 
 

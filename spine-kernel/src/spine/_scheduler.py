@@ -10,26 +10,33 @@ this loop with a clock of their own. APScheduler's triggers do the calendar arit
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ._alerts import Alert, Severity
 from ._config import duration_text
 from ._errors import SpineError
 from ._processes import gone, this_process
 from ._results import RunResult, WorkflowResult
+from ._runner import new_run_id, run_pipeline
 from ._schedule_log import FireRules, ScheduleLog
 from ._schedules import Fire, Schedule, ScheduleState, load_schedules
 from ._statuses import FireStatus, RunStatus
+from ._workflow_runner import run_workflow
 
 if TYPE_CHECKING:
     from ._kernel import Spine
 
 log = logging.getLogger("spine.scheduler")
+T = TypeVar("T")
+
+INTERRUPTED = "unfinished when the scheduler was interrupted"
 
 _LEVEL = {
     FireStatus.SUCCEEDED: logging.INFO,
@@ -144,8 +151,15 @@ class Scheduler:
                 self._close_abandoned()
                 looked = True
             try:
-                advance = fire_log.advance(
-                    schedule, now, rules, self.fired_by, lambda by: not gone(by, self.fired_by)
+                advance = self._once_more(
+                    functools.partial(
+                        fire_log.advance,
+                        schedule,
+                        now,
+                        rules,
+                        self.fired_by,
+                        lambda by: not gone(by, self.fired_by),
+                    )
                 )
             except SpineError as exc:
                 self._next_due.pop(schedule.name, None)  # look again next time
@@ -192,6 +206,9 @@ class Scheduler:
                 if due:
                     wait = min(poll, max(0.0, (min(due) - self.clock.now()).total_seconds()))
                 self.clock.sleep(wait, stop)
+        except KeyboardInterrupt:  # a second signal may come before the loop saw the first
+            self._close(0, INTERRUPTED)
+            raise
         except BaseException:
             self.close(0)
             raise
@@ -206,6 +223,12 @@ class Scheduler:
         and wait up to `timeout` seconds (default ``scheduler_stop_timeout``) for the running
         ones. Those still running then are recorded ``failed``; should the process go on,
         their real outcome replaces that when they end."""
+        if timeout is None:
+            timeout = self.kernel.settings.scheduler_stop_timeout
+        self._close(timeout, f"unfinished when the scheduler stopped (waited {duration_text(timeout)})")
+
+    def _close(self, timeout: float, reason: str) -> None:
+        """`close`, recording the fires still running after `timeout` as failed for `reason`."""
         self._stopping = True
         workers, self._workers = self._workers, None
         if workers is None:
@@ -213,13 +236,11 @@ class Scheduler:
         for _schedule, fires in workers.drain():
             for fire in fires:
                 self._not_started(self._fire_log(), fire)
-        if timeout is None:
-            timeout = self.kernel.settings.scheduler_stop_timeout
         try:
             if not workers.wait_idle(timeout):
-                self._abandon(f"unfinished when the scheduler stopped (waited {duration_text(timeout)})")
+                self._abandon(reason)
         except KeyboardInterrupt:
-            self._abandon("unfinished when the scheduler was interrupted")
+            self._abandon(INTERRUPTED)
             raise
         finally:
             workers.stop()
@@ -260,26 +281,52 @@ class Scheduler:
 
     def _run_fire(self, fire_log: ScheduleLog, schedule: Schedule, fire: Fire) -> None:
         key = (fire.schedule, fire.due_at)
-        running = fire_log.started(fire, self.clock.now())
+        # The run's id is chosen here and kept with the fire from its start: a fire closed
+        # while its run still runs (the scheduler stopped, or died) links to that run.
+        run_id = new_run_id()
+        # Marking the fire running also proves this thread's connection, just before the run
+        # starts on it: the run itself is never tried twice (a workflow that failed half-way
+        # must not run its steps again).
+        running = self._once_more(lambda: fire_log.started(fire, self.clock.now(), run_id=run_id))
         with self._lock:
             self._running[key] = running
-        run_id, reason = None, ""
+        said = False
         try:
             kind, name = schedule.target
             params = dict(schedule.params)
-            result: RunResult | WorkflowResult = (
-                self.kernel.run(name, params, store=self.store)
-                if kind == "pipeline"
-                else self.kernel.run_workflow(name, params, store=self.store)
-            )
-            status, run_id, reason = FireStatus(result.status.value), result.run_id, _failure(result)
+            result = self._start(kind, name, params, run_id)
+            status, reason, said = FireStatus(result.status.value), _failure(result), True
         except Exception as exc:  # an unknown pipeline, a store that cannot be opened, a bug
             message = exc.message if isinstance(exc, SpineError) else f"{type(exc).__name__}: {exc}"
             status, reason = FireStatus.FAILED, self.kernel.redactor.text(message)
+            running = dataclasses.replace(running, run_id=None)  # no run was started
         finally:
             with self._lock:
                 self._running.pop(key, None)
-        self._report(fire_log.finished(running, status, self.clock.now(), run_id=run_id, reason=reason))
+        ended = fire_log.finished(running, status, self.clock.now(), run_id=running.run_id, reason=reason)
+        self._report(ended, run_said=said)
+
+    def _start(self, kind: str, name: str, params: dict[str, str], run_id: str) -> RunResult | WorkflowResult:
+        if kind == "pipeline":
+            return run_pipeline(self.kernel, name, params, store=self.store, run_id=run_id)
+        return run_workflow(self.kernel, self.kernel.workflow(name), params, store=self.store, run_id=run_id)
+
+    def _once_more(self, action: Callable[[], T]) -> T:
+        """`action`, and once more on a new connection when the store says its connection
+        was lost (a server restarted since this thread last used it): a stale connection
+        must not cost a fire. `action` must be safe to repeat after it raised."""
+        try:
+            return action()
+        except Exception as exc:
+            store = self.kernel.runlog(self.store).store
+            if not store.lost_connection(exc):
+                raise
+            log.warning(
+                "scheduler: the store's connection was lost (%s); trying once more on a new one",
+                self.kernel.redactor.text(str(exc)),
+            )
+            store.close()
+            return action()
 
     def _not_started(self, fire_log: ScheduleLog, fire: Fire) -> None:
         reason = "not started: the scheduler stopped"
@@ -287,12 +334,13 @@ class Scheduler:
             fire_log.finished(fire, FireStatus.SKIPPED, self.clock.now(), reason=reason, unless_ended=True)
         )
 
-    def _report(self, fire: Fire) -> None:
-        """Log how a fire ended; raise an alert when it did not run as due. A run that
-        failed raises its own alert; a fire missed, skipped, or failed before its run
-        could start (an unknown pipeline, a scheduler that died) has nobody else to say so."""
+    def _report(self, fire: Fire, *, run_said: bool = False) -> None:
+        """Log how a fire ended; raise an alert when it did not run as due. A run that ended
+        (`run_said`) raised its own alert; a fire missed, skipped, failed before its run could
+        start (an unknown pipeline) or left unfinished (a scheduler that stopped or died)
+        has nobody else to say so."""
         _log_fire(fire)
-        if fire.status not in (FireStatus.MISSED, FireStatus.SKIPPED, FireStatus.FAILED) or fire.run_id:
+        if fire.status not in (FireStatus.MISSED, FireStatus.SKIPPED, FireStatus.FAILED) or run_said:
             return
         target = next((s.target for s in self.load() if s.name == fire.schedule), ("pipeline", ""))
         alert = Alert(

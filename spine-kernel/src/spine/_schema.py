@@ -67,12 +67,18 @@ def column_names(texts: Sequence[str]) -> list[str]:
     suffixed ``_2``, ``_3``, ... so that every name is unique (case aside)."""
     names: list[str] = []
     seen: set[str] = set()
+    # The last copy number tried for each stem: a repeat goes on from there, so that
+    # n copies of one name (or n long names cut to one stem) take linear time, not n².
+    copies: dict[str, int] = {}
     for text in texts:
-        name = base = normalize_identifier(text)
-        copy = 1
-        while name.lower() in seen:
-            copy += 1
-            name = f"{base[: MAX_IDENTIFIER_LENGTH - 7]}_{copy}"
+        name = normalize_identifier(text)
+        if name.lower() in seen:
+            stem = name[: MAX_IDENTIFIER_LENGTH - 7]
+            copy = copies.get(stem.lower(), 1)
+            while name.lower() in seen:
+                copy += 1
+                name = f"{stem}_{copy}"
+            copies[stem.lower()] = copy
         seen.add(name.lower())
         names.append(name)
     return names
@@ -269,6 +275,7 @@ def text_rows(
     its leading zero; see `infer_column`) fails instead, as the sampled rows would have
     made the column string. A declared type reads it: the user chose.
     """
+    inferred = frozenset(inferred)  # looked up once per column: a list would make wide input quadratic
     typed = []
     for index, field in enumerate(schema.fields):
         if field.type != "string" or field.length is not None:

@@ -99,6 +99,19 @@ def field_path(location: tuple[int | str, ...]) -> str:
     return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location).lstrip(".")
 
 
+# The settings that are durations (seconds, or texts like 90s, 15m, 1h): read by parse_duration.
+DURATIONS = (
+    "run_heartbeat",
+    "run_lease",
+    "alert_window",
+    "alert_timeout",
+    "scheduler_misfire_grace",
+    "scheduler_poll",
+    "scheduler_stale_after",
+    "scheduler_stop_timeout",
+)
+
+
 def _positive_duration(value: Any, field_name: str) -> float:
     seconds = _as_value_error(parse_duration, value, field_name=field_name)
     if seconds <= 0:
@@ -296,17 +309,7 @@ class Settings(SpineSettings):
         except ValueError as exc:
             raise ValueError(f"expected a JSON list of {what} like {example}: {exc}") from None
 
-    @field_validator(
-        "run_heartbeat",
-        "run_lease",
-        "alert_window",
-        "alert_timeout",
-        "scheduler_misfire_grace",
-        "scheduler_poll",
-        "scheduler_stale_after",
-        "scheduler_stop_timeout",
-        mode="before",
-    )
+    @field_validator(*DURATIONS, mode="before")
     @classmethod
     def _duration(cls, value: Any, info: ValidationInfo) -> float:
         field_name = info.field_name or ""

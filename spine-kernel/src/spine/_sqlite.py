@@ -279,6 +279,7 @@ class SQLiteStore(Store):
             for batch in batches:
                 connection.executemany(sql, batch if adapt is None else adapt(batch))
                 written += len(batch)
+            target.committing(session)
         return written
 
     @contextmanager

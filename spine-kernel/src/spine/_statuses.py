@@ -2,6 +2,9 @@
 
 A module of its own, importing nothing else: the command line offers them as choices
 (``spine runs list --status``), and building its parser must stay cheap.
+
+``unknown`` is never written: it stands for a value read back from a damaged record
+(NULL, or a word this version does not know; see `spine._damaged`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ class RunStatus(StrEnum):
     PARTIAL = "partial"
     FAILED = "failed"  # an error ended it, or its process died without recording its end
     CANCELLED = "cancelled"  # stopped by the user (Ctrl-C, SIGTERM)
+    UNKNOWN = "unknown"  # only read back: the record's status is damaged
 
 
 class StepStatus(StrEnum):
@@ -25,11 +29,18 @@ class StepStatus(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"  # its run was stopped by the user
     SKIPPED = "skipped"  # it depends on a step that failed (on_failure=stop), or the run stopped
+    UNKNOWN = "unknown"  # only read back: the record's status is damaged
 
     @property
     def ok(self) -> bool:
         """The step's work is done: a resumed run does not run it again."""
         return self in (StepStatus.SUCCEEDED, StepStatus.PARTIAL)
+
+
+def recorded(kind: type[StrEnum]) -> list[str]:
+    """The values of `kind` that records are written with (every one but ``unknown``): what a
+    filter on a status offers."""
+    return [member.value for member in kind if member.value != "unknown"]
 
 
 class FireStatus(StrEnum):
@@ -43,3 +54,4 @@ class FireStatus(StrEnum):
     CANCELLED = "cancelled"  # its run was stopped by the user
     SKIPPED = "skipped"  # not run: its previous fire was still running, or the scheduler stopped
     MISSED = "missed"  # not run: found later than scheduler_misfire_grace
+    UNKNOWN = "unknown"  # only read back: the record's status is damaged

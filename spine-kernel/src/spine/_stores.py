@@ -12,11 +12,12 @@ store: `write` calls `spine.check_existing_table` in its transaction.
 
 from __future__ import annotations
 
+import functools
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, NamedTuple, Protocol, TypeVar
 
@@ -24,6 +25,11 @@ from ._errors import ConfigError
 from ._schema import Field, Schema, check_identifier, normalize_identifier
 
 Choice = TypeVar("Choice", bound=StrEnum)
+
+# The kernel's own tables (run records, rejects, state, alerts, schedules, workflows, and a
+# store's lock table) all start with it; a load never writes into one, so that no input can
+# replace or corrupt the records of what spine did.
+KERNEL_TABLE_PREFIX = "spine_"
 
 
 class WriteMode(StrEnum):
@@ -53,6 +59,16 @@ class Target:
     leave a table with rows empty (no input row, or every row rejected) unless
     `allow_empty`. `schema_contract` says what happens to input columns the table
     lacks (None: the ``schema_contract`` setting, ``evolve`` by default).
+
+    A table whose name starts with ``spine_`` in any case (`KERNEL_TABLE_PREFIX`) is
+    refused with `ConfigError`: those names are kept for the kernel's own tables, and
+    SQLite (and a store that folds case) takes ``SPINE_RUNS`` for ``spine_runs``.
+
+    `before_commit`, when set, is what must commit with the rows or not at all: `Store.write`
+    calls it (`committing`) in its transaction, with a session on it, after the rows and
+    just before it commits. The kernel closes a run there whose load is its last write
+    (see `RunContext.load`), so that a process killed between the commit and the run's
+    record never leaves new rows under a run recorded as running.
     """
 
     table: str
@@ -60,9 +76,17 @@ class Target:
     keys: tuple[str, ...] = ()
     allow_empty: bool = False
     schema_contract: SchemaContract | str | None = None  # a string is converted, or refused
+    before_commit: Callable[[Session], None] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         check_identifier(self.table, "table name")
+        if self.table.lower().startswith(KERNEL_TABLE_PREFIX):
+            raise ConfigError(
+                f"table {self.table!r} is refused: names starting with {KERNEL_TABLE_PREFIX} are kept for "
+                "spine's own tables (run records, rejects, state, alerts, schedules); load into "
+                "a table with another name",
+                context={"table": self.table},
+            )
         for key in self.keys:
             if not isinstance(key, str) or not key.strip():
                 raise ConfigError(
@@ -74,6 +98,12 @@ class Target:
             object.__setattr__(self, "schema_contract", contract)
         if self.mode is WriteMode.MERGE and not self.keys:
             raise ConfigError(f"merge into {self.table!r} needs key columns (--key COL,...)")
+
+    def committing(self, session: Session) -> None:
+        """What a store's `write` calls last in its transaction, with a session on it: runs
+        `before_commit`, if any."""
+        if self.before_commit is not None:
+            self.before_commit(session)
 
     def check(self, schema: Schema) -> None:
         """Raise `ConfigError` when a key column is not in `schema` (by its exact name)."""
@@ -262,6 +292,19 @@ class Store(ABC):
     def describe(self) -> str:
         """The store's URL without secrets, for messages and records."""
         return self.dialect.name
+
+    @functools.cached_property
+    def damage_reported(self) -> set[tuple[str, str, str]]:
+        """The (table, record, field) of the kernel's records found damaged in this store and
+        reported already: each is reported once (see `spine._damaged`)."""
+        return set()
+
+    def lost_connection(self, error: BaseException) -> bool:
+        """True when `error`, raised by this store, says its connection could not be made or
+        was dropped (the server restarted since the connection's last use): the same work
+        may succeed on a new one. The default, for stores without a connection to lose
+        (a SQLite file), is False."""
+        return False
 
     def close(self) -> None:  # noqa: B027 - optional
         """Close connections."""

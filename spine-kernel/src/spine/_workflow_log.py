@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ._damaged import RecordReader
 from ._migrations import WORKFLOW_RUNS, WORKFLOW_STEPS
 from ._results import StepResult, WorkflowResult
-from ._runlog import Abandonment, aware, clip, close_abandoned, in_chunks, naive_utc_or_none, where_clause
+from ._runlog import Abandonment, clip, close_abandoned, in_chunks, naive_utc_or_none, where_clause
 from ._statuses import RunStatus, StepStatus
 
 if TYPE_CHECKING:
@@ -22,6 +23,10 @@ class WorkflowLog:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._read, self._read_step = (
+            RecordReader(store, "spine_workflow_runs"),
+            RecordReader(store, "spine_workflow_steps"),
+        )
         q = self._q = store.dialect.quote
         self._runs, self._steps = q("spine_workflow_runs"), q("spine_workflow_steps")
         self._run_columns = ", ".join(map(q, WORKFLOW_RUNS.names))
@@ -92,10 +97,10 @@ class WorkflowLog:
 
         def select(session: Session) -> list[tuple[WorkflowResult, str | None, datetime | None]]:
             rows = self._select_runs(session, running, (RunStatus.RUNNING.value,))
-            beats = [aware(row[WORKFLOW_RUNS.index("heartbeat_at")]) for row in rows]
+            beat = WORKFLOW_RUNS.index("heartbeat_at")
             return [
-                (run, run.worker, beat)
-                for run, beat in zip(self._with_steps(session, rows), beats, strict=True)
+                (run, run.worker, self._read.moment(run.run_id, "heartbeat_at", row[beat]))
+                for run, row in zip(self._with_steps(session, rows), rows, strict=True)
             ]
 
         def close(session: Session, run: WorkflowResult, why: str, now: datetime) -> WorkflowResult:
@@ -172,26 +177,43 @@ class WorkflowLog:
         q = self._q
         for row in rows:
             values = dict(zip(WORKFLOW_RUNS.names, row, strict=True))
+            read, run_id = self._read, str(values["run_id"])
             steps = session.query(
                 f"SELECT {self._step_columns} FROM {self._steps} "
                 f"WHERE {q('workflow_run_id')} = ? ORDER BY {q('seq')}",
-                (values["run_id"],),
+                (run_id,),
             )
             results.append(
                 WorkflowResult(
-                    run_id=values["run_id"],
-                    workflow=values["workflow"],
-                    status=RunStatus(values["status"]),
-                    params=json.loads(values["params"]) if values["params"] else {},
-                    steps=tuple(_step(step) for step in steps),
-                    started_at=aware(values["started_at"]),  # type: ignore[arg-type]
-                    finished_at=aware(values["finished_at"]),
+                    run_id=run_id,
+                    workflow=read.text(run_id, "workflow", values["workflow"]),
+                    status=read.status(RunStatus, run_id, "status", values["status"]),
+                    params=read.json_object(run_id, "params", values["params"]),
+                    steps=tuple(self._step(run_id, step) for step in steps),
+                    started_at=read.moment(run_id, "started_at", values["started_at"], required=True),
+                    finished_at=read.moment(run_id, "finished_at", values["finished_at"]),
                     resumed_from=values["resumed_from"],
                     source=values["source"],
                     worker=values["worker"],
                 )
             )
         return results
+
+    def _step(self, run_id: str, row: tuple[Any, ...]) -> StepResult:
+        """A step of workflow run `run_id` as recorded (a damaged field read as unknown)."""
+        values = dict(zip(WORKFLOW_STEPS.names, row, strict=True))
+        read, record = self._read_step, f"{run_id} step {values['step']}"
+        return StepResult(
+            step=str(values["step"]),
+            pipeline=read.text(record, "pipeline", values["pipeline"]),
+            status=read.status(StepStatus, record, "status", values["status"]),
+            run_id=values["run_id"],
+            params=read.json_object(record, "params", values["params"]),
+            depends_on=tuple(read.json_list(record, "depends_on", values["depends_on"])),
+            started_at=read.moment(record, "started_at", values["started_at"]),
+            finished_at=read.moment(record, "finished_at", values["finished_at"]),
+            message=str(values["message"] or ""),
+        )
 
 
 def _abandoned(step: StepResult, why: str, now: datetime) -> StepResult:
@@ -217,19 +239,4 @@ def _step_row(workflow_run_id: str, seq: int, step: StepResult) -> tuple[Any, ..
         naive_utc_or_none(step.started_at),
         naive_utc_or_none(step.finished_at),
         clip(step.message, 2000),
-    )
-
-
-def _step(row: tuple[Any, ...]) -> StepResult:
-    values = dict(zip(WORKFLOW_STEPS.names, row, strict=True))
-    return StepResult(
-        step=values["step"],
-        pipeline=values["pipeline"],
-        status=StepStatus(values["status"]),
-        run_id=values["run_id"],
-        params=json.loads(values["params"]) if values["params"] else {},
-        depends_on=tuple(json.loads(values["depends_on"] or "[]")),
-        started_at=aware(values["started_at"]),
-        finished_at=aware(values["finished_at"]),
-        message=values["message"] or "",
     )

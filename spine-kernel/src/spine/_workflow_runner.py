@@ -40,9 +40,11 @@ def run_workflow(
     *,
     store: str | None = None,
     resume: str | None = None,
+    run_id: str | None = None,
 ) -> WorkflowResult:
-    """Run `workflow`; with `resume`, a new run that reuses the steps of run `resume` that
-    succeeded (or were partial) and runs the others, and the steps that depend on them.
+    """Run `workflow` (as run `run_id`, when the caller chose it); with `resume`, a new run
+    that reuses the steps of run `resume` that succeeded (or were partial) and runs the
+    others, and the steps that depend on them.
     Raises `ConfigError` before anything runs when the workflow is invalid or `resume`
     names no run of it."""
     history = WorkflowLog(kernel.runlog(store).store)
@@ -64,7 +66,7 @@ def run_workflow(
         reused = {step.step: step for step in earlier.steps if step.step not in again}
         resume = earlier.run_id
     kernel.check_workflow(workflow, run_params)
-    return _Run(kernel, workflow, run_params, store, history, reused, resume).go()
+    return _Run(kernel, workflow, run_params, store, history, reused, resume, run_id).go()
 
 
 class _Run:
@@ -77,13 +79,14 @@ class _Run:
         history: WorkflowLog,
         reused: dict[str, StepResult],
         resumed_from: str | None,
+        run_id: str | None = None,
     ) -> None:
         self.kernel = kernel
         self.workflow = workflow
         self.params = params
         self.store = store
         self.history = history
-        self.run_id = new_run_id()
+        self.run_id = run_id or new_run_id()
         self.steps: dict[str, StepResult] = {}
         for step in workflow.steps:
             earlier = reused.get(step.name)

@@ -507,6 +507,27 @@ class StoreContract:
         store.write(Target(table, WriteMode.MERGE, ("k", "n")), _KEYED, [[("a", 1, "y")]])
         assert self.rows(store, table, _KEYED, "k") == [("a", 1, "y")]
 
+    @pytest.mark.parametrize("exists", [False, True])
+    def test_what_must_commit_with_the_rows_is_written_in_the_writes_transaction(
+        self, store: Store, exists: bool
+    ) -> None:
+        # `Target.before_commit` (the end of a run) commits with the rows or not at all.
+        if exists:
+            store.write(Target("t"), _KEYED, [[("a", 1, "x")]])
+        count = f"SELECT COUNT(*) FROM {store.dialect.quote('t')}"
+        seen: list[Any] = []
+        target = Target("t", before_commit=lambda session: seen.append(session.query(count)[0][0]))
+        store.write(target, _KEYED, [[("b", 2, "y"), ("c", 3, "z")]])
+        assert [int(n) for n in seen] == [3 if exists else 2]  # the rows, not yet committed, are there
+
+        def refuse(session: Any) -> None:
+            raise _Boom("the run's end could not be written")
+
+        with pytest.raises(_Boom):
+            store.write(Target("t", before_commit=refuse), _KEYED, [[("d", 4, "lost")]])
+        kept = ["a", "b", "c"] if exists else ["b", "c"]
+        assert [row[0] for row in self.rows(store, "t", _KEYED, "k")] == kept
+
     def test_a_transaction_rolls_back_on_error(self, store: Store) -> None:
         store.write(Target("t"), _KEYED, [[("a", 1, "x")]])
         quote = store.dialect.quote

@@ -8,6 +8,7 @@ from typing import NamedTuple
 
 import spine
 
+from ._files import FileRef
 from ._options import Column
 
 
@@ -16,9 +17,31 @@ def columns_from_text(texts: Sequence[str]) -> list[Column]:
     return [Column(name, None, text) for name, text in zip(spine.column_names(texts), texts, strict=True)]
 
 
+def too_many_columns(ref: FileRef, found: str, limit: int, line: int | None = None) -> spine.SourceError:
+    """The error for input wider than `limit` (max_columns); `found` says what was counted:
+    ``the header has 40000`` or ``the first record has more than 10000``."""
+    return ref.error(
+        f"{found} columns, more than max_columns ({limit}); raise it (-o max_columns=N) if the "
+        "input is that wide, though a table holds at most 2000 columns in SQLite, 1600 in PostgreSQL",
+        line,
+    )
+
+
 def same_column(text: str, name: str) -> bool:
     """Whether header text (or a key) names the column: exactly, or once both are normalised."""
     return text == name or spine.normalize_identifier(text) == spine.normalize_identifier(name)
+
+
+def check_types(columns: Sequence[Column], types: Mapping[str, str] | None) -> None:
+    """A `ConfigError` when `types` (the option, by normalised name) names a column that is not there."""
+    names = {spine.normalize_identifier(column.name) for column in columns}
+    absent = [name for name in types or () if name not in names]
+    if absent:
+        raise spine.ConfigError(
+            f"file source option 'types': no column named {', '.join(absent)}; "
+            f"the columns are {', '.join(column.name for column in columns)}",
+            context={"option": "types"},
+        )
 
 
 class Typed(NamedTuple):
@@ -42,6 +65,7 @@ def build_schema(
     each column, a list of its first values; missing values, None, are skipped), the
     value of record i being on line `lines[i]`.
     """
+    check_types(columns, types)
     pending = dict(types or {})
     fields: list[spine.Field] = []
     inferred: list[str] = []
@@ -61,12 +85,6 @@ def build_schema(
             if inference.warning:
                 warnings.append(inference.warning)
         fields.append(field)
-    if pending:
-        raise spine.ConfigError(
-            f"file source option 'types': no column named {', '.join(pending)}; "
-            f"the columns are {', '.join(column.name for column in columns)}",
-            context={"option": "types"},
-        )
     return Typed(spine.Schema(tuple(fields)), inferred, warnings)
 
 

@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 import spine
 
-from ._columns import columns_from_text, same_column
+from ._columns import columns_from_text, same_column, too_many_columns
 from ._files import FileRef, TextFile
 from ._options import Column, FileOptions
 from ._text import Block, TextSource, columnar
@@ -119,6 +119,10 @@ class DelimitedSource(TextSource):
             raise self.ref.error("no records, only blank lines" if file.lines_read else "the file is empty")
         declared = self.options.columns
         values = first.first_values()
+        limit = self.options.max_columns
+        if (self.options.header or declared is None) and len(values) > limit:  # a header spanning lines
+            what = "the header has" if self.options.header else "the first record has"
+            raise too_many_columns(self.ref, f"{what} {len(values)}", limit, first.starts[0])
         if not self.options.header:
             columns = declared or [Column(f"column_{n}", None) for n in range(1, len(values) + 1)]
             return columns, self._blocks(columns, chain(ahead, [first], chunks))
@@ -140,12 +144,45 @@ class DelimitedSource(TextSource):
         return (chunk.block(width, origin) for chunk in chunks)
 
     def _tokenize(self, file: TextFile) -> Iterator[_Records | _Lines]:
+        chunks = file.line_chunks()
+        if self.options.header or self.options.columns is None:  # the first record makes the columns
+            chunks = self._checking_width(chunks)
         if self.quote is None:
-            return _unquoted_lines(file, self.delimiter)
+            return _unquoted_lines(chunks, self.delimiter)
         # The csv module's field limit is process-wide: raise it to ours when lower, never
         # lower it; `_checking_field_size` applies this source's own limit exactly.
         csv.field_size_limit(max(csv.field_size_limit(), self.options.field_size_limit))
-        return _quoted_records(file, self.delimiter, self.quote, self.options.bad_quotes == "reject")
+        return _quoted_records(
+            chunks, file.ref, self.delimiter, self.quote, self.options.bad_quotes == "reject"
+        )
+
+    def _checking_width(self, chunks: Iterator[list[str]]) -> Iterator[list[str]]:
+        """`chunks` of lines, the first record's fields counted against max_columns before
+        anything splits it: a header of millions of fields is refused without making
+        millions of strings. (A quoted header spanning lines is counted once parsed.)"""
+        line = 1
+        for chunk in chunks:
+            for text in chunk:
+                if text.rstrip("\r\n"):
+                    self._check_width(text, line)
+                    yield chunk
+                    yield from chunks
+                    return
+                line += 1
+            yield chunk
+
+    def _check_width(self, text: str, line: int) -> None:
+        limit = self.options.max_columns
+        found = text.count(self.delimiter) + 1  # as many fields as that, or fewer when some are quoted
+        if found <= limit:
+            return
+        counted = str(found)
+        if self.quote is not None and self.quote in text:
+            if sum(1 for _ in islice(_quoted_fields(text, self.delimiter, self.quote), limit + 1)) <= limit:
+                return
+            counted = f"more than {limit}"
+        what = "the header has" if self.options.header else "the first record has"
+        raise too_many_columns(self.ref, f"{what} {counted}", limit, line)
 
     def _checking_field_size(self, chunks: Iterator[_Records | _Lines]) -> Iterator[_Records | _Lines]:
         limit = self.options.field_size_limit
@@ -163,10 +200,10 @@ class DelimitedSource(TextSource):
             yield chunk
 
 
-def _unquoted_lines(file: TextFile, delimiter: str) -> Iterator[_Lines]:
+def _unquoted_lines(chunks: Iterator[list[str]], delimiter: str) -> Iterator[_Lines]:
     """One record per line: the fast path (pipe files, quote=none)."""
     line = 1
-    for chunk in file.line_chunks():
+    for chunk in chunks:
         texts = list(map(str.rstrip, chunk, repeat("\r\n")))
         starts: Sequence[int] = range(line, line + len(chunk))
         line += len(chunk)
@@ -177,7 +214,7 @@ def _unquoted_lines(file: TextFile, delimiter: str) -> Iterator[_Lines]:
 
 
 def _quoted_records(
-    file: TextFile, delimiter: str, quote: str, reject_bad_quotes: bool
+    chunks: Iterator[list[str]], ref: FileRef, delimiter: str, quote: str, reject_bad_quotes: bool
 ) -> Iterator[_Records]:
     """Records parsed by the csv module; a quoted field may hold delimiters and line breaks.
 
@@ -190,7 +227,7 @@ def _quoted_records(
     window: list[str] = []  # lines from `first` on: the current block's and a record still open
 
     def lines() -> Iterator[list[str]]:
-        for chunk in file.line_chunks():
+        for chunk in chunks:
             window.extend(chunk)
             yield chunk
 
@@ -218,10 +255,10 @@ def _quoted_records(
             end = reader.line_num
             record = _Misquoted.of(window[start - first : end - first + 1], start, delimiter, quote)
             if str(exc).startswith("field larger than field limit"):
-                raise file.ref.error(record.too_long(str(exc)), record.line) from None
+                raise ref.error(record.too_long(str(exc)), record.line) from None
             if not reject_bad_quotes:
-                raise file.ref.error(f"{record.reason(str(exc))}; {_QUOTING_HINT}", record.line) from None
-            rejects.append(spine.Reject(file.ref.path, start, record.text(), record.reason(str(exc))))
+                raise ref.error(f"{record.reason(str(exc))}; {_QUOTING_HINT}", record.line) from None
+            rejects.append(spine.Reject(ref.path, start, record.text(), record.reason(str(exc))))
             start = end + 1  # the csv module reads on from the next line
         if start == first:
             return
@@ -299,26 +336,35 @@ class _Misquoted(NamedTuple):
 
 
 def _last_quoted_field(text: str, delimiter: str, quote: str) -> tuple[int, int] | None:
-    """In the text of one record, read as the csv module reads it up to where it goes
-    wrong: where the last quoted field's quote opened and where it closed (-1: never);
-    None when no field is quoted. A quote inside a quoted field is doubled."""
+    """In the text of one record: where the last quoted field's quote opened and where it
+    closed (-1: never), as far as the csv module reads; None when no field is quoted."""
     last = None
+    for field in _quoted_fields(text, delimiter, quote):
+        last = field or last
+    return last
+
+
+def _quoted_fields(text: str, delimiter: str, quote: str) -> Iterator[tuple[int, int] | None]:
+    """The fields of the text of one record, read as the csv module reads them up to the
+    record's end or where it goes wrong: None for an unquoted field; for a quoted one,
+    where its quote opened and where it closed (-1: never). A quote inside a quoted field
+    is doubled."""
     position = 0
-    while position < len(text):
-        if text[position] != quote:  # an unquoted field, to the next delimiter
+    while True:
+        if not text.startswith(quote, position):  # an unquoted field, to the next delimiter
+            yield None
             found = text.find(delimiter, position)
             if found < 0:
-                break
+                return
             position = found + 1
             continue
         closing = text.find(quote, position + 1)
         while closing >= 0 and text.startswith(quote, closing + 1):  # a doubled quote
             closing = text.find(quote, closing + 2)
-        last = (position, closing)
-        if closing < 0 or text[closing + 1 : closing + 2] not in ("", delimiter, "\r", "\n"):
-            break  # never closed, or text after the closing quote: where the csv module stops
+        yield position, closing
+        if closing < 0 or not text.startswith(delimiter, closing + 1):
+            return  # never closed, the record's end, or text after the closing quote: the csv module stops
         position = closing + 2
-    return last
 
 
 def _sniff(ref: FileRef, options: FileOptions) -> str:

@@ -16,16 +16,17 @@ from typing import Any, NamedTuple
 
 import spine
 
-from ._columns import columns_from_text, same_column
+from ._columns import columns_from_text, same_column, too_many_columns
 from ._files import FileRef, TextFile
 from ._options import Column, FileOptions
 from ._text import Block, TextSource, columnar, first_blocks
 
 _CHUNK = 64 * 1024  # characters read at a time from a JSON array
-_MAX_ELEMENT = 16 * 1024 * 1024  # an array element longer than this means the array is broken
+_CUT_OFF = 16  # a decoding error this close to the end of the text read may be the element going on
 _OBJECTS_PER_BLOCK = 500
 _NOT_SPACE = re.compile(r"[^ \t\n\r]")
 _TOO_DEEP = "JSON nested too deeply to read"
+_NO_KEYS = "an object without keys, and no columns to load it into"
 
 
 class _Objects(NamedTuple):
@@ -43,10 +44,23 @@ class JsonSource(TextSource):
     def __init__(self, ref: FileRef, options: FileOptions, format_name: str) -> None:
         super().__init__(ref, options)
         self.format_name = format_name
+        self._columnless = False  # no record has keys: rejects at most, then an error
+
+    def _batches(self, batch_size: int) -> Iterator[spine.Batch]:
+        yield from super()._batches(batch_size)
+        if self._columnless:  # raised after the rejects are yielded, so that a load keeps them
+            raise self.ref.error(
+                "no record is a JSON object with keys, so there are no columns to load "
+                "(the records that are not are rejected)"
+            )
 
     def _read(self, file: TextFile) -> tuple[Sequence[Column], Iterator[Block]]:
         decoder = json.JSONDecoder(parse_float=Decimal)  # exact digits for decimal columns
-        blocks = _array(file, decoder) if self.format_name == "json" else _lines(file, decoder)
+        blocks = (
+            _array(file, decoder, self.options.max_element_bytes)
+            if self.format_name == "json"
+            else _lines(file, decoder)
+        )
         if self.options.columns is not None:
             declared = self.options.columns
             mapping = _Mapping(self.ref.path, len(declared), _declared_index(declared))
@@ -56,6 +70,15 @@ class JsonSource(TextSource):
         sample = first_blocks(blocks, wanted)
         objects = islice((found for block in sample for found in block.objects), wanted)
         keys = list(dict.fromkeys(chain.from_iterable(objects)))
+        if not keys and not any(block.starts or block.rejects for block in sample):
+            raise self.ref.error(
+                ("the array is empty" if self.format_name == "json" else "only blank lines")
+                + ": no records, and so no columns; declare the columns option to load it as an empty input"
+            )
+        self._columnless = not keys
+        if len(keys) > self.options.max_columns:
+            found = f"the keys of the first records make {len(keys)}"
+            raise too_many_columns(self.ref, found, self.options.max_columns)
         columns = columns_from_text(keys)
         unknown = (
             f"key {{!r}} is not among the columns found in the first {wanted} records; "
@@ -96,6 +119,9 @@ class _Mapping:
                 if index >= 0:
                     values[index] = spine.value_text(value)
             else:
+                if not self.width:  # nothing of it can be kept
+                    rejects.append(spine.Reject(self.origin, start, text, _NO_KEYS))
+                    continue
                 records.append(values)
                 starts.append(start)
                 texts.append(text)
@@ -158,9 +184,10 @@ def _lines(file: TextFile, decoder: json.JSONDecoder) -> Iterator[_Objects]:
         yield _Objects(objects, starts, texts, rejects)
 
 
-def _array(file: TextFile, decoder: json.JSONDecoder) -> Iterator[_Objects]:
-    """The elements of a top-level array, decoded one at a time: memory holds one element, not the file."""
-    scanner = _Scanner(file)
+def _array(file: TextFile, decoder: json.JSONDecoder, limit: int) -> Iterator[_Objects]:
+    """The elements of a top-level array, decoded one at a time: memory holds one element
+    (of at most `limit` characters, max_element_bytes), not the file."""
+    scanner = _Scanner(file, limit)
     opening = scanner.peek()
     if opening != "[":
         hint = "; for one object per line, set format=jsonl" if opening == "{" else ""
@@ -190,14 +217,22 @@ def _array(file: TextFile, decoder: json.JSONDecoder) -> Iterator[_Objects]:
         raise file.ref.error(f"unexpected {trailing!r} after the end of the JSON array", scanner.line)
 
 
+def _cut_off(error: json.JSONDecodeError) -> bool:
+    """Whether decoding failed only for want of more text: an open string, or an error at
+    the end of what was read, rather than a mistake in the middle of it."""
+    return error.msg.startswith("Unterminated string") or error.pos >= len(error.doc) - _CUT_OFF
+
+
 class _Scanner:
     """A moving window over the text of a JSON array, refilled from the file as it is consumed."""
 
-    def __init__(self, file: TextFile) -> None:
+    def __init__(self, file: TextFile, limit: int) -> None:
         self.file = file
+        self.limit = limit  # the longest element, in characters
         self.text = ""
         self.pos = 0
         self.line = 1  # the line of text[pos]
+        self.elements = 0  # how many values `value` has decoded
 
     def peek(self) -> str:
         """The next character that is not white space ('' at the end of the file), skipping the space."""
@@ -219,8 +254,11 @@ class _Scanner:
                 found, end = decoder.raw_decode(self.text, self.pos)
             except json.JSONDecodeError as exc:
                 pending = len(self.text) - self.pos
-                if pending <= _MAX_ELEMENT and self._more(max(_CHUNK, pending)):
+                # Reading on, doubling what is held, to one character past the limit at most.
+                if pending <= self.limit and self._more(min(max(_CHUNK, pending), self.limit + 1 - pending)):
                     continue  # most likely cut off at the end of what was read
+                if pending > self.limit and _cut_off(exc):
+                    raise self._too_long() from None
                 line = self.line + self.text.count("\n", self.pos, exc.pos)
                 near = self.text[exc.pos : exc.pos + 30]
                 raise self.file.ref.error(f"malformed JSON: {exc.msg} near {near!r}", line) from None
@@ -228,11 +266,22 @@ class _Scanner:
                 raise self.file.ref.error(_TOO_DEEP, self.line) from None
             if end == len(self.text) and self._more(_CHUNK):
                 continue  # a number may go on in the text not read yet
+            if end - self.pos > self.limit:
+                raise self._too_long()
             text = self.text[self.pos : end]
             line = self.line
             self.line += text.count("\n")
             self.pos = end
+            self.elements += 1
             return found, text, line
+
+    def _too_long(self) -> spine.SourceError:
+        return self.file.ref.error(
+            f"array element {self.elements + 1} goes on past max_element_bytes ({self.limit} "
+            "characters): raise it (-o max_element_bytes=N) if the elements are that large; "
+            "otherwise the array is broken",
+            self.line,
+        )
 
     def separator(self, element_line: int) -> bool:
         """Move past the ',' or ']' after an element; True when it was the closing ']'."""

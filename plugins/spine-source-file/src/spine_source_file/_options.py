@@ -18,6 +18,10 @@ FORMATS = ("csv", "tsv", "psv", "json", "jsonl", "parquet")
 DELIMITED = ("csv", "tsv", "psv")
 DEFAULT_INFER_ROWS = 1000
 DEFAULT_FIELD_SIZE_LIMIT = 128 * 1024  # the csv module's own default
+# Well above what any store holds (SQLite 2000 columns, PostgreSQL 1600): a guard against a
+# header of millions of fields, not a store limit; stores refuse wider tables themselves.
+DEFAULT_MAX_COLUMNS = 10_000
+DEFAULT_MAX_ELEMENT_BYTES = 16 * 1024 * 1024  # one JSON array element; an array is read one at a time
 
 _TRUE = frozenset({"true", "t", "yes", "y", "on", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "off", "0"})
@@ -47,6 +51,8 @@ class FileOptions:
     types: Mapping[str, str] | None = None
     infer_rows: int = DEFAULT_INFER_ROWS
     field_size_limit: int = DEFAULT_FIELD_SIZE_LIMIT
+    max_columns: int = DEFAULT_MAX_COLUMNS
+    max_element_bytes: int = DEFAULT_MAX_ELEMENT_BYTES
     bad_quotes: str = "fail"  # or "reject": a record whose quoting is broken is a reject, not an error
 
     def quote_for(self, delimiter: str) -> str | None:
@@ -189,6 +195,8 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "types": _types,
     "infer_rows": _whole_number("infer_rows", 0),
     "field_size_limit": _whole_number("field_size_limit", 1),
+    "max_columns": _whole_number("max_columns", 1),
+    "max_element_bytes": _whole_number("max_element_bytes", 1),
     "bad_quotes": _choice("bad_quotes", ("fail", "reject")),
 }
 OPTIONS = tuple(sorted(_PARSERS))

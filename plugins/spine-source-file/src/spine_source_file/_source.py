@@ -11,11 +11,12 @@ from ._files import format_from_content, format_from_name, resolve
 from ._json import JsonSource
 from ._options import DELIMITED, parse_options
 from ._parquet import ParquetSource
+from ._text import TextSource
 
-_TEXT = frozenset({"format", "encoding", "columns", "types", "infer_rows"})
+_TEXT = frozenset({"format", "encoding", "columns", "types", "infer_rows", "max_columns"})
 _APPLIES = {
     "delimited": _TEXT | {"header", "delimiter", "quote", "field_size_limit", "bad_quotes"},
-    "json": _TEXT,
+    "json": _TEXT | {"max_element_bytes"},
     "parquet": frozenset({"format", "columns"}),
 }
 
@@ -26,8 +27,9 @@ def open_file(location: str | os.PathLike[str], **options: object) -> spine.Sour
     The format is the ``format`` option, else the extension (``.csv``, ``.tsv``,
     ``.psv``, ``.json``, ``.jsonl``, ``.parquet``, each optionally ``.gz``), else the
     content: Parquet's magic bytes, a JSON array or object, otherwise delimited text
-    whose delimiter is sniffed. Options are validated here (`spine.ConfigError`);
-    a missing or empty file raises `spine.SourceError`.
+    whose delimiter is sniffed. Options are validated here (`spine.ConfigError`), the
+    types option against the file's columns too, which reads them; a missing or empty
+    file, or one whose columns cannot be read then, raises `spine.SourceError`.
     """
     settings = parse_options(options)
     ref = resolve(location)
@@ -42,6 +44,11 @@ def open_file(location: str | os.PathLike[str], **options: object) -> spine.Sour
         )
     if family == "parquet":
         return ParquetSource(ref, settings)
-    if family == "json":
-        return JsonSource(ref, settings, format_name)
-    return DelimitedSource(ref, settings, format_name)
+    source: TextSource = (
+        JsonSource(ref, settings, format_name)
+        if family == "json"
+        else DelimitedSource(ref, settings, format_name)
+    )
+    if settings.types is not None:
+        source.check_types()
+    return source

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple, Protocol, TypeVar
 
 import spine
 
-from ._columns import Typed, build_schema, failure_labels
+from ._columns import Typed, build_schema, check_types, failure_labels
 from ._files import FileRef, TextFile
 from ._options import Column, FileOptions, check_batch_size
 
@@ -99,6 +99,17 @@ class TextSource(spine.Source):
     @abstractmethod
     def _read(self, file: TextFile) -> tuple[Sequence[Column], Iterator[Block]]:
         """The columns (from options, a header or the first records) and the remaining records."""
+
+    def check_types(self) -> None:
+        """Refuse (`spine.ConfigError`) the types option naming a column the file does not
+        have, reading its columns now (the header, or JSON's first records): a bad option
+        is then found when the source is opened, before a load's run starts, not during it."""
+        file = TextFile(self.ref, self.options.encoding, self.options.decoding)
+        try:
+            columns, _ = self._read(file)
+        finally:
+            file.close()
+        check_types(columns, self.options.types)
 
     def prefer_types(self, types: Mapping[str, str]) -> None:
         self._preferred = types

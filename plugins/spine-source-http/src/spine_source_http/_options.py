@@ -43,6 +43,10 @@ class HttpOptions(BaseModel):
     body: dict[str, Any] | None = None
     timeout: float = Field(30.0, gt=0)
     verify: bool | str = True
+    request_deadline: float = Field(300.0, gt=0)
+    run_deadline: float | None = Field(None, gt=0)
+    max_response_bytes: int = Field(1024**3, ge=1)
+    max_element_bytes: int = Field(16 * 1024**2, ge=1)
 
     format: Literal["auto", "json", "jsonl", "csv", "psv", "tsv"] = "auto"
     records: str | None = None

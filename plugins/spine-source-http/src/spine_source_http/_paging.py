@@ -30,8 +30,8 @@ class PageRequest:
 
 
 class Page(NamedTuple):
-    """A page as received: its number (from 1), the answer, its JSON document (None for
-    text formats) and how many records it held."""
+    """A page as read: its number (from 1), the answer, its JSON document without the
+    records (None for an array or a text format) and how many records it held."""
 
     number: int
     request: PageRequest
@@ -50,6 +50,11 @@ class Paging(ABC):
     @abstractmethod
     def next(self, page: Page) -> PageRequest | None:
         """The request for the page after `page`, or None when there is none."""
+
+    def asks_for(self, request: PageRequest, url: str) -> str:
+        """What `request` asks for, as an error about a request made twice says it; `url`
+        is its URL as shown (secrets masked)."""
+        return f"the next page's URL {url}"
 
     def total(self, page: Page, where: str) -> int | None:
         """The number of records the API says it holds, from the body or a header."""
@@ -145,6 +150,11 @@ class _Cursor(Paging):
         if cursor is None or cursor == "":
             return None
         return page.request.setting(self.options, self.options.cursor_param, cursor)
+
+    def asks_for(self, request: PageRequest, url: str) -> str:
+        name = self.options.cursor_param
+        cursor = value_at(request.body, name) if self.options.page_in == "body" else request.params.get(name)
+        return f"the cursor {cursor!r} (from {self.options.cursor_path!r})"
 
 
 _STRATEGIES: dict[str, type[Paging]] = {

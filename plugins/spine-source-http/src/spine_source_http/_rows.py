@@ -16,7 +16,7 @@ import spine
 
 from ._records import Records
 
-INFER_ROWS = 1000  # the records of the first page that undeclared columns' types are inferred from
+INFER_ROWS = 1000  # the first page's records whose keys are the columns, and whose values give their types
 _ON_THE_FIRST_PAGE = "record {} of page 1".format  # where an inferred type's first misfit is, as rejects say
 _NATIVE: dict[str, type] = {"string": str, "integer": int, "decimal": Decimal, "boolean": bool}
 _BIGINT = (-(2**63), 2**63 - 1)
@@ -31,7 +31,7 @@ class Rows(NamedTuple):
 
 
 class RowMaker:
-    """The columns found on the first page, and how every page's records become rows."""
+    """The columns found in the first page's first records, and how every page's records become rows."""
 
     def __init__(
         self, first: Records, types: Mapping[str, str], preferred: Mapping[str, str], where: str
@@ -146,8 +146,8 @@ class RowMaker:
             return f"expected {len(self.keys)} fields, found {len(item)}"
         unknown = next(key for key in item if key not in self._known)
         return (
-            f"key {unknown!r} is not among the columns of the first page; "
-            "declare it with the types option to read it"
+            f"key {unknown!r} is not among the columns (the keys of the first page's first "
+            f"{INFER_ROWS:,} records); declare it with the types option to read it"
         )
 
     def _columns(self, records: Records) -> list[Sequence[Any]]:

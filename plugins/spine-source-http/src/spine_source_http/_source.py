@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Iterator, Mapping
 from datetime import date
-from typing import Any
+from functools import partial
+from itertools import chain
+from typing import Any, NamedTuple
 
 import httpx
 import spine
@@ -14,8 +18,9 @@ from ._auth import sent_secrets
 from ._fetch import Fetcher
 from ._options import HttpOptions, parse_options, secret_header
 from ._paging import Page, PageRequest, paging, set_at
-from ._records import ACCEPT, Records, no_records, read_page
-from ._rows import RowMaker
+from ._records import ACCEPT, PageReader, Records, joined, no_records
+from ._rows import INFER_ROWS, RowMaker
+from ._watch import Watchdog
 
 
 def open_http(location: str, **options: Any) -> HttpSource:
@@ -23,28 +28,42 @@ def open_http(location: str, **options: Any) -> HttpSource:
     return HttpSource(location, parse_options(options))
 
 
+class _PageRead(NamedTuple):
+    """A page being read: its number (from 1) and its records, in blocks as they arrive."""
+
+    number: int
+    blocks: Iterator[Records]
+
+
 class HttpSource(spine.Source):
     """Records of a REST API, page by page; see the plugin's README for the options."""
 
     def __init__(self, location: str, options: HttpOptions) -> None:
-        url = httpx.URL(location)
-        if url.scheme not in ("http", "https") or not url.host:
-            raise spine.ConfigError(f"http source: expected an http:// or https:// URL, got {location!r}")
-        self.url = url
-        self.options = options
         self._secrets = sent_secrets(options)
         self.redactor = spine.Redactor(self._secrets)
         self.shown = self.redactor.text(location)
+        try:
+            url = httpx.URL(location)
+            if url.port is not None and not 0 < url.port < 65536:  # httpx leaves this to connect
+                raise httpx.InvalidURL(f"port {url.port} is out of range")
+        except httpx.InvalidURL as exc:  # a port that is no number, say: the user's to fix
+            raise spine.ConfigError(f"http source: {self.shown!r} is not a URL ({exc})") from None
+        if url.scheme not in ("http", "https") or not url.host:
+            raise spine.ConfigError(f"http source: expected an http:// or https:// URL, got {self.shown!r}")
+        self.url = url
+        self.options = options
         self._since = options.since_initial
         self._preferred: Mapping[str, str] = {}
         self._maker: RowMaker | None = None  # made from the first page, by schema()
         self._marked: int | None = None  # the column of incremental_field
-        self._pages: Iterator[tuple[Page, Records]] | None = None
-        self._first: tuple[Page, Records] | None = None
+        self._pages: Iterator[_PageRead] | None = None
+        self._first: _PageRead | None = None
+        self._watch: Watchdog | None = None  # the deadlines of the read under way
         self._client: httpx.Client | None = None
         self._stopped_at: int | None = None  # the page max_pages stopped at, when there were more
         self._highest: Any = None
         self._masking = spine.RedactingFilter(self.redactor)
+        self._hops: list[httpx.URL] = []  # where the request being sent went, redirects followed
         # Where credentials may go: the API's host, and the token URL's for OAuth2.
         self._homes = {_origin(url), *([_origin(httpx.URL(options.token_url))] if options.token_url else [])}
         self._key_header = options.key_name.lower() if options.auth == "api_key" else None
@@ -55,7 +74,10 @@ class HttpSource(spine.Source):
         if self._maker is None:
             self._pages = self._fetch_pages()
             self._first = next(self._pages, None)
-            records = self._first[1] if self._first is not None else no_records()
+            records = no_records()
+            if self._first is not None:  # the columns are the first records' keys (or header)
+                records, rest = _head(self._first.blocks, INFER_ROWS)
+                self._first = self._first._replace(blocks=chain([records], rest))
             self._maker = RowMaker(records, self.options.types, self._preferred, self._where(1))
             field = self.options.incremental_field
             self._marked = None if field is None else self._maker.column_of(field)
@@ -71,9 +93,9 @@ class HttpSource(spine.Source):
             first = next(pages, None)
         if first is None:
             return
-        yield from self._page_batches(*first, batch_size)
-        for page, records in pages:
-            yield from self._page_batches(page, records, batch_size)
+        yield from self._page_batches(first, batch_size)
+        for page in pages:
+            yield from self._page_batches(page, batch_size)
         if self._stopped_at is not None:
             reason = (
                 f"stopped after max_pages={self.options.max_pages}: the API had more pages; "
@@ -109,6 +131,8 @@ class HttpSource(spine.Source):
 
     def close(self) -> None:
         self._pages = self._first = None
+        if self._watch is not None:
+            self._watch.close()
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -116,8 +140,8 @@ class HttpSource(spine.Source):
 
     # -- fetching ------------------------------------------------------------------------
 
-    def _fetch_pages(self) -> Iterator[tuple[Page, Records]]:
-        """Each page with its records, fetched when the one before has been used."""
+    def _fetch_pages(self) -> Iterator[_PageRead]:
+        """Each page, fetched when the one before has been read to its end."""
         options = self.options
         if self._client is None:
             _HTTPX_LOG.addFilter(self._masking)
@@ -130,12 +154,21 @@ class HttpSource(spine.Source):
                     "Accept": ACCEPT[options.format],
                     **options.headers,
                 },
-                event_hooks={"request": [self._keep_credentials_home]},
+                event_hooks={"request": [self._keep_credentials_home, self._hop, self._traced]},
             )
         self._stopped_at = None
-        fetcher = Fetcher(options, self._client, self.redactor)
+        self._watch = watch = Watchdog(options.request_deadline, options.run_deadline)
+        try:
+            yield from self._pages_read(Fetcher(options, self._client, self.redactor, self._hops, watch))
+        finally:
+            watch.close()
+
+    def _pages_read(self, fetcher: Fetcher) -> Iterator[_PageRead]:
+        options = self.options
+        assert self._client is not None, "made by _fetch_pages"
         strategy = paging(options)
         request: PageRequest | None = strategy.first(self._first_request())
+        asked: dict[bytes, int] = {}  # each request made (a digest of it), with its page's number
         number = 0
         while request is not None:
             number += 1
@@ -143,15 +176,26 @@ class HttpSource(spine.Source):
             self._refuse_other_hosts(request.url, where)
             # Merged into the URL's own query: httpx's params= would replace it.
             url = request.url.copy_merge_params(request.params) if request.params else request.url
+            key = _digest(options.method, url, request.body)
+            if key in asked:
+                asks_for = strategy.asks_for(request, self.redactor.text(str(url)))
+                raise spine.SourceError(
+                    self.redactor.text(
+                        f"{where}: {asks_for} was already asked for by page {asked[key]}: the API's "
+                        "pages go round in a loop; stopped instead of reading the same pages again"
+                    ),
+                    context={"page": number, "repeats_page": asked[key]},
+                )
+            asked[key] = number
             sent = self._client.build_request(options.method, url, json=request.body)
-            response = fetcher.send(sent, where)
-            empty = response.status_code == 204 or not response.content.strip()
             header = self._maker.header if self._maker is not None and number > 1 else None
-            records = no_records() if empty else read_page(options, response, where, header)
-            page = Page(number, request, response, records.document, records.held)
-            yield page, records
-            if page.held == 0:
+            start = partial(self._reader, where=where, header=header, watch=fetcher.watch)
+            reader = fetcher.open(sent, where, start)
+            yield _PageRead(number, reader.blocks())
+            # Read to its end by now: paging may look at all of it.
+            if reader.held == 0:
                 return
+            page = Page(number, request, reader.response, reader.document, reader.held)
             try:
                 request = strategy.next(page)
             except spine.SourceError as exc:  # a strategy knows the page, not the URL
@@ -184,22 +228,49 @@ class HttpSource(spine.Source):
             for name in [name for name in request.headers if secret_header(name) or name == self._key_header]:
                 del request.headers[name]
 
+    def _reader(
+        self, response: httpx.Response, where: str, header: list[str] | None, watch: Watchdog
+    ) -> PageReader:
+        return PageReader(self.options, response, where, watch, header).prime()
+
+    def _hop(self, request: httpx.Request) -> None:
+        self._hops.append(request.url)
+
+    def _traced(self, request: httpx.Request) -> None:
+        """Every request (redirects and token requests too) tells the watchdog of its connection."""
+        if self._watch is not None:
+            request.extensions["trace"] = self._watch.trace
+
     def _where(self, number: int) -> str:
         return f"{self.shown} page {number}"
 
-    def _page_batches(self, page: Page, records: Records, batch_size: int) -> Iterator[spine.Batch]:
+    def _page_batches(self, page: _PageRead, batch_size: int) -> Iterator[spine.Batch]:
+        """The page's rows in batches of `batch_size` (the last one of the page may be smaller),
+        made as its blocks arrive: memory holds a batch and a block, not the page."""
         assert self._maker is not None, "schema() made it"
         origin = self._where(page.number)
-        rows, positions, texts, rejects = self._maker.rows(records, origin)
-        if self._marked is not None and rows:
-            self._mark([row[self._marked] for row in rows])
-        for start in range(0, max(len(rows), 1), batch_size):
-            end = start + batch_size
-            # A batch's stretch ends at its last row: later rejects wait for the next one.
-            last = positions[end - 1] if end < len(positions) else None
-            ours = [reject for reject in rejects if last is None or (reject.position or 0) <= last]
-            rejects = rejects[len(ours) :]
-            yield spine.Batch(rows[start:end], positions[start:end], origin, ours, texts[start:end])
+        rows: list[tuple[Any, ...]] = []
+        positions: list[int] = []
+        texts: list[str] = []
+        rejects: list[spine.Reject] = []
+        sent = False
+        for records in page.blocks:
+            made = self._maker.rows(records, origin)
+            if self._marked is not None and made.rows:
+                self._mark([row[self._marked] for row in made.rows])
+            rows += made.rows
+            positions += made.positions
+            texts += made.texts
+            rejects += made.rejects
+            while len(rows) > batch_size:
+                # A batch's stretch ends at its last row: later rejects wait for the next one.
+                last = positions[batch_size - 1]
+                ours = [reject for reject in rejects if (reject.position or 0) <= last]
+                yield spine.Batch(rows[:batch_size], positions[:batch_size], origin, ours, texts[:batch_size])
+                del rows[:batch_size], positions[:batch_size], texts[:batch_size], rejects[: len(ours)]
+                sent = True
+        if rows or rejects or not sent:
+            yield spine.Batch(rows, positions, origin, rejects, texts)
 
     def _mark(self, values: list[Any]) -> None:
         present = [value for value in values if value is not None]
@@ -210,6 +281,25 @@ class HttpSource(spine.Source):
 
 # httpx logs every request's URL, an API key in the query included, on its own logger.
 _HTTPX_LOG = logging.getLogger("httpx")
+
+
+def _head(blocks: Iterator[Records], count: int) -> tuple[Records, Iterator[Records]]:
+    """The first `count` records of `blocks` as one block, and the blocks that follow."""
+    taken: list[Records] = []
+    held = 0
+    for block in blocks:
+        if held + len(block.items) >= count:
+            head, tail = block.split(count - held)
+            return joined([*taken, head]), chain([tail], blocks)
+        taken.append(block)
+        held += len(block.items)
+    return (joined(taken) if taken else no_records()), blocks
+
+
+def _digest(method: str, url: httpx.URL, body: Any) -> bytes:
+    # A digest, not the request: cursors may be kilobytes long, and max_pages of them are kept.
+    text = json.dumps([method, str(url), body], sort_keys=True, default=str)
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
 def _origin(url: httpx.URL) -> tuple[str, str, int | None]:

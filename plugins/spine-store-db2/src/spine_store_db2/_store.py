@@ -122,6 +122,7 @@ class Db2Store(Store):
         try:
             with self.transaction(lock=target.table) as session:
                 written = load.run(self, session, batches)
+                target.committing(session)
         except LoadError as exc:
             exc.context.setdefault("table", target.table)
             raise

@@ -32,7 +32,12 @@ class Db2Url:
 
     @classmethod
     def parse(cls, url: str) -> Db2Url:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # an unclosed "[" of an IPv6 host, a character NFKC turns into "/"
+            raise _invalid(
+                url, f"not a URL ({exc}); an IPv6 host is written in brackets, db2://[::1]:50000/DB"
+            ) from None
         if parts.scheme.lower() != "db2":
             raise _invalid(url, "expected db2://user:password@host:50000/DATABASE")
         try:

@@ -5,18 +5,26 @@ from __future__ import annotations
 import psycopg
 from spine import LoadError, Redactor
 
-# Serialization failure and deadlock (the transaction lost a race), the server
-# shutting down or starting up, too many connections.
-_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "57P01", "57P02", "57P03", "53300"})
+# Serialization failure and deadlock (the transaction lost a race), too many
+# connections; and every connection error (`is_connection_error`).
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "53300"})
+# The server ended the session: administrator command, crash shutdown, starting up.
+_SERVER_ENDED = frozenset({"57P01", "57P02", "57P03"})
 DISK_FULL = "53100"
 
 
 def is_retryable(error: psycopg.Error) -> bool:
+    return error.sqlstate in _RETRYABLE_SQLSTATES or is_connection_error(error)
+
+
+def is_connection_error(error: psycopg.Error) -> bool:
+    """A connection refused, failed or lost, or ended by the server (shutting down,
+    restarting, an administrator's command): a new connection may succeed."""
     state = error.sqlstate
     if state is None:
         # libpq's own errors carry no SQLSTATE: a refused, failed or lost connection.
         return isinstance(error, psycopg.OperationalError)
-    return state in _RETRYABLE_SQLSTATES or state.startswith("08")  # class 08: connection exception
+    return state.startswith("08") or state in _SERVER_ENDED  # class 08: connection exception
 
 
 def one_line(error: Exception) -> str:

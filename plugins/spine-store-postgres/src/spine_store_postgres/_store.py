@@ -17,7 +17,7 @@ from psycopg.rows import TupleRow
 from spine import ConfigError, LoadError, Redactor, Schema, Store, Target
 
 from ._dialect import PostgresDialect
-from ._errors import load_error, one_line
+from ._errors import is_connection_error, load_error, one_line
 from ._load import Load
 from ._session import PostgresSession
 
@@ -99,6 +99,12 @@ class PostgresStore(Store):
         """The URL with its password masked."""
         return self._redactor.text(self._url)
 
+    def lost_connection(self, error: BaseException) -> bool:
+        """True for an error (or a `LoadError` caused by one) of a connection refused, failed,
+        lost or ended by the server: a new connection may succeed."""
+        cause = error if isinstance(error, psycopg.Error) else error.__cause__
+        return isinstance(cause, psycopg.Error) and is_connection_error(cause)
+
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
@@ -147,6 +153,7 @@ class PostgresStore(Store):
             self._transaction(target.table) as cursor,
         ):
             written = Load(cursor, self, target, schema, staging).run(batches)
+            target.committing(PostgresSession(cursor))
         written.log(log, self, target, time.perf_counter() - started)
         return written.rows
 

@@ -1,0 +1,220 @@
+"""Bounds under hostile input: wide and repeated headers, oversized JSON elements, input with
+no usable columns, and options that name what the file does not have."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import spine
+from spine_source_file._source import open_file
+
+from .file_helpers import read, source_error, write
+
+SPINE = str(Path(sys.executable).with_name("spine"))
+
+
+def _spine(tmp_path, *arguments):
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    return subprocess.run([SPINE, *arguments], capture_output=True, text=True, env=env)
+
+
+def _runs(tmp_path, store):
+    return json.loads(_spine(tmp_path, "runs", "list", "--store", store, "--json").stdout)
+
+
+# -- wide and repeated headers -------------------------------------------------------------
+
+
+def test_a_header_of_40000_copies_of_one_name_is_read_with_numbered_columns(tmp_path):
+    # Numbering repeats, and converting the rows, took time quadratic in the columns.
+    count = 40_000
+    path = write(tmp_path / "wide.csv", ",".join(["a"] * count) + "\n" + ",".join(["1"] * count) + "\n")
+    result = read(path, max_columns=count)
+    assert result.schema.names[:3] == ["a", "a_2", "a_3"]
+    assert result.schema.names[-1] == f"a_{count}"
+    assert result.rows == [(1,) * count]
+
+
+@pytest.mark.parametrize(
+    ("name", "header", "options", "found"),
+    [
+        ("d.csv", ",".join(f"c{n}" for n in range(10_001)), {}, "the header has 10001 columns"),
+        ("d.psv", "|".join(["a"] * 1_000_000), {}, "the header has 1000000 columns"),
+        # Quoted: delimiters inside quotes are no separators, so the fields are counted.
+        ("d.csv", ",".join(['"a"'] * 1_000_000), {}, "the header has more than 10000 columns"),
+        ("d.csv", "a,b,c,d", {"max_columns": "3"}, "the header has 4 columns"),
+        ("d.csv", "1,2,3,4", {"max_columns": 3, "header": "false"}, "the first record has 4 columns"),
+    ],
+)
+def test_a_header_wider_than_max_columns_is_refused_naming_the_file_and_the_option(
+    tmp_path, name, header, options, found
+):
+    path = write(tmp_path / name, "\n\n" + header + "\n1,2\n")
+    limit = options.get("max_columns", 10_000)
+    assert source_error(path, **options).startswith(
+        f"{path}: line 3: {found}, more than max_columns ({limit}); raise it (-o max_columns=N)"
+    )
+
+
+def test_quoted_delimiters_do_not_count_as_columns(tmp_path):
+    path = write(tmp_path / "q.csv", '"a,b,c,d",e\n1,2\n')
+    assert read(path, max_columns=2).schema.names == ["a_b_c_d", "e"]
+    spanning = write(tmp_path / "s.csv", 'a,"b\nc",d,e\n1,2,3,4\n')  # counted once parsed
+    with pytest.raises(spine.SourceError, match=r"s\.csv: line 1: the header has 4 columns, more than"):
+        read(spanning, max_columns=3)
+
+
+def test_declared_columns_without_a_header_are_not_limited_by_the_first_record(tmp_path):
+    path = write(tmp_path / "d.csv", "1,2,3,4,5\n1,2\n")
+    result = read(path, header="false", columns="a:integer,b:integer", max_columns=3)
+    assert result.rows == [(1, 2)]
+    assert [reject.reason for reject in result.rejects] == ["expected 2 fields, found 5"]
+
+
+def test_json_keys_beyond_max_columns_are_refused(tmp_path):
+    path = write(tmp_path / "k.jsonl", '{"a": 1, "b": 2}\n{"c": 3}\n')
+    assert source_error(path, max_columns=2).startswith(
+        f"{path}: the keys of the first records make 3 columns, more than max_columns (2)"
+    )
+    assert read(path, max_columns=3).schema.names == ["a", "b", "c"]
+
+
+def test_spine_load_of_a_too_wide_file_is_a_failed_run_naming_the_file(tmp_path):
+    path = write(tmp_path / "wide.csv", ",".join(["x"] * 20_000) + "\n")
+    store = f"sqlite:///{tmp_path / 'spine.db'}"
+    loaded = _spine(tmp_path, "load", str(path), "--table", "t", "--store", store)
+    assert loaded.returncode == 1
+    assert f"error [source]: {path}: line 1: the header has 20000 columns, more than max_columns" in (
+        loaded.stderr
+    )
+    assert "Traceback" not in loaded.stderr
+
+
+# -- JSON elements over max_element_bytes ----------------------------------------------------
+
+
+def test_a_json_element_over_the_default_limit_is_reported_as_such(tmp_path):
+    big = "x" * (16 * 1024 * 1024 + 10)
+    path = write(tmp_path / "big.json", '[\n{"a": 1},\n{"a": 2},\n{"a": "' + big + '"}\n]')
+    assert source_error(path) == (
+        f"{path}: line 4: array element 3 goes on past max_element_bytes (16777216 characters): "
+        "raise it (-o max_element_bytes=N) if the elements are that large; otherwise the array is broken"
+    )
+    assert read(path, max_element_bytes=32 * 1024 * 1024).rows[2] == (big,)
+
+
+def test_max_element_bytes_is_an_option_and_a_broken_element_is_still_malformed(tmp_path):
+    long = "y" * 200_000
+    path = write(tmp_path / "e.json", '[{"a": 1}, {"a": "' + long + '"}]')
+    over = r"line 1: array element 2 goes on past max_element_bytes \(100000"
+    with pytest.raises(spine.SourceError, match=over):
+        read(path, max_element_bytes="100000")
+    broken = write(tmp_path / "b.json", '[{"a": tru, "b": "' + long + '"}]')
+    malformed = r"b\.json: line 1: malformed JSON: Expecting value near 'tru, "
+    with pytest.raises(spine.SourceError, match=malformed):
+        read(broken, max_element_bytes=100_000)
+    with pytest.raises(spine.ConfigError, match="'max_element_bytes' does not apply to csv files"):
+        read(write(tmp_path / "d.csv", "a\n1\n"), max_element_bytes=10)
+
+
+# -- JSON with no usable columns ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "rejected"),
+    [
+        ("numbers.json", "[1, 2,\n 3]", [(1, "1", "a number"), (1, "2", "a number"), (2, "3", "a number")]),
+        (
+            "arrays.jsonl",
+            '[1, 2]\n\n"x"\n[]\n',
+            [(1, "[1, 2]", "an array"), (3, '"x"', "a string"), (4, "[]", "an array")],
+        ),
+    ],
+)
+def test_json_without_a_single_object_fails_the_load_and_keeps_every_record_as_a_reject(
+    tmp_path, name, text, rejected
+):
+    path = write(tmp_path / name, text)
+    store = f"sqlite:///{tmp_path / 'spine.db'}"
+    loaded = _spine(tmp_path, "load", str(path), "--table", "t", "--store", store, "--json")
+    assert loaded.returncode == 1
+    envelope = json.loads(loaded.stdout)
+    assert (envelope["error"]["category"], envelope["error"]["message"]) == (
+        "source",
+        f"{path}: no record is a JSON object with keys, so there are no columns to load "
+        "(the records that are not are rejected)",
+    )
+    assert "Traceback" not in loaded.stderr
+    assert (envelope["status"], envelope["rows_read"], envelope["rows_rejected"]) == ("failed", 3, 3)
+    shown = json.loads(
+        _spine(tmp_path, "runs", "show", envelope["run_id"], "--store", store, "--json").stdout
+    )
+    assert [(r["origin"], r["position"], r["raw"], r["reason"]) for r in shown["rejects"]] == [
+        (str(path), line, raw, f"expected a JSON object, found {kind}") for line, raw, kind in rejected
+    ]
+
+
+def test_an_empty_json_array_is_refused_like_an_empty_file_not_as_sql(tmp_path):
+    path = write(tmp_path / "empty.json", "[]")
+    store = f"sqlite:///{tmp_path / 'spine.db'}"
+    loaded = _spine(tmp_path, "load", str(path), "--table", "t", "--store", store)
+    assert loaded.returncode == 1
+    assert f"error [source]: {path}: the array is empty: no records, and so no columns" in loaded.stderr
+    assert "syntax error" not in loaded.stderr
+    declared = _spine(
+        tmp_path, "load", str(path), "--table", "t", "--store", store, "-o", "columns=a:integer"
+    )
+    assert declared.returncode == 0, declared.stderr
+    (failed, succeeded) = sorted(_runs(tmp_path, store), key=lambda run: run["status"])
+    assert (failed["status"], succeeded["status"], succeeded["rows_written"]) == ("failed", "succeeded", 0)
+
+
+def test_objects_without_keys_are_rejects_too(tmp_path):
+    path = write(tmp_path / "o.json", "[{},\n5]")
+    with pytest.raises(spine.SourceError, match="no record is a JSON object with keys"):
+        read(path)
+    source_rejects = []
+    with open_file(str(path)) as source:
+        assert source.schema().fields == ()
+        with pytest.raises(spine.SourceError):
+            for batch in source.batches():
+                source_rejects.extend((r.position, r.raw, r.reason) for r in batch.rejects)
+    assert source_rejects == [
+        (1, "{}", "an object without keys, and no columns to load it into"),
+        (2, "5", "expected a JSON object, found a number"),
+    ]
+
+
+# -- types naming a column the file does not have --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "columns"),
+    [("d.csv", "id,name\n1,a\n", "id, name"), ("d.jsonl", '{"id": 1, "name": "a"}\n', "id, name")],
+)
+def test_types_naming_an_unknown_column_is_a_usage_error_and_no_run(tmp_path, name, text, columns):
+    path = write(tmp_path / name, text)
+    store = f"sqlite:///{tmp_path / 'spine.db'}"
+    loaded = _spine(tmp_path, "load", str(path), "--table", "t", "--store", store, "-o", "types=nmae:string")
+    assert loaded.returncode == 2, loaded.stderr
+    assert (
+        f"spine: error: file source option 'types': no column named nmae; the columns are {columns}"
+        in loaded.stderr
+    )
+    assert "Traceback" not in loaded.stderr
+    assert _runs(tmp_path, store) == []
+    good = _spine(tmp_path, "load", str(path), "--table", "t", "--store", store, "-o", "types=name:string")
+    assert good.returncode == 0, good.stderr
+
+
+def test_a_file_whose_columns_cannot_be_read_is_still_a_recorded_failed_run_with_types(tmp_path):
+    path = write(tmp_path / "q.csv", 'id,"name\n1,a\n')
+    store = f"sqlite:///{tmp_path / 'spine.db'}"
+    loaded = _spine(tmp_path, "load", str(path), "--table", "t", "--store", store, "-o", "types=id:integer")
+    assert loaded.returncode == 1
+    assert "error [source]: " in loaded.stderr and "q.csv" in loaded.stderr
+    assert [run["status"] for run in _runs(tmp_path, store)] == ["failed"]
