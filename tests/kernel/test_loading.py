@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import gc
 from datetime import UTC, datetime, timedelta
 
@@ -20,7 +21,7 @@ from spine import (
     Target,
     WriteMode,
 )
-from spine._loading import Check, RejectThreshold
+from spine._loading import Check, RejectSpool, RejectThreshold
 
 SCHEMA = Schema((Field("k", "string"), Field("n", "integer")))
 
@@ -247,6 +248,49 @@ def test_a_sources_mark_is_kept_per_pipeline_once_its_load_commits(kernel, loads
     kernel.run("job")
     assert (first.resumed_from, second.resumed_from, third.resumed_from) == (None, "4", "4")
     assert kernel.runlog().state("job", "mem:n") == "4"  # neither the failed load nor the empty one moved it
+
+
+TOKEN = "tok-9f8e7d6c5b4a"
+
+
+class Secretive(ListSource):
+    def secrets(self):
+        return [TOKEN]
+
+
+def test_rejects_are_kept_without_the_known_secrets_they_echo(kernel, loads):
+    encoded = base64.b64encode(TOKEN.encode()).decode()
+    echo = Reject(
+        f"https://api/x?key={TOKEN} page 1", 9, f'{{"sent": "{TOKEN}", "as": "{encoded}"}}', f"got {TOKEN}"
+    )
+    # Made by the pipeline, not opened by the kernel: the run learns its secrets all the same.
+    loads.source = Secretive(
+        [Batch([("a", 1), (TOKEN, -2)], [1, 2], "f.psv", [echo], ["a|1", f"{TOKEN}|-2"])]
+    )
+    loads.checks = [Check("non-negative n", ("k", "n"), lambda k, n: n >= 0 or f"{k} has {n}")]
+    result = kernel.run("job", max_rejects="1")
+    assert result.status == "failed"  # two rejects: the message names the first ones
+    assert kernel.runlog().rejects(result.run_id) == [
+        Reject("https://api/x?key=*** page 1", 9, '{"sent": "***", "as": "***"}', "got ***"),
+        Reject("f.psv", 2, "***|-2", "non-negative n: *** has -2"),
+    ]
+    assert TOKEN not in result.error.message
+
+
+def test_rejects_keep_what_only_looks_like_a_secret(kernel, loads):
+    raw = "password=hunter2|Bearer abc|https://u:pw@h/"
+    loads.source = Secretive([rows_batch(0, 9, rejects=[Reject("mem", 9, raw, "n: got x")])])
+    result = kernel.run("job")
+    assert [reject.raw for reject in kernel.runlog().rejects(result.run_id)] == [raw]
+
+
+def test_the_reject_spool_holds_no_known_secret_on_disk():
+    spool = RejectSpool(spine.Redactor([TOKEN]).known)
+    spool.add(Reject("mem", 1, f"k|{TOKEN}", f"n: got {TOKEN}"))
+    try:
+        assert list(spool) == [Reject("mem", 1, "k|***", "n: got ***")]  # read back from its file
+    finally:
+        spool.close()
 
 
 def test_a_sources_secrets_are_masked_in_what_the_kernel_logs_and_records(tmp_path, caplog):

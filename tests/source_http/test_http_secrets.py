@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import logging
 
@@ -190,3 +191,30 @@ def test_a_secret_in_the_url_itself_is_masked_in_describe_and_in_errors(server):
     assert "/items" in str(caught.value)
     assert TOKEN not in str(caught.value)
     assert server.requests[0].query["access_token"] == TOKEN  # sent all the same
+
+
+# -- credentials echoed back -----------------------------------------------------------------------
+
+
+def echoed_headers(server, status):
+    """/items answering `status` with the request's headers, as some APIs do."""
+    return server.route("GET", "/items", lambda request: (status, {}, {"received": request.headers}))
+
+
+@pytest.mark.parametrize("status", [400, 401])
+def test_basic_credentials_echoed_in_base64_are_masked_in_the_error(server, status):
+    url = echoed_headers(server, status)
+    pair = base64.b64encode(f"ann:{PASSWORD}".encode()).decode()
+    with pytest.raises(spine.SourceError) as caught:
+        read(url, username="ann", password=PASSWORD)
+    assert server.requests[0].headers["authorization"] == f"Basic {pair}"
+    assert "Basic ***" in str(caught.value)
+    assert pair[:8] not in str(caught.value)  # not even the start of it, the excerpt cut short
+
+
+def test_the_secrets_of_basic_and_oauth2_include_the_pairs_sent_in_base64(server):
+    with open_http(server.to("/items"), username="ann", password=PASSWORD) as source:
+        assert f"ann:{PASSWORD}" in source.secrets()
+    oauth2 = {"client_id": "client-7", "client_secret": CLIENT_SECRET, "token_url": server.to("/oauth/token")}
+    with open_http(server.to("/items"), **oauth2) as source:
+        assert f"client-7:{CLIENT_SECRET}" in source.secrets()

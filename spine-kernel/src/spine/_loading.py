@@ -137,6 +137,8 @@ def missing_keys(keys: Sequence[str], schema: Schema) -> Check:
 class RejectSpool:
     """Rejects spilled to a temporary file (in TMPDIR); the first few kept for messages.
 
+    `mask` (`Redactor.known`) takes the known secrets out of each reject's text before
+    it is kept: a record that echoes a token reaches neither the disk nor the rejects table.
     A spill that fails (TMPDIR full) raises `LoadError` naming the folder, which stops the
     load; the rejects that reached the file before are still read back, up to the last
     whole one.
@@ -144,13 +146,18 @@ class RejectSpool:
 
     FIRST = 3
 
-    def __init__(self) -> None:
+    def __init__(self, mask: Callable[[str], str]) -> None:
         self.count = 0
         self.first: list[Reject] = []
         self._file: IO[str] | None = None
         self._failed = False
+        self._mask = mask
 
     def add(self, reject: Reject) -> None:
+        mask = self._mask
+        whole = f"{reject.origin}\n{reject.raw}\n{reject.reason}"
+        if mask(whole) != whole:  # one look for the usual reject, which holds no secret
+            reject = Reject(mask(reject.origin), reject.position, mask(reject.raw), mask(reject.reason))
         try:
             if self._file is None:
                 # Lives as long as the spool; `close` ends it.

@@ -61,7 +61,7 @@ class RunContext:
         self.store: Store = runlog.store
         self.threshold = threshold
         self.rows_read = self.rows_written = 0
-        self.rejects = RejectSpool()
+        self.rejects = RejectSpool(kernel.redactor.known)
         self.warnings: list[str] = []
         self._returned_rejects = 0
         self.tables: list[TableChange] = []
@@ -99,6 +99,8 @@ class RunContext:
         new rows under a run recorded as running. The whole record (warnings, rejected rows)
         follows as for any run.
         """
+        for secret in source.secrets():  # a source the pipeline made, not `Spine.open_source`
+            self.kernel.redactor.add(secret)
         with source:
             try:
                 written = self._load(source, target, transforms, checks, batch_size, ends_run)

@@ -88,6 +88,17 @@ class ClientCredentials(httpx.Auth):
         self._good_until = monotonic() + max(lifetime - EXPIRY_MARGIN, lifetime / 2)
 
 
+def sent_secrets(options: HttpOptions) -> list[str]:
+    """The credentials given, and the ``id:secret`` pairs that HTTP basic authentication
+    sends (in base64, which the redactor masks with every other form of a secret)."""
+    pairs = []
+    if options.auth == "basic" and options.password is not None:
+        pairs.append(f"{options.username}:{options.password.get_secret_value()}")
+    if options.auth == "oauth2" and options.client_secret is not None:
+        pairs.append(f"{options.client_id}:{options.client_secret.get_secret_value()}")
+    return options.secrets() + pairs
+
+
 def make_auth(options: HttpOptions) -> httpx.Auth | None:
     def secret(option: str) -> str:
         return str(getattr(options, option).get_secret_value())

@@ -144,7 +144,10 @@ class Fetcher:
 
     def _refused(self, response: httpx.Response, where: str) -> spine.SourceError:
         status = response.status_code
-        excerpt = self.redactor.text(" ".join(self._start_of(response, where)[:_EXCERPT].split()))
+        # Cut after masking, so that no secret is cut in two and half shown; whitespace
+        # squeezed after that, so it counts at most twice the excerpt.
+        start = self.redactor.excerpt(self._start_of(response, where), 2 * _EXCERPT)
+        excerpt = " ".join(start.split())[:_EXCERPT]
         message = f"{where}: HTTP {status} {response.reason_phrase}"
         if status in (401, 403) and self.auth is None:
             message += " (the API wants credentials: see the auth options)"

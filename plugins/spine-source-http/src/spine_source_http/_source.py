@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import httpx
 import spine
 
+from ._auth import sent_secrets
 from ._fetch import Fetcher
 from ._options import HttpOptions, parse_options, secret_header
 from ._paging import Page, PageRequest, paging, set_at
@@ -38,7 +39,7 @@ class HttpSource(spine.Source):
     """Records of a REST API, page by page; see the plugin's README for the options."""
 
     def __init__(self, location: str, options: HttpOptions) -> None:
-        self._secrets = options.secrets()
+        self._secrets = sent_secrets(options)
         self.redactor = spine.Redactor(self._secrets)
         self.shown = self.redactor.text(location)
         try:
