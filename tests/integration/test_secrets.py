@@ -125,3 +125,37 @@ def test_a_credential_cut_short_by_the_excerpt_of_an_answer_is_still_masked(spin
     assert command.returncode == 1, command.stderr
     assert "denied: ***" in command.stdout
     assert leaked(everything_shown(spine, store, database, command), secrets) == []
+
+
+def test_an_oauth2_token_echoed_in_records_is_rejected_without_it(spine, server, tmp_path):
+    """The token is no option: it is obtained during the run, and still masked in rejects,
+    both those the source makes and those the kernel makes from the record's text."""
+    client_secret = "cs-7Hq2Lw9Zp4"
+    server.route("POST", "/token", lambda request: (200, {}, {"access_token": TOKEN, "expires_in": 3600}))
+
+    def answer(request):
+        assert request.headers["authorization"] == f"Bearer {TOKEN}"
+        # A list is no object (the source's reject); a record without the key is the kernel's.
+        return 200, {}, [*({"id": n} for n in range(40)), [TOKEN], {"note": f"sent {TOKEN}"}]
+
+    url = server.route("GET", "/items", answer)
+    database = tmp_path / "s.db"
+    store = f"sqlite:///{database}"
+    options = [
+        "-o",
+        f"token_url={server.url}/token",
+        "-o",
+        "client_id=me",
+        "-o",
+        f"client_secret={client_secret}",
+    ]
+    command = spine(
+        "load", url, "--table", "t", "--mode", "merge", "--key", "id", *options, "--store", store, "--json"
+    )
+    assert command.returncode == 0, command.stderr
+    assert json.loads(command.stdout)["rows_rejected"] == 2
+    with sqlite3.connect(database) as connection:
+        raws = [raw for (raw,) in connection.execute("SELECT raw FROM spine_rejects ORDER BY seq")]
+    assert len(raws) == 2 and all("***" in raw for raw in raws), raws
+    secrets = [*forms(TOKEN), *forms(client_secret), b64(f"me:{client_secret}")]
+    assert leaked(everything_shown(spine, store, database, command), secrets) == []

@@ -135,12 +135,14 @@ class Redactor:
         # holds no secret, the usual case, found with a few C-speed `in` tests.
         # Replaced together by `add`, so readers need no lock.
         self._known: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+        self._added: set[str] = set()  # adding one again is a set lookup: the kernel asks sources often
         for secret in secrets:
             self.add(secret)
 
     def add(self, secret: str) -> None:
         """Mask `secret` from now on: as written, percent-encoded, JSON-escaped and in base64."""
-        if secret and len(secret) >= _MIN_SECRET:
+        if secret and len(secret) >= _MIN_SECRET and secret not in self._added:
+            self._added.add(secret)
             forms = _forms(secret).union(self._known[0])
             inner = tuple(form for form in forms if not any(o != form and o in form for o in forms))
             self._known = (tuple(sorted(forms, key=len, reverse=True)), inner)

@@ -7,7 +7,7 @@ import gc
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +29,7 @@ from ._processes import this_process
 from ._results import ErrorInfo, RunCounts, RunInfo, RunResult, TableChange
 from ._runlog import clip_start
 from ._schema import Schema
-from ._sources import DEFAULT_BATCH_SIZE, Reject, Source
+from ._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
 from ._statuses import RunStatus
 from ._stores import Session, Store, Target
 from ._tables import empty_replace_guard, needs_unique_key, unique_index_name
@@ -99,8 +99,7 @@ class RunContext:
         new rows under a run recorded as running. The whole record (warnings, rejected rows)
         follows as for any run.
         """
-        for secret in source.secrets():  # a source the pipeline made, not `Spine.open_source`
-            self.kernel.redactor.add(secret)
+        self._learn_secrets(source)  # a source the pipeline made, not `Spine.open_source`
         with source:
             try:
                 written = self._load(source, target, transforms, checks, batch_size, ends_run)
@@ -109,6 +108,17 @@ class RunContext:
                     self.warn(warning)
         self.rows_written += written
         return written
+
+    def _learn_secrets(self, source: Source) -> None:
+        for secret in source.secrets():
+            self.kernel.redactor.add(secret)
+
+    def _batches(self, source: Source, batch_size: int) -> Iterator[Batch]:
+        """The source's batches, its secrets asked again with each: a source may obtain one
+        while reading (an OAuth2 token), which its records may echo."""
+        for batch in source.batches(batch_size):
+            self._learn_secrets(source)
+            yield batch
 
     def _load(
         self,
@@ -124,7 +134,7 @@ class RunContext:
         before = [name for name, _ in declared] or None
         schema = prepare_source(source, declared, self.state)
         if not schema.fields:  # no table can hold it: what the source rejected is kept, then the load fails
-            for batch in source.batches(batch_size):  # the source may end with an error of its own
+            for batch in self._batches(source, batch_size):  # the source may end with an error of its own
                 self.rows_read += len(batch.rows) + len(batch.rejects)
                 for reject in batch.rejects:
                     self.reject(reject)
@@ -136,7 +146,7 @@ class RunContext:
         unindexed = before is not None and needs_unique_key(self.store, target)
         key_check = missing_keys(target.keys, schema).bind(schema) if target.keys else None
         rows = RowStream(
-            source.batches(batch_size),
+            self._batches(source, batch_size),
             transforms,
             [check.bind(schema) for check in checks],
             self.rejects,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import httpx
 import spine
@@ -45,8 +45,15 @@ class ClientCredentials(httpx.Auth):
 
     requires_response_body = True  # the token URL's answer is read inside the flow
 
-    def __init__(self, token_url: str, client_id: str, client_secret: str, scope: str | None) -> None:
-        self.token_url, self.scope = token_url, scope
+    def __init__(
+        self,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        scope: str | None,
+        fetched: Callable[[str], None],
+    ) -> None:
+        self.token_url, self.scope, self._fetched = token_url, scope, fetched
         pair = f"{client_id}:{client_secret}".encode()
         self._basic = "Basic " + base64.b64encode(pair).decode()
         self._token: str | None = None
@@ -84,6 +91,7 @@ class ClientCredentials(httpx.Auth):
                 context={"url": self.token_url, "status": response.status_code},
             )
         self._token = token
+        self._fetched(token)  # a secret made during the run: masked from here on like the given ones
         # A short-lived token is used for half its life instead.
         self._good_until = monotonic() + max(lifetime - EXPIRY_MARGIN, lifetime / 2)
 
@@ -99,7 +107,9 @@ def sent_secrets(options: HttpOptions) -> list[str]:
     return options.secrets() + pairs
 
 
-def make_auth(options: HttpOptions) -> httpx.Auth | None:
+def make_auth(options: HttpOptions, fetched: Callable[[str], None]) -> httpx.Auth | None:
+    """The auth flow of `options`; `fetched` is told each secret the flow obtains (OAuth2 tokens)."""
+
     def secret(option: str) -> str:
         return str(getattr(options, option).get_secret_value())
 
@@ -113,5 +123,7 @@ def make_auth(options: HttpOptions) -> httpx.Auth | None:
         return _QueryKey(options.key_name, secret("api_key"))
     if options.auth == "oauth2":
         assert options.token_url and options.client_id, "checked by HttpOptions"
-        return ClientCredentials(options.token_url, options.client_id, secret("client_secret"), options.scope)
+        return ClientCredentials(
+            options.token_url, options.client_id, secret("client_secret"), options.scope, fetched
+        )
     return None

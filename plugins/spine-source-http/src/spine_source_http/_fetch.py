@@ -37,12 +37,13 @@ class Fetcher:
         redactor: spine.Redactor,
         hops: list[httpx.URL],
         watch: Watchdog,
+        fetched: Callable[[str], None],
     ) -> None:
         self.options = options
         self.client = client
         self.watch = watch
         self.hops = hops  # the URLs one request was sent to, redirects followed (the client's hooks add them)
-        self.auth = make_auth(options)
+        self.auth = make_auth(options, fetched)
         self.redactor = redactor
         self.waited = 0.0  # seconds of the retry budget spent
         self._last_start: float | None = None

@@ -159,9 +159,16 @@ class HttpSource(spine.Source):
         self._stopped_at = None
         self._watch = watch = Watchdog(options.request_deadline, options.run_deadline)
         try:
-            yield from self._pages_read(Fetcher(options, self._client, self.redactor, self._hops, watch))
+            fetcher = Fetcher(options, self._client, self.redactor, self._hops, watch, self._fetched_secret)
+            yield from self._pages_read(fetcher)
         finally:
             watch.close()
+
+    def _fetched_secret(self, secret: str) -> None:
+        """A secret obtained while reading (an OAuth2 token): masked in this source's messages
+        at once, and by the kernel, which asks `secrets` again as batches arrive."""
+        self.redactor.add(secret)
+        self._secrets.append(secret)
 
     def _pages_read(self, fetcher: Fetcher) -> Iterator[_PageRead]:
         options = self.options
