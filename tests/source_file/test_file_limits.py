@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import spine
+from spine_source_file._files import _READ_SIZE
 from spine_source_file._source import open_file
 
 from .file_helpers import read, source_error, write
@@ -218,3 +219,122 @@ def test_a_file_whose_columns_cannot_be_read_is_still_a_recorded_failed_run_with
     assert loaded.returncode == 1
     assert "error [source]: " in loaded.stderr and "q.csv" in loaded.stderr
     assert [run["status"] for run in _runs(tmp_path, store)] == ["failed"]
+
+
+# -- lines over max_line_bytes (delimited) and max_element_bytes (JSON Lines) -----------------
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "options", "line", "option", "limit"),
+    [
+        ("h.csv", "a" * 1001 + "\n1\n", {"max_line_bytes": 1000}, 1, "max_line_bytes", 1000),
+        ("d.psv", "a|b\n1|2\n\n" + "x|" * 600 + "\n", {"max_line_bytes": "1000"}, 4, "max_line_bytes", 1000),
+        # The last line, with no line ending; and \r endings count as line ends.
+        ("e.csv", "a,b\r1,2\r" + "3," * 600, {"max_line_bytes": 1000}, 3, "max_line_bytes", 1000),
+        ("l.jsonl", '{"a": 1}\n\n{"a": "' + "y" * 200 + '"}\n', {"max_element_bytes": 100}, 3, None, 100),
+        # The defaults: 16 MiB.
+        ("big.psv", "a|b\n1|" + "z" * (16 * 1024 * 1024) + "\n", {}, 2, "max_line_bytes", 16 * 1024 * 1024),
+        ("big.jsonl", '{"a": "' + "z" * (16 * 1024 * 1024) + '"}\n', {}, 1, None, 16 * 1024 * 1024),
+    ],
+)
+def test_a_line_over_its_limit_is_refused_naming_the_file_the_line_and_the_option(
+    tmp_path, name, text, options, line, option, limit
+):
+    path = write(tmp_path / name, text)
+    option = option or "max_element_bytes"
+    assert source_error(path, **options) == (
+        f"{path}: line {line}: the line goes on past {option} ({limit} characters): "
+        f"raise it (-o {option}=N) if the lines are that long"
+    )
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r", "\r\n"])
+@pytest.mark.parametrize("short", [2, 3, 4, 5])
+def test_lines_are_split_alike_wherever_a_read_ends(tmp_path, ending, short):
+    # Text is read _READ_SIZE characters at a time: a line, and "\r\n", may straddle two reads or more.
+    length = _READ_SIZE - short
+    lines = ["a", "x" * length, "", "y", "z" * 140_000, "w"]
+    path = write(tmp_path / "d.csv", ending.join(lines) + ending)
+    result = read(path, quote="none", field_size_limit=150_000)
+    assert (result.rows, result.positions) == (
+        [("x" * length,), ("y",), ("z" * 140_000,), ("w",)],
+        [2, 4, 5, 6],
+    )
+    assert result.raw[0] == "x" * length
+
+
+def test_a_line_at_its_limit_is_read(tmp_path):
+    # The line ending is not counted, whichever it is.
+    path = write(tmp_path / "d.csv", "a,b\r\n1," + "x" * 98 + "\r\n2,y\r")
+    assert read(path, max_line_bytes=100).rows == [(1, "x" * 98), (2, "y")]
+    lines = write(tmp_path / "l.jsonl", '{"a": 1}\r\n{"a": "' + "y" * 91 + '"}\r\n')
+    assert read(lines, max_element_bytes=100).rows == [("1",), ("y" * 91,)]
+    with pytest.raises(spine.ConfigError, match="'max_line_bytes' does not apply to jsonl files"):
+        read(lines, max_line_bytes=10)
+
+
+# The peak RSS from /proc (VmHWM, of this process only: ru_maxrss keeps the parent's across exec).
+_PEAK_RSS = """
+import sys
+from spine_source_file._files import _READ_SIZE
+from spine_source_file._source import open_file
+from spine.testing import read_source
+try:
+    read = read_source(open_file(sys.argv[1]), 1000)
+    print(read.rejects[0].reason if read.rejects else read.rows)
+except Exception as exc:
+    print(exc)
+with open("/proc/self/status") as status:
+    print(next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:")))
+"""
+
+
+def _read_in_a_process(path):
+    """What reading `path` gave (the error, the first reject or the rows) and the reader's peak RSS."""
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_RSS, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    said, peak = done.stdout.splitlines()
+    return said, int(peak)
+
+
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        # A header of 128 MB is never held whole: refused once max_line_bytes (16 MiB) of it is read.
+        ("h" * 128_000_000 + "\n1\n", "line 1: the line goes on past max_line_bytes"),
+        # A data line of 5 million fields, under max_line_bytes, is rejected without splitting it.
+        ("a|b\n" + "ab|" * 5_000_000 + "\n", "expected 2 fields, found 5000001"),
+    ],
+)
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="peak RSS read from Linux's /proc")
+def test_memory_stays_bounded_whatever_the_line(tmp_path, line, said):
+    small, baseline = _read_in_a_process(write(tmp_path / "small.psv", "a|b\n1|2\n"))
+    assert small == "[(1, 2)]"
+    found, peak = _read_in_a_process(write(tmp_path / "big.psv", line))
+    assert said in found
+    # Holding the first line whole takes 128 MB, splitting the second makes 5 million strings
+    # (over 250 MB): the read holds a few times max_line_bytes at most.
+    assert peak - baseline < 100_000_000
+
+
+def test_declared_columns_are_bounded_by_max_columns_too(tmp_path):
+    path = write(tmp_path / "d.csv", "1,2,3\n")
+    with pytest.raises(spine.ConfigError, match=r"'columns': 3 columns, more than max_columns \(2\)"):
+        read(path, header="false", columns="a,b,c", max_columns=2)
+
+
+def test_a_parquet_file_wider_than_max_columns_is_refused_from_its_footer(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "wide.parquet"
+    pq.write_table(pa.table({f"c{n}": [n] for n in range(12)}), path)
+    assert source_error(path, max_columns=11) == (
+        f"{path}: the file has 12 columns, more than max_columns (11); raise it (-o max_columns=N) if the "
+        "input is that wide, though a table holds at most 2000 columns in SQLite, 1600 in PostgreSQL"
+    )
+    assert len(read(path, max_columns="12").schema.names) == 12

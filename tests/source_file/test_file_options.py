@@ -21,7 +21,7 @@ def test_an_unknown_option_is_refused_with_the_closest_name(csv_file):
     assert str(caught.value) == (
         "unknown file source option 'delimeter' (did you mean 'delimiter'?); the options are bad_quotes, "
         "columns, delimiter, encoding, field_size_limit, format, header, infer_rows, max_columns, "
-        "max_element_bytes, quote, types"
+        "max_element_bytes, max_line_bytes, quote, types"
     )
     assert caught.value.context == {"option": "delimeter"}
     with pytest.raises(spine.ConfigError, match="unknown file source option 'zzz'; the options"):

@@ -13,7 +13,7 @@ import spine
 from ._columns import columns_from_text, same_column, too_many_columns
 from ._files import FileRef, TextFile
 from ._options import Column, FileOptions
-from ._text import Block, TextSource, columnar
+from ._text import Block, TextSource, columnar, wrong_width
 
 DELIMITERS = {"csv": ",", "tsv": "\t", "psv": "|"}
 _SNIFF_CHARACTERS = 64 * 1024
@@ -36,14 +36,18 @@ class _Records(NamedTuple):
     texts: Sequence[str]
     rejects: Sequence[spine.Reject] = ()
 
-    def values(self) -> Sequence[Sequence[str]]:
-        return self.records
-
     def first_values(self) -> Sequence[str]:
         return self.records[0]
 
     def rest(self) -> _Records:
         return _Records(self.records[1:], self.starts[1:], self.texts[1:], self.rejects)
+
+    def longest_field(self, limit: int, max_fields: int) -> tuple[int, int] | None:
+        """The length of the longest field and its record's line, when one is over `limit`."""
+        for values, start, text in zip(self.records, self.starts, self.texts, strict=True):
+            if len(text) > limit and (longest := max(map(len, values), default=0)) > limit:
+                return longest, start
+        return None
 
     def block(self, width: int, origin: str) -> Block:
         return columnar(self.records, self.starts, self.texts, width, origin, self.rejects)
@@ -57,23 +61,40 @@ class _Lines(NamedTuple):
     delimiter: str
     rejects: Sequence[spine.Reject] = ()  # none: without quotes, any line is a record
 
-    def values(self) -> Sequence[Sequence[str]]:
-        return [text.split(self.delimiter) for text in self.texts]
-
     def first_values(self) -> Sequence[str]:
         return self.texts[0].split(self.delimiter)
 
     def rest(self) -> _Lines:
         return _Lines(self.texts[1:], self.starts[1:], self.delimiter)
 
+    def longest_field(self, limit: int, max_fields: int) -> tuple[int, int] | None:
+        """As `_Records.longest_field`; a line of more than `max_fields` fields is skipped
+        unsplit: it is no record of any width allowed, and so a reject (see `block`)."""
+        for text, start in zip(self.texts, self.starts, strict=True):
+            if len(text) > limit:
+                fields = text.split(self.delimiter, max_fields)
+                if len(fields) <= max_fields and (longest := max(map(len, fields))) > limit:
+                    return longest, start
+        return None
+
     def block(self, width: int, origin: str) -> Block:
         # When every line holds width - 1 delimiters (the usual case), the lines are
         # split in one go and each column cut out with a strided slice: no list per record.
-        texts, delimiter = self.texts, self.delimiter
-        if texts and not any(map((width - 1).__ne__, map(str.count, texts, repeat(delimiter)))):
-            fields = delimiter.join(texts).split(delimiter)
-            return Block([fields[column::width] for column in range(width)], self.starts, texts)
-        return columnar(self.values(), self.starts, texts, width, origin)
+        texts, starts, delimiter = self.texts, self.starts, self.delimiter
+        rejects: list[spine.Reject] = []
+        if any(map((width - 1).__ne__, map(str.count, texts, repeat(delimiter)))):
+            # Lines of another width are rejected on their count, never split: a line of
+            # millions of fields makes no million strings.
+            counts = list(map(str.count, texts, repeat(delimiter)))
+            kept = [number for number, count in enumerate(counts) if count == width - 1]
+            rejects = [
+                wrong_width(origin, starts[number], texts[number], width, count + 1)
+                for number, count in enumerate(counts)
+                if count != width - 1
+            ]
+            texts, starts = [texts[number] for number in kept], [starts[number] for number in kept]
+        fields = delimiter.join(texts).split(delimiter) if texts else []
+        return Block([fields[column::width] for column in range(width)], starts, texts, rejects)
 
 
 class DelimitedSource(TextSource):
@@ -144,7 +165,7 @@ class DelimitedSource(TextSource):
         return (chunk.block(width, origin) for chunk in chunks)
 
     def _tokenize(self, file: TextFile) -> Iterator[_Records | _Lines]:
-        chunks = file.line_chunks()
+        chunks = file.line_chunks(self.options.max_line_bytes, "max_line_bytes")
         if self.options.header or self.options.columns is None:  # the first record makes the columns
             chunks = self._checking_width(chunks)
         if self.quote is None:
@@ -189,14 +210,13 @@ class DelimitedSource(TextSource):
         for chunk in chunks:
             # A field can only be too long inside a record whose text is: one C-speed check per chunk.
             if chunk.texts and max(map(len, chunk.texts)) > limit:
-                for values, start in zip(chunk.values(), chunk.starts, strict=True):
-                    longest = max(map(len, values), default=0)
-                    if longest > limit:
-                        raise self.ref.error(
-                            f"a field of {longest} characters is longer than field_size_limit "
-                            f"({limit}); {_TOO_LONG_HINT}",
-                            start,
-                        )
+                found = chunk.longest_field(limit, self.options.max_columns)
+                if found is not None:
+                    raise self.ref.error(
+                        f"a field of {found[0]} characters is longer than field_size_limit "
+                        f"({limit}); {_TOO_LONG_HINT}",
+                        found[1],
+                    )
             yield chunk
 
 

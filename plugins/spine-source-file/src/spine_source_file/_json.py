@@ -59,7 +59,7 @@ class JsonSource(TextSource):
         blocks = (
             _array(file, decoder, self.options.max_element_bytes)
             if self.format_name == "json"
-            else _lines(file, decoder)
+            else _lines(file, decoder, self.options.max_element_bytes)
         )
         if self.options.columns is not None:
             declared = self.options.columns
@@ -150,11 +150,12 @@ def _kind(value: Any) -> str:
     return "a number"
 
 
-def _lines(file: TextFile, decoder: json.JSONDecoder) -> Iterator[_Objects]:
-    """JSON Lines: a line that is not a JSON object is rejected; blank lines are skipped."""
+def _lines(file: TextFile, decoder: json.JSONDecoder, limit: int) -> Iterator[_Objects]:
+    """JSON Lines: a line that is not a JSON object is rejected; blank lines are skipped.
+    A line longer than `limit` (max_element_bytes) is an error, as an array element is."""
     origin = file.ref.path
     first_line = 1
-    for chunk in file.line_chunks():
+    for chunk in file.line_chunks(limit, "max_element_bytes"):
         objects: list[dict[str, Any]] = []
         starts: list[int] = []
         texts: list[str] = []

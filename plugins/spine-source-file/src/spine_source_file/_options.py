@@ -22,6 +22,7 @@ DEFAULT_FIELD_SIZE_LIMIT = 128 * 1024  # the csv module's own default
 # header of millions of fields, not a store limit; stores refuse wider tables themselves.
 DEFAULT_MAX_COLUMNS = 10_000
 DEFAULT_MAX_ELEMENT_BYTES = 16 * 1024 * 1024  # one JSON array element; an array is read one at a time
+DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024  # one line of delimited text: a record is a line or a few
 
 _TRUE = frozenset({"true", "t", "yes", "y", "on", "1"})
 _FALSE = frozenset({"false", "f", "no", "n", "off", "0"})
@@ -53,6 +54,7 @@ class FileOptions:
     field_size_limit: int = DEFAULT_FIELD_SIZE_LIMIT
     max_columns: int = DEFAULT_MAX_COLUMNS
     max_element_bytes: int = DEFAULT_MAX_ELEMENT_BYTES
+    max_line_bytes: int = DEFAULT_MAX_LINE_BYTES
     bad_quotes: str = "fail"  # or "reject": a record whose quoting is broken is a reject, not an error
 
     def quote_for(self, delimiter: str) -> str | None:
@@ -197,6 +199,7 @@ _PARSERS: dict[str, Callable[[object], Any]] = {
     "field_size_limit": _whole_number("field_size_limit", 1),
     "max_columns": _whole_number("max_columns", 1),
     "max_element_bytes": _whole_number("max_element_bytes", 1),
+    "max_line_bytes": _whole_number("max_line_bytes", 1),
     "bad_quotes": _choice("bad_quotes", ("fail", "reject")),
 }
 OPTIONS = tuple(sorted(_PARSERS))
@@ -219,4 +222,11 @@ def parse_options(options: Mapping[str, object]) -> FileOptions:
                 context={"option": name},
             )
     values = {name: _PARSERS[name](value) for name, value in options.items()}
-    return FileOptions(given=frozenset(values), **values)
+    settings = FileOptions(given=frozenset(values), **values)
+    if settings.columns is not None and len(settings.columns) > settings.max_columns:
+        raise spine.ConfigError(
+            f"file source option 'columns': {len(settings.columns)} columns, more than max_columns "
+            f"({settings.max_columns}); raise it (-o max_columns=N) to read that many",
+            context={"option": "columns"},
+        )
+    return settings

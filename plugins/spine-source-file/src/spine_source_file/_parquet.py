@@ -15,7 +15,7 @@ from typing import Any
 
 import spine
 
-from ._columns import columns_from_text, same_column
+from ._columns import columns_from_text, same_column, too_many_columns
 from ._files import FileRef
 from ._options import FileOptions, check_batch_size
 
@@ -46,6 +46,10 @@ class ParquetSource(spine.Source):
         with self._arrow_errors():
             self._file = parquet.ParquetFile(ref.path)
         try:
+            # The footer, read on opening, counts the columns: check before making their schema.
+            count = self._file.metadata.num_columns
+            if count > options.max_columns:
+                raise too_many_columns(ref, f"the file has {count}", options.max_columns)
             arrow = self._file.schema_arrow
             names = [column.name for column in columns_from_text(arrow.names)]
             chosen = list(range(len(names)))

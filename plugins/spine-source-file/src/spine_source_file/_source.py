@@ -15,9 +15,9 @@ from ._text import TextSource
 
 _TEXT = frozenset({"format", "encoding", "columns", "types", "infer_rows", "max_columns"})
 _APPLIES = {
-    "delimited": _TEXT | {"header", "delimiter", "quote", "field_size_limit", "bad_quotes"},
+    "delimited": _TEXT | {"header", "delimiter", "quote", "field_size_limit", "max_line_bytes", "bad_quotes"},
     "json": _TEXT | {"max_element_bytes"},
-    "parquet": frozenset({"format", "columns"}),
+    "parquet": frozenset({"format", "columns", "max_columns"}),
 }
 
 

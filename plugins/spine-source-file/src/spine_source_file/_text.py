@@ -45,11 +45,15 @@ def columnar(
             if len(values) == width:
                 kept.append(number)
             else:
-                reason = f"expected {width} fields, found {len(values)}"
-                rejects.append(spine.Reject(origin, starts[number], texts[number], reason))
+                rejects.append(wrong_width(origin, starts[number], texts[number], width, len(values)))
         records, starts, texts = _pick(kept, records, starts, texts)
     columns = list(zip(*records, strict=True)) if records else [()] * width
     return Block(columns, starts, texts, rejects)
+
+
+def wrong_width(origin: str, start: int, text: str, width: int, found: int) -> spine.Reject:
+    """The reject of a record of `found` fields where the columns are `width`."""
+    return spine.Reject(origin, start, text, f"expected {width} fields, found {found}")
 
 
 def _pick(numbers: list[int], *sequences: Sequence[Any]) -> list[list[Any]]:
