@@ -96,7 +96,9 @@ class Source(ABC):
 
     def secrets(self) -> Iterable[str]:
         """Values this source was given that must never be shown (tokens, passwords):
-        the kernel that opens it masks them in everything it logs, records or returns."""
+        the kernel that opens it masks them in everything it logs, records or returns.
+        It asks again with each batch, so a secret obtained while reading (an OAuth2
+        token) is masked from the next batch on."""
         return ()
 
     def state_key(self) -> str | None:
