@@ -28,7 +28,7 @@ def test_the_distribution_declares_its_entry_point_and_dependencies():
     (entry,) = [ep for ep in dist.entry_points if ep.group == "spine.plugins"]
     assert (entry.name, entry.value) == ("slack", "spine_alert_slack")
     requires = {str(Requirement(text)) for text in dist.requires or []}
-    assert requires == {"spine-kernel<0.2,>=0.1.3", "httpx<1,>=0.27"}
+    assert requires == {"spine-kernel<0.2,>=0.1.4", "httpx<1,>=0.27"}
 
 
 def test_the_entry_module_imports_neither_httpx_nor_httpcore_nor_pydantic():

@@ -35,7 +35,7 @@ def test_the_distribution_declares_its_entry_point_and_kernel_range():
     (entry,) = [ep for ep in dist.entry_points if ep.group == "spine.plugins"]
     assert (entry.name, entry.value) == ("file", "spine_source_file")
     requires = {str(Requirement(text)) for text in dist.requires or []}
-    assert requires == {"spine-kernel<0.2,>=0.1.3", 'pyarrow>=14; extra == "parquet"'}
+    assert requires == {"spine-kernel<0.2,>=0.1.4", 'pyarrow>=14; extra == "parquet"'}
 
 
 def test_the_entry_module_imports_nothing_but_spine():

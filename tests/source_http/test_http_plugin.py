@@ -17,7 +17,7 @@ def test_the_distribution_declares_its_entry_point_and_dependencies():
     (entry,) = [ep for ep in dist.entry_points if ep.group == "spine.plugins"]
     assert (entry.name, entry.value) == ("http", "spine_source_http")
     requires = {str(Requirement(text)) for text in dist.requires or []}
-    assert requires == {"spine-kernel<0.2,>=0.1.3", "httpx<1,>=0.27", "jiter<1,>=0.8"}
+    assert requires == {"spine-kernel<0.2,>=0.1.4", "httpx<1,>=0.27", "jiter<1,>=0.8"}
 
 
 def test_the_entry_module_imports_neither_httpx_nor_jiter_nor_pydantic():
