@@ -38,7 +38,7 @@ def test_ok_is_the_answer_and_slack_receives_the_block_kit_message_as_json(slack
     assert request.method == "POST"
     assert request.headers["content-type"] == "application/json"
     assert request.body == slack_message(sent)
-    assert request.headers["user-agent"] == f"spine/{spine.__version__} spine-alert-slack/0.1.1"
+    assert request.headers["user-agent"] == f"spine/{spine.__version__} spine-alert-slack/0.1.2"
 
 
 def test_another_200_answer_is_a_success_returning_its_body_clipped(slack, make_channel):

@@ -31,7 +31,7 @@ def kernel(tmp_path):
 
 def test_the_distribution_declares_its_entry_point_and_kernel_range():
     dist = distribution("spine-source-file")
-    assert dist.version == "0.1.1"
+    assert dist.version == "0.1.2"
     (entry,) = [ep for ep in dist.entry_points if ep.group == "spine.plugins"]
     assert (entry.name, entry.value) == ("file", "spine_source_file")
     requires = {str(Requirement(text)) for text in dist.requires or []}
