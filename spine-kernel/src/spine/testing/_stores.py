@@ -1,173 +1,24 @@
-"""Contract test suites that any source, store or alert-channel plugin runs against itself.
-
-Subclass in a pytest module and provide one fixture::
-
-    from spine.testing import StoreContract
-
-    class TestMyStore(StoreContract):
-        @pytest.fixture
-        def store(self):
-            store = MyStore("mydb://...")   # a fresh, empty namespace per test
-            yield store
-            store.close()
-
-    class TestMySource(SourceContract):
-        @pytest.fixture
-        def source_case(self, tmp_path):
-            path = tmp_path / "data.csv"
-            path.write_text("id,name\\n1,a\\n2,b\\n3,c\\n")
-            return SourceCase(lambda: MySource(str(path)), ["id", "name"], [(1, "a"), (2, "b"), (3, "c")])
-
-    class TestMyChannel(AlertChannelContract):
-        @pytest.fixture
-        def channel_case(self, server):
-            return ChannelCase(make=..., delivered=..., make_failing=...)
-
-Every test of the base class then runs for the subclass. Importing this module
-imports pytest; the kernel itself never imports it.
-"""
+"""The store contract: every write mode, type and failure path, run against a plugin's own store."""
 
 from __future__ import annotations
 
-import ast
-import subprocess
-import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 import pytest
 
-from ._alerts import Alert, AlertChannel, DeliveryStatus, Severity
-from ._descriptors import AlertChannelSpec
-from ._errors import AlertError, ConfigError, LoadError
-from ._hookspecs import hookimpl
-
-# A real HTTP server on 127.0.0.1, for plugins that speak HTTP (sources, alert channels).
-from ._http_server import DROP as DROP
-from ._http_server import HttpRequest as HttpRequest
-from ._http_server import HttpServer as HttpServer
-from ._http_server import RawAnswer as RawAnswer
-from ._http_server import Reply as Reply
-from ._results import RunCounts, RunResult
-from ._runlog import RunLog
-from ._schema import MAX_IDENTIFIER_LENGTH, Field, Schema, naive_utc
-from ._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
-from ._statuses import RunStatus
-from ._stores import Store, Target, WriteMode
-
-# -- sources ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SourceCase:
-    """A source under test and what it must yield: column names and rows, in order."""
-
-    make: Callable[[], Source]
-    columns: list[str]
-    rows: list[tuple[Any, ...]]
-
-
-class SourceRead(NamedTuple):
-    """Everything a source yielded, batches flattened (and kept, for tests about them)."""
-
-    schema: Schema
-    rows: list[tuple[Any, ...]]
-    positions: list[int]
-    raw: list[str]
-    rejects: list[Reject]
-    batches: list[Batch]
-
-
-def modules_imported_by(entry_module: str) -> list[str]:
-    """The modules that a plugin's entry module adds, imported and registered in a fresh
-    interpreter that has imported spine: a test asserts it adds nothing heavy."""
-    code = (
-        "import sys, spine\n"
-        "spine.hookimpl, spine.SourceSpec, spine.StoreSpec, spine.PipelineSpec, spine.AlertChannelSpec\n"
-        "before = set(sys.modules)\n"
-        f"import {entry_module} as plugin\n"
-        "for name in dir(plugin):\n"
-        "    if name.startswith('register_'):\n"
-        "        getattr(plugin, name)(lambda spec: None)\n"
-        "print(sorted(set(sys.modules) - before))"
-    )
-    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    return list(ast.literal_eval(found.strip()))
-
-
-def read_source(source: Source, batch_size: int = DEFAULT_BATCH_SIZE) -> SourceRead:
-    """Read `source` to the end and close it."""
-    with source:
-        schema = source.schema()
-        batches = list(source.batches(batch_size))
-    return SourceRead(
-        schema,
-        [row for batch in batches for row in batch.rows],
-        [position for batch in batches for position in batch.positions],
-        [text for batch in batches for text in batch.raw],
-        [reject for batch in batches for reject in batch.rejects],
-        batches,
-    )
-
-
-class SourceContract:
-    """What every source must do. Provide a `source_case` fixture with at least 3 rows."""
-
-    @pytest.fixture
-    def source_case(self) -> SourceCase:
-        raise NotImplementedError("subclasses provide a source_case fixture")
-
-    def _read(self, case: SourceCase, batch_size: int) -> list[Batch]:
-        return read_source(case.make(), batch_size).batches
-
-    def test_schema_names_the_columns(self, source_case: SourceCase) -> None:
-        with source_case.make() as source:
-            assert source.schema().names == source_case.columns
-
-    def test_yields_every_row_in_order(self, source_case: SourceCase) -> None:
-        batches = self._read(source_case, 1000)
-        assert [row for batch in batches for row in batch.rows] == source_case.rows
-        assert not [reject for batch in batches for reject in batch.rejects]
-
-    def test_rows_are_tuples_in_schema_order(self, source_case: SourceCase) -> None:
-        with source_case.make() as source:
-            width = len(source.schema().fields)
-            for batch in source.batches(1000):
-                assert all(isinstance(row, tuple) and len(row) == width for row in batch.rows)
-
-    def test_batches_respect_the_batch_size(self, source_case: SourceCase) -> None:
-        assert len(source_case.rows) >= 3, "the contract needs a case with at least 3 rows"
-        batches = self._read(source_case, 2)
-        assert all(len(batch.rows) <= 2 for batch in batches)
-        assert sum(len(batch.rows) for batch in batches) == len(source_case.rows)
-        assert len([batch for batch in batches if batch.rows]) >= 2
-
-    def test_every_row_has_a_position_and_an_origin(self, source_case: SourceCase) -> None:
-        positions = []
-        for batch in self._read(source_case, 2):
-            assert len(batch.positions) == len(batch.rows)
-            assert not batch.raw or len(batch.raw) == len(batch.rows)
-            assert isinstance(batch.origin, str) and batch.origin
-            positions += [(batch.origin, position) for position in batch.positions]
-        assert len(set(positions)) == len(positions), "positions must tell rows apart"
-
-    def test_schema_is_stable_and_close_is_safe_to_repeat(self, source_case: SourceCase) -> None:
-        source = source_case.make()
-        first = source.schema()
-        list(source.batches(1000))
-        assert source.schema() == first
-        source.close()
-        source.close()
-
-    def test_describe_names_the_input(self, source_case: SourceCase) -> None:
-        with source_case.make() as source:
-            assert source.describe()
-
-
-# -- stores ----------------------------------------------------------------------------
+from .._alerts import Alert, DeliveryStatus, Severity
+from .._errors import ConfigError, LoadError
+from .._hookspecs import hookimpl
+from .._results import RunCounts, RunResult
+from .._runlog import RunLog
+from .._schema import MAX_IDENTIFIER_LENGTH, Field, Schema, naive_utc
+from .._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
+from .._statuses import RunStatus
+from .._stores import Store, Target, WriteMode
 
 _ALL_TYPES = Schema(
     (
@@ -276,8 +127,8 @@ class StoreContract:
         """Load `batches` into `store` as a pipeline does (`RunContext.load`), in a run of a
         kernel whose store is `store` and whose settings are `settings`; return the run's
         result. The kernel closes `store` when it is done; the store reconnects on next use."""
-        from ._descriptors import PipelineSpec, StoreSpec
-        from ._kernel import Spine
+        from .._descriptors import PipelineSpec, StoreSpec
+        from .._kernel import Spine
 
         class Loads:
             def run(self, context: Any) -> None:
@@ -624,7 +475,7 @@ class StoreContract:
         assert log.state("demo", "cursor") == "2026-11-23"
 
     def test_what_a_run_said_and_who_ran_it_round_trip(self, store: Store) -> None:
-        from ._results import ErrorInfo, TableChange
+        from .._results import ErrorInfo, TableChange
 
         log = RunLog(store)
         started = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -653,7 +504,7 @@ class StoreContract:
         assert log.runs()[0] == result
 
     def test_runs_found_by_prefix_and_abandoned_ones_closed_once(self, store: Store) -> None:
-        from ._runlog import ids_starting
+        from .._runlog import ids_starting
 
         log = RunLog(store)
         started = datetime.now(UTC) - timedelta(hours=1)
@@ -683,9 +534,9 @@ class StoreContract:
         }
 
     def test_workflow_runs_and_their_steps_round_trip(self, store: Store) -> None:
-        from ._results import StepResult, WorkflowResult
-        from ._statuses import StepStatus
-        from ._workflow_log import WorkflowLog
+        from .._results import StepResult, WorkflowResult
+        from .._statuses import StepStatus
+        from .._workflow_log import WorkflowLog
 
         log, history = RunLog(store), WorkflowLog(store)
         started = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -717,8 +568,8 @@ class StoreContract:
         assert [run.run_id for run in log.runs(workflow="weekly")] == ["p1"]
 
     def test_alert_history_answers_the_routers_questions(self, store: Store) -> None:
-        from ._alert_log import AlertLog
-        from ._settings import RateLimit
+        from .._alert_log import AlertLog
+        from .._settings import RateLimit
 
         RunLog(store)
         history = AlertLog(store)
@@ -761,142 +612,3 @@ class StoreContract:
         ]
         oldest = history.history(channel="slack", status="sent")[0]
         assert (oldest.answer, oldest.alert.fields, oldest.alert.raised_at) == ("ok", {"Rows": "5"}, raised)
-
-
-# -- alert channels ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChannelCase:
-    """An alert channel under test.
-
-    `make` builds a channel whose destination accepts every well-formed message (a
-    destination that checks what the real one checks: Slack's size limits);
-    `delivered` returns the text of every message the destination has received, in
-    order (for a JSON payload, the JSON with non-ASCII characters as they are);
-    `make_failing` builds a channel whose destination refuses every message for good
-    (None for a channel whose destination cannot refuse, like a log).
-    """
-
-    make: Callable[[], AlertChannel]
-    delivered: Callable[[], list[str]]
-    make_failing: Callable[[], AlertChannel] | None = None
-
-
-def _full_alert(**changes: Any) -> Alert:
-    values: dict[str, Any] = {
-        "severity": Severity.ERROR,
-        "title": "finra.otc_weekly failed",
-        "text": "load: table finra_otc_weekly is locked",
-        "pipeline": "finra.otc_weekly",
-        "run_id": "0123456789abcdef0123456789abcdef",
-        "fields": {"Status": "failed", "Rows read": "1,204"},
-        "url": "https://spine.example.com/runs/0123456789abcdef0123456789abcdef",
-    }
-    return Alert(**{**values, **changes})
-
-
-class AlertChannelContract:
-    """What every alert channel must do. Provide a `channel_case` fixture."""
-
-    @pytest.fixture
-    def channel_case(self) -> ChannelCase:
-        raise NotImplementedError("subclasses provide a channel_case fixture")
-
-    def _send(self, case: ChannelCase, alert: Alert) -> tuple[str, str]:
-        before = len(case.delivered())
-        channel = case.make()
-        try:
-            answer = channel.send(alert, 10.0)
-        finally:
-            channel.close()
-        delivered = case.delivered()[before:]
-        assert len(delivered) == 1, f"expected one message, the destination received {len(delivered)}"
-        return answer, delivered[0]
-
-    def test_delivers_every_part_of_an_alert(self, channel_case: ChannelCase) -> None:
-        alert = _full_alert()
-        answer, message = self._send(channel_case, alert)
-        assert isinstance(answer, str) and answer
-        for part in (alert.title, alert.text, alert.pipeline, alert.run_id, "Rows read", "1,204", alert.url):
-            assert part and part in message, f"{part!r} is not in the message"
-
-    def test_tells_how_many_alerts_were_suppressed(self, channel_case: ChannelCase) -> None:
-        _, message = self._send(channel_case, _full_alert(suppressed=17, held_back=23))
-        assert "17" in message and "23" in message
-
-    def test_an_oversized_alert_is_cut_to_fit_and_delivered(self, channel_case: ChannelCase) -> None:
-        alert = _full_alert(
-            title="T" * 2000,
-            text="a long error message. " * 10_000,
-            fields={f"field {i}": "v" * 3000 for i in range(80)},
-        )
-        answer, message = self._send(channel_case, alert)
-        assert answer
-        assert "TTTT" in message and "a long error message." in message
-
-    def test_unicode_arrives_intact(self, channel_case: ChannelCase) -> None:
-        _, message = self._send(channel_case, _full_alert(title="Ünïcödé ✓ failed", text="naïve — ✗"))
-        assert "Ünïcödé ✓ failed" in message and "naïve — ✗" in message
-
-    def test_a_refusing_destination_raises_alert_error_without_secrets(
-        self, channel_case: ChannelCase
-    ) -> None:
-        if channel_case.make_failing is None:
-            pytest.skip("the channel's destination cannot refuse")
-        channel = channel_case.make_failing()
-        try:
-            with pytest.raises(AlertError) as raised:
-                channel.send(_full_alert(), 10.0)
-            assert raised.value.message
-            for secret in channel.secrets():
-                assert secret not in str(raised.value) and secret not in repr(raised.value.context)
-        finally:
-            channel.close()
-
-    def test_describe_and_answers_hold_no_secret(self, channel_case: ChannelCase) -> None:
-        channel = channel_case.make()
-        try:
-            answer = channel.send(_full_alert(), 10.0)
-            assert channel.describe()
-            for secret in channel.secrets():
-                assert secret not in channel.describe() and secret not in answer
-        finally:
-            channel.close()
-            channel.close()  # closing twice is safe
-
-    def test_the_kernel_routes_a_failed_run_to_the_channel(
-        self, channel_case: ChannelCase, tmp_path: Any
-    ) -> None:
-        from ._kernel import Spine
-
-        class Plugin:
-            @hookimpl
-            def register_alert_channels(self, register: Callable[[AlertChannelSpec], None]) -> None:
-                register(AlertChannelSpec("under_test", lambda kernel: channel_case.make()))
-
-        class Fails:
-            def run(self, context: Any) -> None:
-                raise LoadError("the table is locked")
-
-        class Pipelines:
-            @hookimpl
-            def register_pipelines(self, register: Callable[[Any], None]) -> None:
-                from ._descriptors import PipelineSpec
-
-                register(PipelineSpec("contract.fails", lambda: Fails()))
-
-        before = len(channel_case.delivered())
-        overrides = {
-            "store_url": f"sqlite:///{tmp_path}/alerts.db",
-            "alert_routes": [{"channels": ["under_test"]}],
-        }
-        with Spine(entry_points=False, plugins=[Plugin(), Pipelines()], overrides=overrides) as kernel:
-            result = kernel.run("contract.fails")
-            history = kernel.alert_history()
-        assert result.status == RunStatus.FAILED
-        assert [(d.channel, d.status, d.alert.run_id) for d in history] == [
-            ("under_test", DeliveryStatus.SENT, result.run_id)
-        ]
-        delivered = channel_case.delivered()[before:]
-        assert len(delivered) == 1 and "the table is locked" in delivered[0]
