@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from urllib.parse import quote, quote_plus
 
 import pytest
@@ -223,3 +224,22 @@ def test_an_excerpt_of_text_made_of_secrets_is_still_as_long_as_asked():
     text = " ".join([secret] * 100) + " end"
     assert Redactor([secret]).excerpt(text, 30) == " ".join(["***"] * 100)[:30]
     assert Redactor([secret]).excerpt("short", 30) == "short"
+
+
+def test_secrets_added_from_many_threads_at_once_are_all_masked():
+    redactor = Redactor()
+    secrets = [[f"secret-{thread}-{n:04d}" for n in range(12)] for thread in range(8)]
+    start = threading.Barrier(len(secrets))
+
+    def add(mine):
+        start.wait()
+        for secret in mine:
+            redactor.add(secret)
+
+    threads = [threading.Thread(target=add, args=(mine,)) for mine in secrets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    everything = " ".join(secret for mine in secrets for secret in mine)
+    assert set(redactor.text(everything).split()) == {"***"}

@@ -6,6 +6,7 @@ import base64
 import functools
 import json
 import re
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -136,16 +137,23 @@ class Redactor:
         # Replaced together by `add`, so readers need no lock.
         self._known: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
         self._added: set[str] = set()  # adding one again is a set lookup: the kernel asks sources often
+        # Adds from two threads (workflow steps, say) must not each replace `_known` with
+        # their own secret only: the one lost would never be added again.
+        self._adding = threading.Lock()
         for secret in secrets:
             self.add(secret)
 
     def add(self, secret: str) -> None:
         """Mask `secret` from now on: as written, percent-encoded, JSON-escaped and in base64."""
-        if secret and len(secret) >= _MIN_SECRET and secret not in self._added:
-            self._added.add(secret)
+        if not secret or len(secret) < _MIN_SECRET or secret in self._added:
+            return
+        with self._adding:
+            if secret in self._added:
+                return
             forms = _forms(secret).union(self._known[0])
             inner = tuple(form for form in forms if not any(o != form and o in form for o in forms))
             self._known = (tuple(sorted(forms, key=len, reverse=True)), inner)
+            self._added.add(secret)  # after `_known`: a secret found here is masked already
 
     def known(self, text: str) -> str:
         """`text` with the registered secrets masked, and nothing else: for data, such as
