@@ -74,7 +74,7 @@ def _spine_seconds(folder: Path, name: str, alerts: list[spine.Alert], history: 
 
 def _fill(kernel: spine.Spine, count: int) -> None:
     """`count` alerts sent and suppressed in the months before the measured ones."""
-    from spine._alert_log import AlertLog
+    from spine._alerts._history import AlertLog
 
     store = kernel.runlog().store
     history = AlertLog(store)

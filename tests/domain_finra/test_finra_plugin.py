@@ -11,7 +11,7 @@ import pytest
 import spine
 import spine_domain_finra
 from packaging.requirements import Requirement
-from spine._params import declaration_problems
+from spine._plugins._params import declaration_problems
 from spine.testing import modules_imported_by
 from spine_domain_finra._settings import FinraSettings
 

@@ -6,7 +6,7 @@ import threading
 
 import spine
 from spine import Spine
-from spine._workflows import Step, Workflow
+from spine._orchestration._workflows import Step, Workflow
 
 
 class Together:

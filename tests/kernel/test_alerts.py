@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import spine
 from spine import Alert, DeliveryStatus, Severity, Spine
-from spine._log_channel import LogChannel
+from spine._alerts._log_channel import LogChannel
 from spine.testing import AlertChannelContract, ChannelCase
 
 SENT, SUPPRESSED, FAILED = DeliveryStatus.SENT, DeliveryStatus.SUPPRESSED, DeliveryStatus.FAILED

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 import spine
-from spine._logging import configure
-from spine._redact import Redactor
+from spine._config._logging import configure
+from spine._config._redact import Redactor
 
 from .conftest import SPINE, outcome, run_on_terminal
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 
-from spine._discovery import GROUP, scan
+from spine._plugins._discovery import GROUP, scan
 
 from ._wheels import Dist, install
 

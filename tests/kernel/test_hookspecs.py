@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 
 import pytest
-from spine import _hookspecs
+from spine._plugins import _hookspecs
 
 from . import test_hooks
 

@@ -9,9 +9,9 @@ import json
 import sqlite3
 
 import pytest
-from spine._runlog import RunLog
-from spine._sqlite import SQLiteStore
-from spine._stores import KERNEL_TABLE_PREFIX
+from spine._data._sqlite import SQLiteStore
+from spine._data._stores import KERNEL_TABLE_PREFIX
+from spine._runs._runlog import RunLog
 
 WORKFLOW = """\
 name: trial

@@ -21,7 +21,7 @@ from spine import (
     Target,
     WriteMode,
 )
-from spine._loading import Check, RejectSpool, RejectThreshold
+from spine._data._loading import Check, RejectSpool, RejectThreshold
 
 SCHEMA = Schema((Field("k", "string"), Field("n", "integer")))
 
@@ -422,7 +422,7 @@ def test_the_collector_runs_rarely_during_a_load_and_as_before_after_it(kernel, 
 
 
 def test_overlapping_loads_restore_the_threshold_only_when_the_last_one_ends():
-    from spine._runner import _rare_collections
+    from spine._runs._runner import _rare_collections
 
     before = gc.get_threshold()
     with _rare_collections:

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import spine
 from spine import ConfigError, Param, PipelineSpec, PluginError, Spine
-from spine._doctor import _pipeline_checks, _plugin_settings_checks
-from spine._params import check_params, declaration_problems
+from spine._cli._doctor import _pipeline_checks, _plugin_settings_checks
+from spine._plugins._params import check_params, declaration_problems
 
 
 class Seen:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
-from spine._loading import LoadProgress
-from spine._progress import progress_line
+from spine._cli._progress import progress_line
+from spine._data._loading import LoadProgress
 
 
 class Terminal(io.StringIO):
@@ -16,7 +16,7 @@ class Terminal(io.StringIO):
 
 @pytest.fixture(autouse=True)
 def every_call_draws(monkeypatch):
-    monkeypatch.setattr("spine._progress.REDRAW_SECONDS", 0.0)
+    monkeypatch.setattr("spine._cli._progress.REDRAW_SECONDS", 0.0)
 
 
 def test_the_line_shows_the_runs_rows_its_rejects_and_how_far_through_the_source():

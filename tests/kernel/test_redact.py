@@ -7,7 +7,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 from pydantic import SecretStr
-from spine._redact import Redactor, connection_secrets, is_secret_key
+from spine._config._redact import Redactor, connection_secrets, is_secret_key
 
 
 @pytest.mark.parametrize(

@@ -210,7 +210,7 @@ def test_a_run_is_found_by_four_characters_of_its_id(kernel):
 
 
 def test_a_prefix_of_several_runs_is_refused_naming_them(kernel):
-    from spine._runner import run_pipeline
+    from spine._runs._runner import run_pipeline
 
     first = run_pipeline(kernel, "noted", {}, run_id="abcd0001")
     second = run_pipeline(kernel, "noted", {}, run_id="abcd0002")
@@ -222,7 +222,7 @@ def test_a_prefix_of_several_runs_is_refused_naming_them(kernel):
 
 
 def test_a_prefix_is_matched_literally(kernel):
-    from spine._runner import run_pipeline
+    from spine._runs._runner import run_pipeline
 
     run_pipeline(kernel, "noted", {}, run_id="a_b%0001")
     run_pipeline(kernel, "noted", {}, run_id="axbx0001")

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import spine
-import spine._scheduler
+import spine._orchestration._scheduler
 from spine import FireStatus, Scheduler, Spine
 
 from ._scheduling import T0, Jobs, ManualClock, cron, interval
@@ -460,7 +460,7 @@ def test_a_run_that_raises_is_a_failed_fire_with_the_error(make, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("the kernel broke")
 
-    monkeypatch.setattr(spine._scheduler, "run_pipeline", explode)
+    monkeypatch.setattr(spine._orchestration._scheduler, "run_pipeline", explode)
     step(scheduler, minutes=1)
     monkeypatch.undo()
     step(scheduler, minutes=1)
@@ -473,7 +473,7 @@ def test_a_run_that_raises_is_a_failed_fire_with_the_error(make, monkeypatch):
 
 
 def test_a_store_that_fails_during_a_tick_is_logged_and_tried_again(make, monkeypatch, caplog):
-    from spine._schedule_log import ScheduleLog
+    from spine._orchestration._schedule_log import ScheduleLog
 
     scheduler = make(interval("every", "ok", "1m"), scheduler_poll="1m")
     real = ScheduleLog.advance
@@ -608,7 +608,7 @@ def test_run_forever_raises_a_settings_problem_at_once(make):
 
 
 def test_a_fire_the_store_fails_to_mark_running_is_closed_not_left_blocking(make, monkeypatch, caplog):
-    from spine._schedule_log import ScheduleLog
+    from spine._orchestration._schedule_log import ScheduleLog
 
     scheduler = make(interval("every", "ok", "1m"))
     step(scheduler)

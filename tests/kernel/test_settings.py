@@ -8,7 +8,7 @@ import pytest
 import spine
 from pydantic import SecretStr
 from spine import ConfigError, Spine
-from spine._config import BootSettings, ConfigSources, spelled_like
+from spine._config._sources import BootSettings, ConfigSources, spelled_like
 
 
 def test_flags_beat_environment_beat_file_beat_defaults(tmp_path):

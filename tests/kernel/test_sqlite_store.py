@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from spine import ConfigError, Field, LoadError, Schema, Target, WriteMode, check_existing_table, logical_type
-from spine._sqlite import SQLiteStore, path_from_url
+from spine._data._sqlite import SQLiteStore, path_from_url
 from spine.testing import StoreContract
 
 from ..disks import small_disk
@@ -63,7 +63,7 @@ def test_decimals_are_numbers_in_sql_and_dates_sort_as_text(tmp_path):
 def test_dates_are_written_as_their_own_text_however_many_distinct_ones_there_are(tmp_path):
     from datetime import date, datetime, timedelta
 
-    from spine._sqlite import _date_text
+    from spine._data._sqlite import _date_text
 
     store = SQLiteStore(f"sqlite:///{tmp_path}/t.db")
     days = [date(2000, 1, 1) + timedelta(days=n) for n in range(_date_text.cache_info().maxsize + 50)]
@@ -131,7 +131,7 @@ def test_readers_are_not_blocked_by_a_load_in_progress(tmp_path):
 
 
 def test_a_locked_database_is_a_retryable_load_error(tmp_path, monkeypatch):
-    import spine._sqlite as sqlite_store
+    import spine._data._sqlite as sqlite_store
     from spine import LoadError
 
     monkeypatch.setattr(sqlite_store, "BUSY_TIMEOUT_SECONDS", 0.1)
@@ -202,7 +202,7 @@ class _Busy:
 
 
 def test_the_switch_to_wal_is_tried_again_while_the_file_is_locked():
-    from spine._sqlite import _wal
+    from spine._data._sqlite import _wal
 
     busy = _Busy(3)
     _wal(busy)  # type: ignore[arg-type]

@@ -44,5 +44,7 @@ def test_an_unknown_route_is_a_404_and_a_dropped_answer_closes_the_connection(se
 def test_modules_imported_by_lists_what_an_entry_module_adds():
     from spine.testing import modules_imported_by
 
-    assert modules_imported_by("spine._builtin") == ["spine._builtin"]  # the kernel's own plugin: light
+    assert modules_imported_by("spine._plugins._builtin") == [
+        "spine._plugins._builtin"
+    ]  # the kernel's own plugin: light
     assert "json.decoder" in modules_imported_by("json")

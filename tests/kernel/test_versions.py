@@ -7,7 +7,7 @@ import itertools
 import pytest
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
-from spine._versions import parse_version, requirement_on, specifier_allows
+from spine._plugins._versions import parse_version, requirement_on, specifier_allows
 
 VERSIONS = [
     "0.1",

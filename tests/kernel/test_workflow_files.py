@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import spine
-from spine._workflow_files import read_workflow_file
-from spine._workflows import Step
+from spine._orchestration._workflow_files import read_workflow_file
+from spine._orchestration._workflows import Step
 
 GOOD = """\
 description: The weekly refresh

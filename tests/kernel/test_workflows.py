@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 import spine
 from spine import Spine
-from spine._results import StepStatus
-from spine._workflows import Step, Workflow, find_cycle
+from spine._orchestration._workflows import Step, Workflow, find_cycle
+from spine._records._results import StepStatus
 
 
 class Calls:

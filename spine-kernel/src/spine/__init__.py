@@ -11,48 +11,12 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._alerts import Alert, AlertChannel, Delivery, DeliveryStatus, Severity
-    from ._descriptors import (
-        AlertChannelSpec,
-        Capability,
-        PipelineSpec,
-        ScheduleSpec,
-        SettingsSpec,
-        SourceSpec,
-        StoreSpec,
-        WorkflowSpec,
-    )
-    from ._errors import (
-        AlertError,
-        CheckError,
-        ConfigError,
-        LoadError,
-        PluginError,
-        SourceError,
-        SpineError,
-        TransformError,
-    )
-    from ._hookspecs import hookimpl
-    from ._http_client import retry_after, user_agent
-    from ._kernel import Spine
-    from ._loading import Check, Transform
-    from ._logging import RedactingFilter
-    from ._params import Param
-    from ._plugins import PluginRecord
-    from ._redact import Redactor
-    from ._results import (
-        ErrorInfo,
-        RunCounts,
-        RunInfo,
-        RunResult,
-        StepResult,
-        TableChange,
-        WorkflowResult,
-    )
-    from ._runner import RunContext
-    from ._scheduler import Clock, Scheduler
-    from ._schedules import Fire, Schedule, ScheduleState
-    from ._schema import (
+    from ._alerts._model import Alert, AlertChannel, Delivery, DeliveryStatus, Severity
+    from ._config._logging import RedactingFilter
+    from ._config._redact import Redactor
+    from ._config._settings import SpineSettings
+    from ._data._loading import Check, Transform
+    from ._data._schema import (
         Field,
         Inference,
         Schema,
@@ -66,10 +30,8 @@ if TYPE_CHECKING:
         text_rows,
         value_text,
     )
-    from ._settings import Settings, SpineSettings
-    from ._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
-    from ._statuses import FireStatus, RunStatus, StepStatus
-    from ._stores import (
+    from ._data._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
+    from ._data._stores import (
         Dialect,
         SchemaContract,
         Session,
@@ -79,14 +41,53 @@ if TYPE_CHECKING:
         Written,
         logical_type,
     )
-    from ._tables import check_existing_table
-    from ._workflows import Step, Workflow
+    from ._data._tables import check_existing_table
+    from ._errors import (
+        AlertError,
+        CheckError,
+        ConfigError,
+        LoadError,
+        PluginError,
+        SourceError,
+        SpineError,
+        TransformError,
+    )
+    from ._kernel import Spine
+    from ._orchestration._scheduler import Clock, Scheduler
+    from ._orchestration._schedules import Fire, Schedule, ScheduleState
+    from ._orchestration._workflows import Step, Workflow
+    from ._plugins._descriptors import (
+        AlertChannelSpec,
+        Capability,
+        PipelineSpec,
+        ScheduleSpec,
+        SettingsSpec,
+        SourceSpec,
+        StoreSpec,
+        WorkflowSpec,
+    )
+    from ._plugins._hookspecs import hookimpl
+    from ._plugins._http_client import retry_after, user_agent
+    from ._plugins._params import Param
+    from ._plugins._registry import PluginRecord
+    from ._records._results import (
+        ErrorInfo,
+        RunCounts,
+        RunInfo,
+        RunResult,
+        StepResult,
+        TableChange,
+        WorkflowResult,
+    )
+    from ._records._statuses import FireStatus, RunStatus, StepStatus
+    from ._runs._runner import RunContext
+    from ._settings import Settings
 
 # The public names are loaded on first use (PEP 562): `spine plugins list` must stay
 # fast, and a plugin module that only needs `spine.hookimpl` should not pay for pydantic.
 _EXPORTS = {
-    "._alerts": ["Alert", "AlertChannel", "Delivery", "DeliveryStatus", "Severity"],
-    "._descriptors": [
+    "._alerts._model": ["Alert", "AlertChannel", "Delivery", "DeliveryStatus", "Severity"],
+    "._plugins._descriptors": [
         "AlertChannelSpec",
         "Capability",
         "PipelineSpec",
@@ -106,15 +107,15 @@ _EXPORTS = {
         "SpineError",
         "TransformError",
     ],
-    "._hookspecs": ["hookimpl"],
-    "._http_client": ["retry_after", "user_agent"],
+    "._plugins._hookspecs": ["hookimpl"],
+    "._plugins._http_client": ["retry_after", "user_agent"],
     "._kernel": ["Spine"],
-    "._loading": ["Check", "Transform"],
-    "._logging": ["RedactingFilter"],
-    "._params": ["Param"],
-    "._plugins": ["PluginRecord"],
-    "._redact": ["Redactor"],
-    "._results": [
+    "._data._loading": ["Check", "Transform"],
+    "._config._logging": ["RedactingFilter"],
+    "._plugins._params": ["Param"],
+    "._plugins._registry": ["PluginRecord"],
+    "._config._redact": ["Redactor"],
+    "._records._results": [
         "ErrorInfo",
         "RunCounts",
         "RunInfo",
@@ -123,11 +124,11 @@ _EXPORTS = {
         "TableChange",
         "WorkflowResult",
     ],
-    "._runner": ["RunContext"],
-    "._scheduler": ["Clock", "Scheduler"],
-    "._schedules": ["Fire", "Schedule", "ScheduleState"],
-    "._statuses": ["FireStatus", "RunStatus", "StepStatus"],
-    "._schema": [
+    "._runs._runner": ["RunContext"],
+    "._orchestration._scheduler": ["Clock", "Scheduler"],
+    "._orchestration._schedules": ["Fire", "Schedule", "ScheduleState"],
+    "._records._statuses": ["FireStatus", "RunStatus", "StepStatus"],
+    "._data._schema": [
         "Field",
         "Inference",
         "Schema",
@@ -141,9 +142,10 @@ _EXPORTS = {
         "text_rows",
         "value_text",
     ],
-    "._settings": ["Settings", "SpineSettings"],
-    "._sources": ["DEFAULT_BATCH_SIZE", "Batch", "Reject", "Source"],
-    "._stores": [
+    "._settings": ["Settings"],
+    "._config._settings": ["SpineSettings"],
+    "._data._sources": ["DEFAULT_BATCH_SIZE", "Batch", "Reject", "Source"],
+    "._data._stores": [
         "Dialect",
         "SchemaContract",
         "Session",
@@ -153,8 +155,8 @@ _EXPORTS = {
         "Written",
         "logical_type",
     ],
-    "._tables": ["check_existing_table"],
-    "._workflows": ["Step", "Workflow"],
+    "._data._tables": ["check_existing_table"],
+    "._orchestration._workflows": ["Step", "Workflow"],
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 

@@ -10,27 +10,28 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from . import _builtin
-from ._config import BootSettings, ConfigSources
+from ._config._redact import Redactor
+from ._config._sources import BootSettings, ConfigSources
 from ._errors import ConfigError, PluginError, SpineError
-from ._plugins import KERNEL_DISTRIBUTION, PluginRecord, PluginRegistry
-from ._redact import Redactor
+from ._plugins import _builtin
+from ._plugins._registry import KERNEL_DISTRIBUTION, PluginRecord, PluginRegistry
 from ._version import __version__
 
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from ._alert_router import AlertRouter
-    from ._alerts import Alert, Delivery
-    from ._descriptors import PipelineSpec, SettingsSpec
-    from ._heartbeat import Heartbeat
-    from ._loading import RejectThreshold, RunProgress
-    from ._results import RunResult, WorkflowResult
-    from ._runlog import RunLog
-    from ._settings import Settings, SpineSettings
-    from ._sources import Source
-    from ._stores import Store
-    from ._workflows import Workflow
+    from ._alerts._model import Alert, Delivery
+    from ._alerts._router import AlertRouter
+    from ._config._settings import SpineSettings
+    from ._data._loading import RejectThreshold, RunProgress
+    from ._data._sources import Source
+    from ._data._stores import Store
+    from ._orchestration._workflows import Workflow
+    from ._plugins._descriptors import PipelineSpec, SettingsSpec
+    from ._records._results import RunResult, WorkflowResult
+    from ._runs._heartbeat import Heartbeat
+    from ._runs._runlog import RunLog
+    from ._settings import Settings
 
     SettingsT = TypeVar("SettingsT", bound=SpineSettings)
 
@@ -143,7 +144,7 @@ class Spine:
     @cached_property
     def alerts(self) -> AlertRouter:
         """The alert channels and the routing rules (``alert_*`` settings)."""
-        from ._alert_router import AlertRouter
+        from ._alerts._router import AlertRouter
 
         return AlertRouter(self)
 
@@ -174,7 +175,7 @@ class Spine:
         limit: int = 50,
     ) -> list[Delivery]:
         """Alert deliveries recorded in the store, newest first, filtered as asked."""
-        from ._alert_log import AlertLog
+        from ._alerts._history import AlertLog
 
         return AlertLog(self.runlog(store).store).history(
             channel=channel, status=status, pipeline=pipeline, since=since, until=until, limit=limit
@@ -216,8 +217,8 @@ class Spine:
         opened, all before the run is recorded; every error after the run has started
         ends in a result with status ``failed``.
         """
-        from ._loading import RejectThreshold
-        from ._runner import run_pipeline
+        from ._data._loading import RejectThreshold
+        from ._runs._runner import run_pipeline
 
         threshold = RejectThreshold.parse(max_rejects) if isinstance(max_rejects, str) else max_rejects
         return run_pipeline(
@@ -237,7 +238,7 @@ class Spine:
         declares and parsed, with its defaults filled in (a pipeline that declares nothing
         gets `params` as they are). `ConfigError` names every unknown parameter, missing
         required one and wrong value; every run passes this check before it starts."""
-        from ._params import parse_params
+        from ._plugins._params import parse_params
 
         return parse_params(pipeline, self.pipeline(pipeline).params, params)
 
@@ -245,7 +246,7 @@ class Spine:
         """The workflow `name`: a YAML file's path, a workflow a plugin registers, or the
         one named so in a file of the ``workflow_paths`` folders. Raises `ConfigError` for a
         file that cannot be read and `PluginError` for a name nobody defines."""
-        from ._workflow_files import SUFFIXES, read_workflow_file, workflow_files
+        from ._orchestration._workflow_files import SUFFIXES, read_workflow_file, workflow_files
 
         if name.endswith(SUFFIXES) or os.path.sep in name or os.path.isfile(name):
             return read_workflow_file(name)
@@ -274,7 +275,7 @@ class Spine:
 
     def workflows(self) -> list[Workflow]:
         """Every workflow by name: those plugins register, then those of ``workflow_paths``."""
-        from ._workflow_files import read_workflow_file, workflow_files
+        from ._orchestration._workflow_files import read_workflow_file, workflow_files
 
         found = {name: self.workflow(name) for name in self.plugins.names("workflow")}
         for path in workflow_files(self.settings.workflow_paths):
@@ -299,7 +300,7 @@ class Spine:
         pipelines, missing dependencies, cycles, a parameter no step takes or a step's
         pipeline refuses: every problem named).
         """
-        from ._workflow_runner import run_workflow
+        from ._orchestration._workflow_runner import run_workflow
 
         chosen = self.workflow(workflow) if isinstance(workflow, str) else workflow
         return run_workflow(self, chosen, params or {}, store=store, resume=resume)
@@ -307,7 +308,7 @@ class Spine:
     @cached_property
     def heartbeat(self) -> Heartbeat:
         """The heartbeat of this kernel's running runs (a thread, started by the first run)."""
-        from ._heartbeat import Heartbeat
+        from ._runs._heartbeat import Heartbeat
 
         return Heartbeat(self)
 
@@ -317,7 +318,7 @@ class Spine:
         which cannot take heartbeats during a load) a heartbeat older than ``run_lease``.
         Each closed pipeline run raises its alert as a failed run would. Reading commands
         call this first; it never waits for a writer."""
-        from ._abandoned import close_abandoned
+        from ._orchestration._abandoned import close_abandoned
 
         return close_abandoned(self, store)
 
@@ -339,7 +340,7 @@ class Spine:
         """
         import datetime as dt
 
-        from ._workflow_log import WorkflowLog
+        from ._orchestration._workflow_log import WorkflowLog
 
         self.close_abandoned(store=store)
         runlog = self.runlog(store)
@@ -360,8 +361,8 @@ class Spine:
         """The pipeline or workflow run with this id, or with this unique prefix (at least
         4 characters); None when there is none. Raises `ConfigError` for a prefix that is
         shorter, or that more than one run starts with (naming some of them)."""
-        from ._runlog import ids_starting
-        from ._workflow_log import WorkflowLog
+        from ._orchestration._workflow_log import WorkflowLog
+        from ._records._queries import ids_starting
 
         self.close_abandoned(store=store)
         runlog = self.runlog(store)
@@ -416,8 +417,8 @@ class Spine:
         which the run then fetches again. A source that cannot be read (a missing file)
         is a failed run.
         """
-        from ._loading import prepare_source
-        from ._stores import Target
+        from ._data._loading import prepare_source
+        from ._data._stores import Target
 
         target = Target(table, mode, tuple(keys), allow_empty=allow_empty, schema_contract=schema_contract)
         try:
@@ -446,7 +447,7 @@ class Spine:
         """The source for a file path or URL, from the plugin that claims its scheme.
 
         A location that is no URL (an unclosed IPv6 bracket) raises `ConfigError`."""
-        from ._redact import connection_secrets
+        from ._config._redact import connection_secrets
 
         for secret in connection_secrets(location):
             self.redactor.add(secret)
@@ -482,7 +483,7 @@ class Spine:
 
     def runlog(self, url: str | None = None) -> RunLog:
         """The run records of a store, opened (and migrated) once per kernel and thread."""
-        from ._runlog import RunLog
+        from ._runs._runlog import RunLog
 
         key = (self.store_url(url), threading.get_ident())
         with self._runlogs_lock:
@@ -494,7 +495,7 @@ class Spine:
         return runlog
 
     def _open_store(self, url: str) -> Store:
-        from ._redact import connection_secrets
+        from ._config._redact import connection_secrets
 
         for secret in connection_secrets(url):
             self.redactor.add(secret)

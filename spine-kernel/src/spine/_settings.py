@@ -1,4 +1,5 @@
-"""The kernel's validated settings (pydantic-settings), built from `ConfigSources`.
+"""The kernel's own settings (pydantic-settings), built from `ConfigSources`: one model over
+every room's section, so it sits next to `Spine`, above the rooms.
 
 Imported only when a command needs validated settings: pydantic is too slow to
 import for ``spine plugins list``.
@@ -7,97 +8,24 @@ import for ``spine plugins list``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from fnmatch import fnmatchcase
 from functools import partial
-from typing import Annotated, Any, Literal, NamedTuple, TypeVar
+from typing import Annotated, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    SecretStr,
-    ValidationError,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
-from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import Field, ValidationInfo, field_validator
+from pydantic_settings import NoDecode
 
-from ._alerts import Alert, Severity
-from ._config import (
+from ._alerts._settings import AlertRoute, RateLimit, parse_rate_limit
+from ._config._settings import SpineSettings, as_value_error, positive_duration
+from ._config._sources import (
     LOG_FORMATS,
     LOG_LEVELS,
-    ConfigSources,
     parse_bool,
     parse_choice,
     parse_duration,
     parse_name_list,
 )
-from ._descriptors import ScheduleSpec
-from ._errors import ConfigError, PluginError
-from ._schedules import NAME_LENGTH, check_timezone
-from ._stores import SchemaContract
-
-T = TypeVar("T")
-SettingsT = TypeVar("SettingsT", bound="SpineSettings")
-
-
-class SpineSettings(BaseSettings):
-    """Base class for the settings of the kernel and of plugins.
-
-    A subclass reads the same sources with the same precedence: overrides, then
-    ``SPINE_<FIELD>`` environment variables, then top-level keys of ``spine.toml``,
-    then defaults. Declare secrets as `SecretStr`: the kernel masks their values
-    everywhere it prints.
-    """
-
-    model_config = SettingsConfigDict(extra="ignore")
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # `from_sources` has already layered the inputs; pydantic-settings must not
-        # read os.environ or dotenv files behind the kernel's back.
-        return (init_settings,)
-
-    @classmethod
-    def from_sources(cls: type[SettingsT], sources: ConfigSources) -> SettingsT:
-        """Validate the winning value of each field from `sources`; errors name their origin."""
-        values = {}
-        for name in cls.model_fields:
-            value, origin = sources.lookup(name)
-            if origin is not None:
-                values[name] = value
-        try:
-            return cls(**values)
-        except ValidationError as exc:
-            raise _config_error(exc, sources) from None
-
-    def secrets(self) -> list[str]:
-        """The values of every `SecretStr` field, for the redactor."""
-        return [value.get_secret_value() for value in self.__dict__.values() if isinstance(value, SecretStr)]
-
-
-def _as_value_error(parse: Callable[..., T], value: Any, *, field_name: str) -> T:
-    # pydantic reports ValueError as a validation error of the field; other
-    # exceptions would escape validation.
-    try:
-        return parse(value, field_name=field_name)
-    except ConfigError as exc:
-        raise ValueError(exc.message.removeprefix(f"{field_name}: ")) from None
-
-
-def field_path(location: tuple[int | str, ...]) -> str:
-    """Where a pydantic error is, spelled as in the file: ``alert_routes[0].min_severity``."""
-    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location).lstrip(".")
-
+from ._data._stores import SchemaContract
+from ._orchestration._schedule_setting import ScheduleSetting
 
 # The settings that are durations (seconds, or texts like 90s, 15m, 1h): read by parse_duration.
 DURATIONS = (
@@ -110,130 +38,6 @@ DURATIONS = (
     "scheduler_stale_after",
     "scheduler_stop_timeout",
 )
-
-
-def _positive_duration(value: Any, field_name: str) -> float:
-    seconds = _as_value_error(parse_duration, value, field_name=field_name)
-    if seconds <= 0:
-        raise ValueError(f"expected a duration above zero like 90s, 15m or 1h, got {value!r}")
-    return seconds
-
-
-def _config_error(exc: ValidationError, sources: ConfigSources) -> ConfigError:
-    problems = []
-    for error in exc.errors(include_url=False, include_input=False):
-        field_name = str(error["loc"][0]) if error["loc"] else "settings"
-        origin = sources.lookup(field_name)[1] or "default"
-        message = error["msg"].removeprefix("Value error, ")
-        problems.append(f"{field_path(error['loc']) or field_name} (from {origin}): {message}")
-    return ConfigError("invalid settings: " + "; ".join(problems), context={"problems": problems})
-
-
-class AlertRoute(BaseModel):
-    """A routing rule: alerts of at least `min_severity` from a pipeline matching one of
-    `pipelines` (shell patterns; an alert without a pipeline matches only ``*``) go to
-    `channels` (``*``: every configured channel)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    channels: list[str]
-    min_severity: Severity = Severity.INFO
-    pipelines: list[str] = ["*"]
-
-    def matches(self, alert: Alert) -> bool:
-        pipeline = alert.pipeline or ""
-        return alert.severity.at_least(self.min_severity) and any(
-            fnmatchcase(pipeline, pattern) for pattern in self.pipelines
-        )
-
-
-class RateLimit(NamedTuple):
-    """At most `most` alerts sent per channel in any `seconds`."""
-
-    most: int
-    seconds: float
-
-    def __str__(self) -> str:
-        return f"{self.most} per {self.seconds:g}s"
-
-
-def _parse_rate_limit(value: Any) -> RateLimit | None:
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "off")):
-        return None
-    if isinstance(value, RateLimit):
-        return value
-    count, slash, period = str(value).partition("/")
-    try:
-        limit = RateLimit(int(count), parse_duration(period, field_name="alert_rate_limit"))
-    except (ValueError, ConfigError):
-        limit = None
-    if not slash or limit is None or limit.most < 1 or limit.seconds <= 0:
-        raise ValueError(f"expected a count per period like 30/1h or 10/15m, or none, got {value!r}")
-    return limit
-
-
-class ScheduleSetting(BaseModel):
-    """A schedule declared in settings (``[[schedules]]`` in spine.toml): exactly one of
-    `pipeline` and `workflow` runs with `params`, on `cron` (five fields, read in the IANA
-    `timezone`) or every `interval` (``90s``, ``15m``, ``1h``). Cron fields are checked
-    when the scheduler loads the schedules."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: Annotated[str, Field(max_length=NAME_LENGTH)]
-    pipeline: str | None = None
-    workflow: str | None = None
-    params: dict[str, str | int | float | bool] = {}
-    cron: str | None = None
-    interval: float | None = None
-    timezone: str = "UTC"
-    description: str = ""
-
-    @field_validator("interval", mode="before")
-    @classmethod
-    def _interval(cls, value: Any) -> float | None:
-        return None if value is None else _positive_duration(value, "interval")
-
-    @field_validator("timezone", mode="before")
-    @classmethod
-    def _timezone(cls, value: Any) -> str:
-        return check_timezone(value)
-
-    @field_validator("cron")
-    @classmethod
-    def _cron(cls, value: str | None) -> str | None:
-        if value is not None and len(value.split()) != 5:
-            raise ValueError(
-                "expected five fields (minute hour day-of-month month day-of-week) "
-                f"like '0 6 * * 1', got {value!r}"
-            )
-        return value
-
-    @model_validator(mode="after")
-    def _one_target_and_one_time(self) -> ScheduleSetting:
-        if (self.pipeline is None) == (self.workflow is None):
-            raise ValueError(f"schedule {self.name!r}: give exactly one of pipeline and workflow")
-        if (self.cron is None) == (self.interval is None):
-            raise ValueError(f"schedule {self.name!r}: give exactly one of cron and interval")
-        try:
-            self.spec()
-        except PluginError as exc:  # the name
-            raise ValueError(exc.message) from None
-        return self
-
-    def spec(self) -> ScheduleSpec:
-        """The schedule as plugins declare theirs."""
-        params = {key: str(v).lower() if isinstance(v, bool) else v for key, v in self.params.items()}
-        return ScheduleSpec(
-            self.name,
-            pipeline=self.pipeline,
-            workflow=self.workflow,
-            params=params,
-            cron=self.cron,
-            interval=self.interval,
-            timezone=self.timezone,
-            description=self.description,
-        )
 
 
 class Settings(SpineSettings):
@@ -277,19 +81,19 @@ class Settings(SpineSettings):
     @field_validator("load_plugins", "disable_plugins", "workflow_paths", mode="before")
     @classmethod
     def _names(cls, value: Any, info: ValidationInfo) -> list[str] | None:
-        return _as_value_error(parse_name_list, value, field_name=info.field_name or "")
+        return as_value_error(parse_name_list, value, field_name=info.field_name or "")
 
     @field_validator("strict_plugins", "scheduler_coalesce", mode="before")
     @classmethod
     def _bool(cls, value: Any, info: ValidationInfo) -> bool:
-        return _as_value_error(parse_bool, value, field_name=info.field_name or "")
+        return as_value_error(parse_bool, value, field_name=info.field_name or "")
 
     @field_validator("log_format", "log_level", "schema_contract", mode="before")
     @classmethod
     def _choice(cls, value: Any, info: ValidationInfo) -> str:
         field_name = info.field_name or ""
         choices = _CHOICES[field_name]
-        return _as_value_error(partial(parse_choice, choices=choices), value, field_name=field_name)
+        return as_value_error(partial(parse_choice, choices=choices), value, field_name=field_name)
 
     @field_validator("alert_on", mode="before")
     @classmethod
@@ -314,13 +118,13 @@ class Settings(SpineSettings):
     def _duration(cls, value: Any, info: ValidationInfo) -> float:
         field_name = info.field_name or ""
         if field_name in _MAY_BE_ZERO:
-            return _as_value_error(parse_duration, value, field_name=field_name)
-        return _positive_duration(value, field_name)
+            return as_value_error(parse_duration, value, field_name=field_name)
+        return positive_duration(value, field_name)
 
     @field_validator("alert_rate_limit", mode="before")
     @classmethod
     def _rate_limit(cls, value: Any) -> RateLimit | None:
-        return _parse_rate_limit(value)
+        return parse_rate_limit(value)
 
     def run_url(self, run_id: str) -> str | None:
         """The link to a run, from ``alert_run_url``."""

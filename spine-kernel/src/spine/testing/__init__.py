@@ -31,13 +31,13 @@ and `HttpServer` (a real HTTP server on 127.0.0.1) serves plugins that speak HTT
 
 from __future__ import annotations
 
-from .._http_server import DROP as DROP
-from .._http_server import HttpRequest as HttpRequest
-from .._http_server import HttpServer as HttpServer
-from .._http_server import RawAnswer as RawAnswer
-from .._http_server import Reply as Reply
 from ._alert_channels import AlertChannelContract as AlertChannelContract
 from ._alert_channels import ChannelCase as ChannelCase
+from ._http_server import DROP as DROP
+from ._http_server import HttpRequest as HttpRequest
+from ._http_server import HttpServer as HttpServer
+from ._http_server import RawAnswer as RawAnswer
+from ._http_server import Reply as Reply
 from ._imports import modules_imported_by as modules_imported_by
 from ._sources import SourceCase as SourceCase
 from ._sources import SourceContract as SourceContract

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from .._alerts import Alert, AlertChannel, DeliveryStatus, Severity
-from .._descriptors import AlertChannelSpec
+from .._alerts._model import Alert, AlertChannel, DeliveryStatus, Severity
 from .._errors import AlertError, LoadError
-from .._hookspecs import hookimpl
-from .._statuses import RunStatus
+from .._plugins._descriptors import AlertChannelSpec
+from .._plugins._hookspecs import hookimpl
+from .._records._statuses import RunStatus
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ class AlertChannelContract:
         class Pipelines:
             @hookimpl
             def register_pipelines(self, register: Callable[[Any], None]) -> None:
-                from .._descriptors import PipelineSpec
+                from .._plugins._descriptors import PipelineSpec
 
                 register(PipelineSpec("contract.fails", lambda: Fails()))
 

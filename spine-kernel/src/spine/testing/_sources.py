@@ -8,8 +8,8 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from .._schema import Schema
-from .._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
+from .._data._schema import Schema
+from .._data._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,15 @@ from typing import Any
 
 import pytest
 
-from .._alerts import Alert, DeliveryStatus, Severity
+from .._alerts._model import Alert, DeliveryStatus, Severity
+from .._data._schema import MAX_IDENTIFIER_LENGTH, Field, Schema, naive_utc
+from .._data._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
+from .._data._stores import Store, Target, WriteMode
 from .._errors import ConfigError, LoadError
-from .._hookspecs import hookimpl
-from .._results import RunCounts, RunResult
-from .._runlog import RunLog
-from .._schema import MAX_IDENTIFIER_LENGTH, Field, Schema, naive_utc
-from .._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
-from .._statuses import RunStatus
-from .._stores import Store, Target, WriteMode
+from .._plugins._hookspecs import hookimpl
+from .._records._results import RunCounts, RunResult
+from .._records._statuses import RunStatus
+from .._runs._runlog import RunLog
 
 _ALL_TYPES = Schema(
     (
@@ -127,8 +127,8 @@ class StoreContract:
         """Load `batches` into `store` as a pipeline does (`RunContext.load`), in a run of a
         kernel whose store is `store` and whose settings are `settings`; return the run's
         result. The kernel closes `store` when it is done; the store reconnects on next use."""
-        from .._descriptors import PipelineSpec, StoreSpec
         from .._kernel import Spine
+        from .._plugins._descriptors import PipelineSpec, StoreSpec
 
         class Loads:
             def run(self, context: Any) -> None:
@@ -475,7 +475,7 @@ class StoreContract:
         assert log.state("demo", "cursor") == "2026-11-23"
 
     def test_what_a_run_said_and_who_ran_it_round_trip(self, store: Store) -> None:
-        from .._results import ErrorInfo, TableChange
+        from .._records._results import ErrorInfo, TableChange
 
         log = RunLog(store)
         started = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -504,7 +504,7 @@ class StoreContract:
         assert log.runs()[0] == result
 
     def test_runs_found_by_prefix_and_abandoned_ones_closed_once(self, store: Store) -> None:
-        from .._runlog import ids_starting
+        from .._records._queries import ids_starting
 
         log = RunLog(store)
         started = datetime.now(UTC) - timedelta(hours=1)
@@ -534,9 +534,9 @@ class StoreContract:
         }
 
     def test_workflow_runs_and_their_steps_round_trip(self, store: Store) -> None:
-        from .._results import StepResult, WorkflowResult
-        from .._statuses import StepStatus
-        from .._workflow_log import WorkflowLog
+        from .._orchestration._workflow_log import WorkflowLog
+        from .._records._results import StepResult, WorkflowResult
+        from .._records._statuses import StepStatus
 
         log, history = RunLog(store), WorkflowLog(store)
         started = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
@@ -568,8 +568,8 @@ class StoreContract:
         assert [run.run_id for run in log.runs(workflow="weekly")] == ["p1"]
 
     def test_alert_history_answers_the_routers_questions(self, store: Store) -> None:
-        from .._alert_log import AlertLog
-        from .._settings import RateLimit
+        from .._alerts._history import AlertLog
+        from .._alerts._settings import RateLimit
 
         RunLog(store)
         history = AlertLog(store)
