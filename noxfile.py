@@ -69,9 +69,12 @@ def everything(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """Style and types: ruff on everything, mypy --strict on the installed distributions."""
+    """Style, types and layout: ruff on everything, mypy --strict on the installed distributions,
+    and the kernel's import directions (scripts/check_layout.py)."""
     # pytest: spine.testing (the contract suites) is typed against it.
     session.install("ruff", "mypy", "pytest", *(str(path) for path in DISTRIBUTIONS))
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy", *(str(path / "src") for path in DISTRIBUTIONS))
+    # The kernel's rooms import only the rooms below them; plugins only the public spine API.
+    session.run("python", "scripts/check_layout.py")
