@@ -14,11 +14,11 @@ from typing import Any, NamedTuple
 import httpx
 import spine
 
+from ._answer import ACCEPT, PageReader, Records, joined, no_records
 from ._auth import sent_secrets
 from ._fetch import Fetcher
 from ._options import HttpOptions, parse_options, secret_header
 from ._paging import Page, PageRequest, paging, set_at
-from ._records import ACCEPT, PageReader, Records, joined, no_records
 from ._rows import INFER_ROWS, RowMaker
 from ._watch import Watchdog
 

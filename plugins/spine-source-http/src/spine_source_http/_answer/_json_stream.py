@@ -19,8 +19,8 @@ from typing import IO, Any
 import jiter
 import spine
 
+from .._paging import value_at
 from ._body import READ_SIZE
-from ._paging import value_at
 
 _TOKEN = re.compile(rb'[][{}",]')
 _STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # from after the opening quote

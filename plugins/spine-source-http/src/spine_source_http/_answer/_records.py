@@ -17,10 +17,10 @@ from typing import Any, NamedTuple
 import httpx
 import spine
 
+from .._options import HttpOptions
+from .._watch import Watchdog
 from ._body import READ_SIZE, BrokenAnswer, first_byte, open_body
 from ._json_stream import JsonRecords, parse
-from ._options import HttpOptions
-from ._watch import Watchdog
 
 DELIMITERS = {"csv": ",", "psv": "|", "tsv": "\t"}
 # What the source asks for when the format is its to find out.
