@@ -11,8 +11,8 @@ from typing import TypeVar
 import httpx
 import spine
 
+from ._answer import BrokenAnswer
 from ._auth import TokenUnavailable, make_auth
-from ._body import BrokenAnswer
 from ._options import HttpOptions
 from ._watch import Watchdog
 

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import spine
 
-from ._records import Records
+from ._answer import Records
 
 INFER_ROWS = 1000  # the first page's records whose keys are the columns, and whose values give their types
 _ON_THE_FIRST_PAGE = "record {} of page 1".format  # where an inferred type's first misfit is, as rejects say

@@ -14,11 +14,12 @@ from typing import Any, NamedTuple
 import httpx
 import spine
 
+from ._answer import ACCEPT, PageReader, Records, joined, no_records
 from ._auth import sent_secrets
 from ._fetch import Fetcher
-from ._options import HttpOptions, parse_options, secret_header
+from ._hosts import CredentialGuard
+from ._options import HttpOptions, parse_options
 from ._paging import Page, PageRequest, paging, set_at
-from ._records import ACCEPT, PageReader, Records, joined, no_records
 from ._rows import INFER_ROWS, RowMaker
 from ._watch import Watchdog
 
@@ -64,9 +65,7 @@ class HttpSource(spine.Source):
         self._highest: Any = None
         self._masking = spine.RedactingFilter(self.redactor)
         self._hops: list[httpx.URL] = []  # where the request being sent went, redirects followed
-        # Where credentials may go: the API's host, and the token URL's for OAuth2.
-        self._homes = {_origin(url), *([_origin(httpx.URL(options.token_url))] if options.token_url else [])}
-        self._key_header = options.key_name.lower() if options.auth == "api_key" else None
+        self._guard = CredentialGuard(url, options, self._secrets, self.shown)
 
     # -- spine.Source --------------------------------------------------------------------
 
@@ -154,7 +153,7 @@ class HttpSource(spine.Source):
                     "Accept": ACCEPT[options.format],
                     **options.headers,
                 },
-                event_hooks={"request": [self._keep_credentials_home, self._hop, self._traced]},
+                event_hooks={"request": [self._guard.keep_credentials_home, self._hop, self._traced]},
             )
         self._stopped_at = None
         self._watch = watch = Watchdog(options.request_deadline, options.run_deadline)
@@ -180,7 +179,7 @@ class HttpSource(spine.Source):
         while request is not None:
             number += 1
             where = self._where(number)
-            self._refuse_other_hosts(request.url, where)
+            self._guard.refuse_other_hosts(request.url, where)
             # Merged into the URL's own query: httpx's params= would replace it.
             url = request.url.copy_merge_params(request.params) if request.params else request.url
             key = _digest(options.method, url, request.body)
@@ -220,20 +219,6 @@ class HttpSource(spine.Source):
             if self.options.since_body:
                 body = set_at(body or {}, self.options.since_body, self._since)
         return PageRequest(self.url, params, body)
-
-    def _refuse_other_hosts(self, target: httpx.URL, where: str) -> None:
-        if _origin(target) != _origin(self.url) and self._secrets:
-            raise spine.SourceError(
-                f"{where}: the next page is on {target.scheme}://{target.host}, not on the host of "
-                f"{self.shown}; spine does not send credentials to a host you did not name"
-            )
-
-    def _keep_credentials_home(self, request: httpx.Request) -> None:
-        """Strip credentials from a request to a host we did not name (a redirect
-        elsewhere): httpx itself strips only Authorization."""
-        if _origin(request.url) not in self._homes:
-            for name in [name for name in request.headers if secret_header(name) or name == self._key_header]:
-                del request.headers[name]
 
     def _reader(
         self, response: httpx.Response, where: str, header: list[str] | None, watch: Watchdog
@@ -307,7 +292,3 @@ def _digest(method: str, url: httpx.URL, body: Any) -> bytes:
     # A digest, not the request: cursors may be kilobytes long, and max_pages of them are kept.
     text = json.dumps([method, str(url), body], sort_keys=True, default=str)
     return hashlib.blake2b(text.encode(), digest_size=16).digest()
-
-
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    return url.scheme, url.host, url.port

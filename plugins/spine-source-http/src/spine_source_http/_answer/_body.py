@@ -7,8 +7,8 @@ import io
 import httpx
 import spine
 
-from ._options import HttpOptions
-from ._watch import Watchdog
+from .._options import HttpOptions
+from .._watch import Watchdog
 
 READ_SIZE = 256 * 1024  # bytes a reader takes at a time from an answer, at least
 

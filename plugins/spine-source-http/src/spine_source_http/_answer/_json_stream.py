@@ -13,21 +13,17 @@ cursor or total that paging reads) is kept, each value at most max_element_bytes
 from __future__ import annotations
 
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from typing import IO, Any
 
 import jiter
 import spine
 
+from .._paging import value_at
 from ._body import READ_SIZE
-from ._paging import value_at
+from ._json_scan import level, scan, skip_space, value_end
 
-_TOKEN = re.compile(rb'[][{}",]')
-_STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # from after the opening quote
-_SCALAR_END = re.compile(rb"[,}\]\s]")
 _POSITION = re.compile(r" at line (\d+) column (\d+)$")
-_SPACE = b" \t\r\n"
-_OPENS = {ord("["): ord("]"), ord("{"): ord("}")}
 
 Blocks = Generator[list[Any], None, Any]
 
@@ -105,13 +101,13 @@ class JsonRecords:
         buf, start = self._buf, self._pos
         guess = buf.rfind(b"}", start)
         if guess >= 0:
-            after = _skip_space(buf, guess + 1)
+            after = skip_space(buf, guess + 1)
             if after < len(buf) and buf[after] in b",]":
                 try:
                     return after, parse(b"[" + buf[start:after] + b"]")
                 except ValueError:
                     pass  # a nested object's end, or one in a string: scan instead
-        end = _scan(buf, start)
+        end = scan(buf, start)
         if end is None:
             return None
         try:
@@ -124,7 +120,7 @@ class JsonRecords:
         if end - self._pos <= self.limit:
             return
         start = self._pos
-        for number, after in enumerate(_level(self._buf, start), 1):
+        for number, after in enumerate(level(self._buf, start), 1):
             if after - start > self.limit:
                 raise self._too_big(f"record {self._records + number}", start)
             if after >= end:
@@ -193,7 +189,7 @@ class JsonRecords:
     def _objects_follow(self) -> bool:
         """Whether the array at _pos starts with an object."""
         while True:
-            after = _skip_space(self._buf, self._pos + 1)
+            after = skip_space(self._buf, self._pos + 1)
             if after < len(self._buf):
                 return self._buf[after] == ord("{")
             if not self._more():
@@ -203,7 +199,7 @@ class JsonRecords:
         """The value at _pos, read whole."""
         self._peek()
         while True:
-            end = _value_end(self._buf, self._pos)
+            end = value_end(self._buf, self._pos)
             if end is None:
                 if self._more():
                     continue
@@ -222,7 +218,7 @@ class JsonRecords:
     def _peek(self) -> bytes:
         """The next byte that is not white space (b"" at the end), moving past the space."""
         while True:
-            self._pos = _skip_space(self._buf, self._pos)
+            self._pos = skip_space(self._buf, self._pos)
             if self._pos < len(self._buf):
                 return self._buf[self._pos : self._pos + 1]
             if not self._more():
@@ -266,80 +262,3 @@ def _ambiguous(where: str, lists: list[str]) -> spine.SourceError:
         f"{where}: cannot tell where the records are in the answer (lists found: {found}); "
         "set the records option to their path, like records=data.items"
     )
-
-
-def _skip_space(buf: bytes, pos: int) -> int:
-    while pos < len(buf) and buf[pos] in _SPACE:
-        pos += 1
-    return pos
-
-
-def _scan(buf: bytes, pos: int) -> int | None:
-    """The index of the last ',' or of the ']' at the level of the array that `pos` is in;
-    None when there is none yet."""
-    last = None
-    for index in _level(buf, pos):
-        if index < 0 or buf[index] != ord(","):
-            return last if index < 0 else index
-        last = index
-    return last
-
-
-def _level(buf: bytes, pos: int) -> Iterator[int]:
-    """The indexes of the ',' at the level of the array that `pos` is in (strings and nested
-    brackets followed), then of the ']' that closes it, or of a bracket out of place, for
-    the parser to report; -1 last when a string goes on past `buf`."""
-    opened: list[int] = []
-    for token in _tokens(buf, pos):
-        if token < 0:
-            yield token
-            return
-        char = buf[token]
-        if char in _OPENS:
-            opened.append(_OPENS[char])
-        elif char == ord(","):
-            if not opened:
-                yield token
-        elif not opened or opened.pop() != char:
-            yield token
-            return
-
-
-def _value_end(buf: bytes, pos: int) -> int | None:
-    """The index after the value that starts at `pos`; None when it goes on past `buf`."""
-    char = buf[pos] if pos < len(buf) else None
-    if char == ord('"'):
-        found = _STRING_REST.match(buf, pos + 1)
-        return None if found is None else found.end()
-    if char not in _OPENS:
-        end = _SCALAR_END.search(buf, pos)
-        return None if end is None else end.start()
-    opened: list[int] = []
-    for token in _tokens(buf, pos):
-        if token < 0:
-            return None
-        char = buf[token]
-        if char in _OPENS:
-            opened.append(_OPENS[char])
-        elif char != ord(",") and (opened.pop() != char or not opened):
-            return token + 1  # the value's end, or a bracket out of place for the parser to report
-    return None
-
-
-def _tokens(buf: bytes, pos: int) -> Iterator[int]:
-    """The indexes of brackets and commas outside strings from `pos`; -1 last when a string
-    goes on past `buf`."""
-    while True:
-        found = _TOKEN.search(buf, pos)
-        if found is None:
-            return
-        index = found.start()
-        if buf[index] == ord('"'):
-            rest = _STRING_REST.match(buf, index + 1)
-            if rest is None:
-                yield -1
-                return
-            pos = rest.end()
-            continue
-        yield index
-        pos = index + 1
