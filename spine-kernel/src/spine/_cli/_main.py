@@ -28,7 +28,7 @@ from . import (
     _doctor,
     _pipeline_commands,
     _plugin_commands,
-    _run_commands,
+    _run_load_commands,
     _runs_commands,
     _schedule_commands,
     _workflow_commands,
@@ -52,7 +52,7 @@ settings: flags > SPINE_* environment > spine.toml ($SPINE_CONFIG) > defaults.""
 _COMMAND_MODULES = (
     _plugin_commands,
     _doctor,
-    _run_commands,
+    _run_load_commands,
     _runs_commands,
     _alert_commands,
     _pipeline_commands,
