@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import asdict, dataclass
@@ -260,10 +259,3 @@ def _plugin_checks(kernel: Spine) -> list[Check]:
             Check(f"plugin {name}", "error", "named in load_plugins but not installed", f"pip install {name}")
         )
     return checks
-
-
-def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
-    """Add ``doctor`` to the ``spine`` command's sub-parsers (`main` runs it before plugins
-    load, so that it can report every problem itself)."""
-    doctor = commands.add_parser("doctor", help="check plugins and settings", parents=[common])
-    doctor.add_argument("--json", action="store_true", help="print JSON")

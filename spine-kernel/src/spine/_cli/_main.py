@@ -25,7 +25,6 @@ from .._kernel import Spine
 from .._version import __version__
 from . import (
     _alert_commands,
-    _doctor,
     _pipeline_commands,
     _plugin_commands,
     _run_load_commands,
@@ -51,7 +50,6 @@ settings: flags > SPINE_* environment > spine.toml ($SPINE_CONFIG) > defaults.""
 # In the order ``spine --help`` lists them.
 _COMMAND_MODULES = (
     _plugin_commands,
-    _doctor,
     _run_load_commands,
     _runs_commands,
     _alert_commands,
@@ -128,7 +126,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "doctor":
             # doctor reports every problem itself, instead of stopping at the first
             _configure_logging(args.log_format or "auto", "error", redactor)
-            return _doctor.diagnose({**overrides, "strict_plugins": False}, args.config, as_json=args.json)
+            from ._doctor import diagnose
+
+            return diagnose({**overrides, "strict_plugins": False}, args.config, as_json=args.json)
         config = ConfigSources.load(overrides, config_file=args.config)
         boot = BootSettings.from_sources(config)
         # Listing plugins logs nothing of its own (its output is the report), and

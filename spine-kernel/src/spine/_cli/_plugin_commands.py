@@ -1,4 +1,5 @@
-"""``spine plugins list``: every discovered plugin, its status and what it provides."""
+"""``spine plugins list`` (every discovered plugin, its status and what it provides) and
+``spine doctor`` (`_doctor` checks plugins and settings; imported only when it runs)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,14 @@ if TYPE_CHECKING:
 
 
 def add_commands(commands: Any, common: argparse.ArgumentParser) -> None:
-    """Add ``plugins`` to the ``spine`` command's sub-parsers."""
+    """Add ``plugins`` and ``doctor`` to the ``spine`` command's sub-parsers. `main` runs
+    ``doctor`` before plugins load, so that it can report every problem itself."""
     plugin_commands = command_group(commands, "plugins", "inspect installed plugins", common)
     listing = plugin_commands.add_parser("list", help="list discovered plugins", parents=[common])
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(handler=_plugins_list)
+    doctor = commands.add_parser("doctor", help="check plugins and settings", parents=[common])
+    doctor.add_argument("--json", action="store_true", help="print JSON")
 
 
 def _plugins_list(args: argparse.Namespace, kernel: Spine) -> int:
