@@ -250,6 +250,84 @@ def test_a_sources_mark_is_kept_per_pipeline_once_its_load_commits(kernel, loads
     assert kernel.runlog().state("job", "mem:n") == "4"  # neither the failed load nor the empty one moved it
 
 
+def test_a_mark_too_long_to_keep_fails_the_load_and_commits_none_of_its_rows(kernel, loads):
+    class Chatty(MarkingSource):
+        def checkpoint(self):
+            return "x" * 8001  # more than the store's state column holds
+
+    loads.source = Chatty([rows_batch(0, 3)])
+    result = kernel.run("job")
+    assert result.status == "failed" and "8,001 characters" in result.error.message
+    # The mark and the rows commit together, or neither does.
+    assert not kernel.runlog().store.declared_columns("t")
+    assert kernel.runlog().state("job", "mem:n") is None
+
+
+class ChunkedSource(MarkingSource):
+    """Each batch carries its own checkpoint (the rows in so far), as a resumable read does."""
+
+    def batches(self, batch_size=10_000):
+        for batch in super().batches(batch_size):
+            yield batch._replace(checkpoint=f"after {self.highest}")
+
+    def checkpoint(self):
+        return "complete"
+
+
+def test_a_source_with_checkpoints_commits_each_part_and_resumes_after_the_last(kernel, loads):
+    loads.source = ChunkedSource([rows_batch(0, 2), rows_batch(2, 2), ValueError("the connection dropped")])
+    failed = kernel.run("job")
+    assert failed.status == "failed"
+    assert (failed.counts.rows_read, failed.counts.rows_written) == (4, 4)
+    assert [n for _, n in table(kernel)] == [0, 1, 2, 3]  # both parts committed
+    assert kernel.runlog().state("job", "mem:n") == "after 3"
+    loads.source = again = ChunkedSource([rows_batch(4, 2)])
+    assert kernel.run("job").status == "succeeded"
+    assert again.resumed_from == "after 3"
+    assert kernel.runlog().state("job", "mem:n") == "complete"  # the source's own, at the end
+    assert [n for _, n in table(kernel)] == [0, 1, 2, 3, 4, 5]
+
+
+def test_checkpoints_survive_a_transform_that_builds_new_batches(kernel, loads):
+    class Rebuild:
+        def schema(self, schema):
+            return schema
+
+        def apply(self, batch):
+            return Batch(batch.rows, batch.positions, batch.origin)
+
+    loads.source = ChunkedSource([rows_batch(0, 2), ValueError("gone")])
+    loads.transforms = [Rebuild()]
+    kernel.run("job")
+    assert kernel.runlog().state("job", "mem:n") == "after 1" and len(table(kernel)) == 2
+
+
+def test_a_replace_refuses_a_source_that_commits_in_parts_before_writing_anything(kernel, loads):
+    loads.source = ChunkedSource([rows_batch(0, 2)])
+    kernel.run("job")
+    loads.target = Target("t", WriteMode.REPLACE)
+    loads.source = ChunkedSource([rows_batch(7, 2)])
+    result = kernel.run("job")
+    assert result.status == "failed" and result.error.category == "config"
+    assert "cannot do: load with mode append or merge" in result.error.message
+    assert [n for _, n in table(kernel)] == [0, 1]
+
+
+def test_a_checkpoint_without_a_state_key_fails_the_load(kernel, loads):
+    loads.source = ListSource([rows_batch(0, 2)._replace(checkpoint="here")])
+    result = kernel.run("job")
+    assert result.status == "failed" and "without a state key" in result.error.message
+    assert not kernel.runlog().store.declared_columns("t")
+
+
+def test_too_many_rejects_after_a_committed_part_say_what_stays(kernel, loads):
+    loads.source = ChunkedSource([rows_batch(0, 2), rows_batch(2, 2, rejects=[bad(9), bad(10), bad(11)])])
+    result = kernel.run("job", max_rejects="2")
+    assert result.status == "failed"
+    assert "the 2 rows committed up to the last checkpoint stay" in result.error.message
+    assert [n for _, n in table(kernel)] == [0, 1]
+
+
 TOKEN = "tok-9f8e7d6c5b4a"
 
 

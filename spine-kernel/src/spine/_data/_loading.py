@@ -223,6 +223,8 @@ class RowStream:
         refuse_empty: str | None = None,
     ) -> None:
         self.read = self.kept = 0
+        self.committed = 0  # rows of earlier parts, committed already (see `Part`)
+        self.pending: str | None = None  # the checkpoint of the batch just handed out
         self._refuse_empty = refuse_empty
         self._batches, self._transforms, self._checks = batches, transforms, checks
         self._spool, self._threshold, self._progress = spool, threshold, progress
@@ -230,6 +232,7 @@ class RowStream:
 
     def __iter__(self) -> Iterator[list[tuple[Any, ...]]]:
         for batch in self._batches:
+            checkpoint = batch.checkpoint  # the source's: a transform may build a new batch
             for transform in self._transforms:
                 batch = transform.apply(batch)
             self.read += len(batch.rows) + len(batch.rejects)
@@ -237,8 +240,10 @@ class RowStream:
                 self._spool.add(reject)
             rows = self._checked(batch)
             self.kept += len(rows)
-            yield rows
+            # Before the rows go: a batch after which a part commits must not get past the threshold.
             self._enforce(final=False)
+            self.pending = checkpoint
+            yield rows
             if self._progress is not None:
                 self._progress(self.read, self._spool.count)
         self._enforce(final=True)
@@ -275,8 +280,37 @@ class RowStream:
         rejected = self._spool.count
         if self._threshold.exceeded(rejected, self.read, final=final):
             first = "; ".join(f"{r.origin}:{r.position}: {r.reason}" for r in self._spool.first)
+            written = (
+                f"the {self.committed:,} rows committed up to the last checkpoint stay, "
+                "the rest was not written"
+                if self.committed
+                else "nothing was written"
+            )
             raise CheckError(
                 f"{rejected} of {self.read} rows rejected, more than the {self._threshold.describe()} "
-                f"allowed; nothing was written. First: {first}",
+                f"allowed; {written}. First: {first}",
                 context={"rows_read": self.read, "rows_rejected": rejected},
             )
+
+
+class Part:
+    """The rows of one transaction of a load: those of `stream` up to and including a batch
+    that carries a checkpoint (`Batch.checkpoint`), or to its end (`last`). Without
+    checkpoints a load is one part."""
+
+    def __init__(self, stream: RowStream, rows: Iterator[list[tuple[Any, ...]]]) -> None:
+        self._stream, self._rows = stream, rows
+        self.reached: str | None = None  # the checkpoint this part ends at
+        self.last = False
+
+    def __iter__(self) -> Iterator[list[tuple[Any, ...]]]:
+        while True:
+            try:
+                rows = next(self._rows)
+            except StopIteration:
+                self.last = True
+                return
+            yield rows
+            if self._stream.pending is not None:
+                self.reached, self._stream.pending = self._stream.pending, None
+                return

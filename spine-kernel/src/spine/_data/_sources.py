@@ -30,6 +30,12 @@ class Batch(NamedTuple):
     (a line number in a file, an index within a page). ``raw`` (optional, same
     length as rows) holds each row's original text, for rejects raised later by
     checks; sources that cannot provide it leave it empty.
+
+    ``checkpoint`` (optional, for sources with a `Source.state_key`) is where the source
+    stands once this batch is in: the kernel then commits the rows up to here with this
+    value as the source's state, in one transaction, and a later load that is given it
+    by `Source.resume` goes on from there. A big read so becomes resumable; the load
+    must append or merge, since a replace cannot be committed a part at a time.
     """
 
     rows: list[tuple[Any, ...]]
@@ -37,6 +43,7 @@ class Batch(NamedTuple):
     origin: str
     rejects: Sequence[Reject] = ()
     raw: Sequence[str] = ()
+    checkpoint: str | None = None
 
     def text(self, index: int) -> str:
         """Row `index` as the rejects table shows it: its original text, else its
@@ -111,7 +118,9 @@ class Source(ABC):
         on the first); called before `schema` and `batches`."""
 
     def checkpoint(self) -> str | None:
-        """The value to keep once this load has committed (None: keep the saved one)."""
+        """The value to keep once this load has committed (None: keep the saved one); the
+        kernel asks when the last batch is read and keeps it in the transaction that
+        commits the rows."""
         return None
 
     def close(self) -> None:  # noqa: B027 - optional for sources that hold nothing open

@@ -10,8 +10,9 @@ from typing import Any
 
 from .._data._sources import Reject
 from .._data._stores import Session, Store
+from .._errors import SourceError
 from .._records._damaged import RecordReader
-from .._records._migrations import REJECTS, RUN_NOTES, RUNS, STATE, migrate
+from .._records._migrations import REJECTS, RUN_NOTES, RUNS, STATE, TEXT, migrate
 from .._records._queries import (
     Abandonment,
     clip,
@@ -268,17 +269,29 @@ class RunLog:
         return str(rows[0][0]) if rows else None
 
     def set_state(self, pipeline: str, key: str, value: str) -> None:
+        """Keep `value` for a pipeline's `key`, in a transaction of its own."""
+        with self.store.transaction(lock=f"spine_state:{pipeline}") as session:
+            self.keep_state(session, pipeline, key, value)
+
+    def keep_state(self, session: Session, pipeline: str, key: str, value: str) -> None:
+        """Keep `value` for a pipeline's `key` in `session`: the transaction of the load whose
+        rows it describes, so that both commit or neither does.
+
+        A value longer than the column refuses the load (`SourceError`): a cut cursor would
+        resume the next load from a place no source ever gave."""
+        if len(value) > TEXT:
+            raise SourceError(
+                f"state {key!r} of pipeline {pipeline!r} is {len(value):,} characters, more than the "
+                f"{TEXT:,} a store keeps: the load is not committed",
+                context={"pipeline": pipeline, "state_key": key, "length": len(value)},
+            )
         q = self._q
         now = datetime.now(UTC).replace(tzinfo=None)
-        with self.store.transaction(lock=f"spine_state:{pipeline}") as session:
-            session.execute(
-                f"DELETE FROM {self._state} WHERE {q('pipeline')} = ? AND {q('state_key')} = ?",
-                (pipeline, key),
-            )
-            session.execute(
-                self.store.dialect.insert("spine_state", STATE),
-                (pipeline, key, clip(value), now),
-            )
+        session.execute(
+            f"DELETE FROM {self._state} WHERE {q('pipeline')} = ? AND {q('state_key')} = ?",
+            (pipeline, key),
+        )
+        session.execute(self.store.dialect.insert("spine_state", STATE), (pipeline, key, value, now))
 
     def _result(self, row: tuple[Any, ...]) -> RunResult:
         """A run as recorded; a damaged field is read as unknown and reported (`RecordReader`)."""

@@ -9,12 +9,14 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from .._alerts._model import Alert, Delivery, Severity
 from .._data._loading import (
     Check,
     LoadProgress,
+    Part,
     Progress,
     RejectSpool,
     RejectThreshold,
@@ -28,7 +30,7 @@ from .._data._schema import Schema
 from .._data._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
 from .._data._stores import Session, Store, Target
 from .._data._tables import empty_replace_guard, needs_unique_key, unique_index_name
-from .._errors import Cancelled, SourceError, SpineError
+from .._errors import Cancelled, ConfigError, SourceError, SpineError
 from .._records._queries import clip_start
 from .._records._results import ErrorInfo, RunCounts, RunInfo, RunResult, TableChange
 from .._records._statuses import RunStatus
@@ -106,7 +108,6 @@ class RunContext:
             finally:
                 for warning in source.warnings():
                     self.warn(warning)
-        self.rows_written += written
         return written
 
     def _learn_secrets(self, source: Source) -> None:
@@ -146,7 +147,7 @@ class RunContext:
         unindexed = before is not None and needs_unique_key(self.store, target)
         key_check = missing_keys(target.keys, schema).bind(schema) if target.keys else None
         rows = RowStream(
-            self._batches(source, batch_size),
+            self._checkpointed(source, batch_size, target, state_key),
             transforms,
             [check.bind(schema) for check in checks],
             self.rejects,
@@ -156,19 +157,62 @@ class RunContext:
             [schema.index(key) for key in target.keys],
             refuse_empty=empty_replace_guard(self.store, target, exists=before is not None),
         )
-        if ends_run:
-            target = dataclasses.replace(target, before_commit=lambda session: self._ended(session, rows))
+        stream, written = iter(rows), 0
         try:
             with _rare_collections:
-                written = self.store.write(target, schema, rows)
+                while True:  # one transaction per part: one, unless the source gives checkpoints
+                    part = Part(rows, stream)
+                    committing = partial(self._commit, target, part, source, state_key, rows, ends_run)
+                    written += self.store.write(
+                        dataclasses.replace(target, before_commit=committing), schema, part
+                    )
+                    rows.committed = written
+                    if part.last:
+                        break
         finally:
             self.rows_read += rows.read
+            self.rows_written += written  # the parts that committed, even when a later one failed
         self._changed(target, schema, before, unindexed)
-        # Kept only now that the rows have committed: a failed load resumes from
-        # the same place next time.
-        if state_key is not None and (reached := source.checkpoint()) is not None:
-            self.set_state(state_key, reached)
         return written
+
+    def _checkpointed(
+        self, source: Source, batch_size: int, target: Target, state_key: str | None
+    ) -> Iterator[Batch]:
+        """The source's batches, refused when one carries a checkpoint that cannot be kept."""
+        for batch in self._batches(source, batch_size):
+            if batch.checkpoint is not None and state_key is None:
+                raise SourceError(
+                    f"{source.describe()} gave a checkpoint without a state key to keep it under",
+                    context={"source": source.describe()},
+                )
+            if batch.checkpoint is not None and target.mode == "replace":
+                raise ConfigError(
+                    f"{source.describe()} commits its rows a part at a time (its checkpoints), which a "
+                    f"replace of table {target.table!r} cannot do: load with mode append or merge",
+                    context={"table": target.table, "mode": target.mode},
+                )
+            yield batch
+
+    def _commit(
+        self,
+        target: Target,
+        part: Part,
+        source: Source,
+        state_key: str | None,
+        rows: RowStream,
+        ends_run: bool,
+        session: Session,
+    ) -> None:
+        """What commits with a part's rows, in their transaction: the caller's `before_commit`,
+        the source's state (so that a load that did not commit resumes from where the last
+        committed one ended), and, for the last part of the run's last load, the run's end."""
+        target.committing(session)
+        if state_key is not None:
+            reached = (source.checkpoint() or part.reached) if part.last else part.reached
+            if reached is not None:
+                self._runlog.keep_state(session, self.pipeline, state_key, reached)
+        if ends_run and part.last:
+            self._ended(session, rows)
 
     def _ended(self, session: Session, rows: RowStream) -> None:
         """Record, in the transaction that commits the rows of the run's last load, that the
