@@ -460,6 +460,64 @@ def test_loading_a_location_no_plugin_reads_says_what_to_install_before_any_run(
         kernel.load("data.csv", "t")
     with pytest.raises(PluginError, match="no installed source reads 'ftp' locations"):
         kernel.load("ftp://example.test/data.csv", "t")
+    with pytest.raises(PluginError, match="install spine-source-sql") as caught:
+        kernel.load("postgresql+psycopg://reader:hunter2@db.example/sales", "t", options={"table": "orders"})
+    assert "hunter2" not in str(caught.value)
+    assert kernel.runlog().runs() == []
+
+
+def test_a_dialect_plus_driver_location_goes_to_the_source_claiming_the_dialect(kernel):
+    opened = []
+
+    class Database(Source):
+        def __init__(self, location):
+            opened.append(location)
+
+        def schema(self):
+            return Schema(())
+
+        def batches(self, batch_size=500):
+            return iter(())
+
+    class Plugin:
+        @spine.hookimpl
+        def register_sources(self, register):
+            register(spine.SourceSpec("db", Database, schemes=("postgresql",)))
+
+    kernel.register_plugin(Plugin())
+    kernel.open_source("postgresql+psycopg://db.example/sales")
+    kernel.open_source("postgresql://db.example/sales")
+    assert opened == ["postgresql+psycopg://db.example/sales", "postgresql://db.example/sales"]
+    with pytest.raises(PluginError, match="no installed source reads 'mysql\\+pymysql'"):
+        kernel.open_source("mysql+pymysql://db.example/sales")
+
+
+def test_inspect_lists_a_databases_tables_or_a_files_columns_without_loading(kernel):
+    orders = spine.SourceTable(
+        "public.orders", Schema((Field("id", "integer"),)), ("column x: json read as string",)
+    )
+
+    class Database(ListSource):
+        def __init__(self, location, **options):
+            super().__init__([rows_batch(0, 1)])
+            self.options = options
+
+        def tables(self):
+            return None if "table" in self.options else [orders]
+
+        def warnings(self):
+            return ["read as the table stores it"]
+
+    class Plugin:
+        @spine.hookimpl
+        def register_sources(self, register):
+            register(spine.SourceSpec("db", Database, schemes=("db",)))
+
+    kernel.register_plugin(Plugin())
+    assert kernel.inspect("db://h/sales") == [orders]
+    assert kernel.inspect("db://h/sales", table="orders") == [
+        spine.SourceTable("Database", SCHEMA, ("read as the table stores it",))
+    ]
     assert kernel.runlog().runs() == []
 
 

@@ -130,3 +130,32 @@ def test_spine_load_stops_at_an_unclosed_quote_or_rejects_it_when_asked(tmp_path
     result = json.loads(rejected.stdout)
     assert result["status"] == "partial"
     assert (result["rows_written"], result["rows_rejected"]) == (9, 1)
+
+
+def test_spine_inspect_shows_a_files_columns_and_what_the_source_decided(tmp_path):
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    data = write(tmp_path / "zips.csv", "zip,city,n\n2134,Boston,1\n10001,New York,2\n10002,Bronx,x\n")
+    shown = subprocess.run([SPINE, "inspect", str(data)], capture_output=True, text=True, env=env)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0].startswith(str(data))
+    assert [line.split() for line in lines[1:5]] == [
+        ["COLUMN", "TYPE"],
+        ["zip", "integer"],
+        ["city", "string"],
+        ["n", "string"],
+    ]
+    assert lines[5].startswith("  warning: column n is read as string") and "('x' on line 4)" in lines[5]
+    as_json = subprocess.run(
+        [SPINE, "inspect", str(data), "-o", "types=n:integer", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    (listed,) = json.loads(as_json.stdout)
+    assert listed["columns"][2] == {"name": "n", "type": "integer"} and listed["warnings"] == []
+    typo = subprocess.run(
+        [SPINE, "inspect", str(data), "-o", "delimeter=;"], capture_output=True, text=True, env=env
+    )
+    assert typo.returncode == 2 and "did you mean 'delimiter'?" in typo.stderr
+    assert not (tmp_path / ".local").exists()  # inspecting loads nothing, opens no store

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
         text_rows,
         value_text,
     )
-    from ._data._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source
+    from ._data._sources import DEFAULT_BATCH_SIZE, Batch, Reject, Source, SourceTable
     from ._data._stores import (
         Dialect,
         SchemaContract,
@@ -144,7 +144,7 @@ _EXPORTS = {
     ],
     "._settings": ["Settings"],
     "._config._settings": ["SpineSettings"],
-    "._data._sources": ["DEFAULT_BATCH_SIZE", "Batch", "Reject", "Source"],
+    "._data._sources": ["DEFAULT_BATCH_SIZE", "Batch", "Reject", "Source", "SourceTable"],
     "._data._stores": [
         "Dialect",
         "SchemaContract",
@@ -222,6 +222,7 @@ __all__ = [
     "Source",
     "SourceError",
     "SourceSpec",
+    "SourceTable",
     "Spine",
     "SpineError",
     "SpineSettings",

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ._alerts._router import AlertRouter
     from ._config._settings import SpineSettings
     from ._data._loading import RejectThreshold, RunProgress
-    from ._data._sources import Source
+    from ._data._sources import Source, SourceTable
     from ._data._stores import Store
     from ._orchestration._workflows import Workflow
     from ._plugins._descriptors import PipelineSpec, SettingsSpec
@@ -444,7 +444,8 @@ class Spine:
         return self.run("load", params, **run_options)
 
     def open_source(self, location: str, **options: Any) -> Source:
-        """The source for a file path or URL, from the plugin that claims its scheme.
+        """The source for a file path or URL, from the plugin that claims its scheme (for a
+        ``dialect+driver`` scheme such as ``postgresql+psycopg``, its dialect's).
 
         A location that is no URL (an unclosed IPv6 bracket) raises `ConfigError`."""
         from ._config._redact import connection_secrets
@@ -453,19 +454,35 @@ class Spine:
             self.redactor.add(secret)
         _check_url(location, self.redactor.text(location), "source location", "https://[::1]:8080/path")
         scheme = _scheme(location) or "file"
-        spec = self.plugins.claiming("source", scheme)
+        # A SQLAlchemy-style dialect+driver (postgresql+psycopg) goes to the dialect's claimant.
+        spec = self.plugins.claiming("source", scheme) or self.plugins.claiming(
+            "source", scheme.split("+")[0]
+        )
         if spec is not None:
             source: Source = spec.load()(location, **options)
             for secret in source.secrets():
                 self.redactor.add(secret)
             return source
-        hint = (
-            "spine-source-file" if scheme == "file" else "a source plugin for it (spine-source-http for http)"
-        )
+        hint = _SOURCE_DISTRIBUTIONS.get(scheme.split("+")[0], "a source plugin for it")
         raise PluginError(
-            f"no installed source reads {scheme!r} locations like {location!r}; install {hint}",
+            f"no installed source reads {scheme!r} locations like {self.redactor.text(location)!r}; "
+            f"install {hint}",
             context={"scheme": scheme},
         )
+
+    def inspect(self, location: str, **options: Any) -> list[SourceTable]:
+        """What a source sees at `location` with `options`, without loading anything: every
+        table of a location that holds several (a database), else its one input, named as
+        `Source.describe` names it; each with its columns, their logical types, and what the
+        source decided on its own (`Source.warnings`)."""
+        from ._data._sources import SourceTable
+
+        with self.open_source(location, **options) as source:
+            listed = source.tables()
+            if listed is not None:
+                return listed
+            schema = source.schema()
+            return [SourceTable(source.describe(), schema, tuple(source.warnings()))]
 
     def store_url(self, url: str | None = None) -> str:
         """The store URL to use: `url`, else the ``store_url`` setting, else the embedded
@@ -544,6 +561,16 @@ def _check_url(url: str, shown: str, what: str, example: str) -> None:
             f"{what} {shown!r} is not a URL ({exc}); an IPv6 host is written in brackets, like {example}",
             context={what.replace(" ", "_"): shown},
         ) from None
+
+
+# The first-party distributions that read each scheme, for the error when none is installed.
+_SOURCE_DISTRIBUTIONS = {
+    "file": "spine-source-file",
+    **dict.fromkeys(("http", "https"), "spine-source-http"),
+    **dict.fromkeys(
+        ("sqlite", "postgresql", "postgres", "mysql", "mariadb", "db2", "ibm_db_sa"), "spine-source-sql"
+    ),
+}
 
 
 def _scheme(location: str) -> str:

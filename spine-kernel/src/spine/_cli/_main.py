@@ -25,6 +25,7 @@ from .._kernel import Spine
 from .._version import __version__
 from . import (
     _alert_commands,
+    _inspect_commands,
     _pipeline_commands,
     _plugin_commands,
     _run_load_commands,
@@ -51,6 +52,7 @@ settings: flags > SPINE_* environment > spine.toml ($SPINE_CONFIG) > defaults.""
 _COMMAND_MODULES = (
     _plugin_commands,
     _run_load_commands,
+    _inspect_commands,
     _runs_commands,
     _alert_commands,
     _pipeline_commands,

@@ -53,6 +53,14 @@ class Batch(NamedTuple):
         return "|".join("" if value is None else str(value) for value in self.rows[index])
 
 
+class SourceTable(NamedTuple):
+    """One table a location holds, as a source would read it: for ``spine inspect``."""
+
+    name: str
+    schema: Schema
+    warnings: tuple[str, ...] = ()
+
+
 class Source(ABC):
     """A source of records. Factories registered with `SourceSpec` return one.
 
@@ -94,6 +102,12 @@ class Source(ABC):
         says them the same way.
         """
         return []
+
+    def tables(self) -> list[SourceTable] | None:
+        """Every table the location holds, each as this source would read it, when the
+        location holds several and options pick one (a database): ``spine inspect`` lists
+        them. None (the default): the location is one input, whose columns are `schema`."""
+        return None
 
     def progress(self) -> float | None:
         """How far through its input the source has read, from 0.0 to 1.0, or None when
