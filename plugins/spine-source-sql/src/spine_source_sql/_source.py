@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import warnings
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -52,6 +52,7 @@ class SqlSource(spine.Source):
         self._read_notes: list[str] = []  # warnings of the last read
         self._saved: str | None = None
         self._checkpoint: str | None = None
+        self._reading: Generator[spine.Batch, None, None] | None = None
 
     # -- spine.Source --------------------------------------------------------------------
 
@@ -65,9 +66,9 @@ class SqlSource(spine.Source):
             raise spine.ConfigError(f"batch size: expected a whole number >= 1, got {batch_size!r}")
         self.schema()
         self._read_notes = []
-        rows_cap = self.options.batch_rows or batch_size
-        with self._connected("reading") as (read, connection):
-            yield from self._read(read, connection, rows_cap)
+        self._stop_reading()
+        self._reading = self._batches(self.options.batch_rows or batch_size)
+        yield from self._reading
 
     def warnings(self) -> list[str]:
         notes = list(self._notes)
@@ -95,9 +96,21 @@ class SqlSource(spine.Source):
         return self._checkpoint
 
     def close(self) -> None:
+        self._stop_reading()
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+
+    def _batches(self, rows_cap: int) -> Iterator[spine.Batch]:
+        with self._connected("reading") as (read, connection):
+            yield from self._read(read, connection, rows_cap)
+
+    def _stop_reading(self) -> None:
+        """End a read left half done (a load that failed stops asking for batches): its
+        transaction is rolled back and its connection closed now, not when collected."""
+        if self._reading is not None:
+            self._reading.close()
+            self._reading = None
 
     # -- tables: what the location holds ------------------------------------------------
 
@@ -336,7 +349,16 @@ class SqlSource(spine.Source):
         assert self._columns is not None, "described"
         if self._table is not None:
             source: sa.FromClause = self._table
-            statement = sa.select(*(self._table.c[column.source_name] for column in self._columns))
+            # Typeless: the values come as the driver gives them, and a value that does not
+            # fit is a reject of ours, not an error of a SQLAlchemy result processor.
+            statement = sa.select(
+                *(
+                    sa.type_coerce(self._table.c[column.source_name], sa.types.NULLTYPE).label(
+                        column.field.name
+                    )
+                    for column in self._columns
+                )
+            )
         else:
             source = self._query_from()
             statement = sa.select(sa.text("*")).select_from(source)

@@ -83,7 +83,9 @@ def from_postgres(name: str, precision: int | None, scale: int | None) -> Kind:
 def _mysql_names() -> dict[int, str]:
     from pymysql.constants import FIELD_TYPE  # type: ignore[import-untyped]
 
-    return {code: name for name, code in vars(FIELD_TYPE).items() if name.isupper()}
+    # CHAR and INTERVAL are old aliases of TINY and ENUM's codes.
+    aliases = ("CHAR", "INTERVAL")
+    return {code: name for name, code in vars(FIELD_TYPE).items() if name.isupper() and name not in aliases}
 
 
 _MYSQL_TYPES = {
