@@ -1,4 +1,4 @@
-"""Options refused before anything is read: unknown ones, missing ones, and queries that are not one SELECT."""
+"""Options refused before anything is read: unknown or missing ones, queries that are not one SELECT."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ def test_an_unknown_option_is_refused_with_the_one_meant():
 
 @pytest.mark.parametrize("options", [{}, {"table": "t", "query": "SELECT 1"}])
 def test_exactly_one_of_table_or_query_and_writing_is_the_stores_job(options):
-    with pytest.raises(spine.ConfigError, match="exactly one of table= or query=.*use --store"):
+    with pytest.raises(spine.ConfigError, match=r"exactly one of table= or query=.*use --store"):
         open_sql(URL, **options)
 
 

@@ -8,8 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 
 import pytest
-import sqlalchemy as sa
 import spine
+import sqlalchemy as sa
 from spine.testing import read_source
 from spine_source_sql._source import open_sql
 

@@ -9,7 +9,7 @@ import warnings
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
+from typing import Any, Unpack
 
 import spine
 import sqlalchemy as sa
@@ -30,6 +30,9 @@ _FIRST_FETCH = 16
 _INFER_ROWS = 100
 # What a value costs besides its characters or digits (an estimate of Python's overhead).
 _VALUE_BYTES = 16
+
+
+_Select = sa.Select[Unpack[tuple[Any, ...]]]
 
 
 def open_sql(location: str, **options: Any) -> SqlSource:
@@ -67,8 +70,8 @@ class SqlSource(spine.Source):
         self.schema()
         self._read_notes = []
         self._stop_reading()
-        self._reading = self._batches(self.options.batch_rows or batch_size)
-        yield from self._reading
+        self._reading = reading = self._batches(self.options.batch_rows or batch_size)
+        yield from reading
 
     def warnings(self) -> list[str]:
         notes = list(self._notes)
@@ -101,7 +104,7 @@ class SqlSource(spine.Source):
             self._engine.dispose()
             self._engine = None
 
-    def _batches(self, rows_cap: int) -> Iterator[spine.Batch]:
+    def _batches(self, rows_cap: int) -> Generator[spine.Batch, None, None]:
         with self._connected("reading") as (read, connection):
             yield from self._read(read, connection, rows_cap)
 
@@ -341,9 +344,7 @@ class SqlSource(spine.Source):
             context={"option": "key"},
         )
 
-    def _statement(
-        self, read: Read, connection: Connection
-    ) -> tuple[sa.Select[Any], int | None, Tracker | None]:
+    def _statement(self, read: Read, connection: Connection) -> tuple[_Select, int | None, Tracker | None]:
         """The SELECT of this run, with its cursor bounds; the cursor's position in a row;
         the tracker of the new mark."""
         assert self._columns is not None, "described"
@@ -351,7 +352,7 @@ class SqlSource(spine.Source):
             source: sa.FromClause = self._table
             # Typeless: the values come as the driver gives them, and a value that does not
             # fit is a reject of ours, not an error of a SQLAlchemy result processor.
-            statement = sa.select(
+            statement: _Select = sa.select(
                 *(
                     sa.type_coerce(self._table.c[column.source_name], sa.types.NULLTYPE).label(
                         column.field.name
