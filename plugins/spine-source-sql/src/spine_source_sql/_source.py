@@ -9,7 +9,7 @@ import warnings
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any, Unpack
+from typing import Any
 
 import spine
 import sqlalchemy as sa
@@ -32,7 +32,7 @@ _INFER_ROWS = 100
 _VALUE_BYTES = 16
 
 
-_Select = sa.Select[Unpack[tuple[Any, ...]]]
+_Select = sa.Select[*tuple[Any, ...]]
 
 
 def open_sql(location: str, **options: Any) -> SqlSource:
@@ -431,8 +431,11 @@ def _size(value: Any) -> int:
 
 
 def _pg_name(types: Any, oid: int) -> str:
+    """PostgreSQL's name of a type (``int8``); an array's is its element's with ``[]``."""
     info = types.get(oid)
-    return str(info.name) if info is not None else str(oid)
+    if info is None:
+        return str(oid)
+    return str(info.name) if info.oid == oid else f"{info.name}[]"
 
 
 _SYSTEM_SCHEMAS = frozenset(
