@@ -89,3 +89,19 @@ def test_a_sqlite_url_without_a_file_is_refused():
     for location in ("sqlite://", "sqlite://name.db", "sqlite:///:memory:"):
         with pytest.raises(spine.ConfigError, match="names no SQLite file"):
             open_sql(location, table="t")
+
+
+def test_spine_load_copies_a_sqlite_table_and_refuses_a_misspelled_option(spine_cli, tmp_path):
+    import sqlite3
+
+    path = tmp_path / "source.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT)")
+        connection.execute("INSERT INTO people VALUES (1, 'a'), (2, 'b')")
+    connection.close()
+    store = f"sqlite:///{tmp_path}/store.db"
+    done = spine_cli("load", f"sqlite:///{path}", "-o", "table=people", "--table", "copy", "--store", store)
+    assert done.returncode == 0, done.stderr
+    wrong = spine_cli("load", f"sqlite:///{path}", "-o", "tabel=people", "--table", "copy", "--store", store)
+    assert wrong.returncode == 2
+    assert "unknown sql source option 'tabel'; did you mean 'table'?" in wrong.stderr
