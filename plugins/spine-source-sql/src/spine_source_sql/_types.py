@@ -43,7 +43,8 @@ def from_sqlalchemy(sql_type: sa.types.TypeEngine[Any], dialect: sa.engine.Diale
         return Kind("boolean", sql)
     if isinstance(sql_type, sa.Integer):
         return Kind("integer", sql)
-    if isinstance(sql_type, sa.Float):
+    # Some dialects (Db2's DOUBLE) make a binary floating point type a Numeric.
+    if isinstance(sql_type, sa.Float) or type(sql_type).__name__ in ("DOUBLE", "DOUBLE_PRECISION", "REAL"):
         return Kind("float", sql)
     if isinstance(sql_type, sa.Numeric):
         return Kind("decimal", sql, sql_type.precision, sql_type.scale)
