@@ -363,6 +363,8 @@ class SqlSource(spine.Source):
         else:
             source = self._query_from()
             statement = sa.select(sa.text("*")).select_from(source)
+        # Resumable full loads (chunk_rows, once the kernel checkpoints a run in progress)
+        # go here: ORDER BY the primary key, WHERE it is past the last chunk's, LIMIT chunk_rows.
         if self.options.cursor is None:
             return statement, None, None
         at = self._index(self.options.cursor)
