@@ -111,3 +111,17 @@ def test_tables_lists_the_databases_tables(maria, maria_server):
     name = _typed(maria)
     listed = {table: schema for table, schema, _ in open_sql(maria_server, table="x").tables()}
     assert listed[name].field("amount").type == "decimal"
+
+
+def test_a_read_left_half_done_is_closed_and_the_next_reads_everything(maria, maria_server):
+    name = maria.table("big")
+    maria.execute(f"CREATE TABLE `{name}` (id INT PRIMARY KEY, t TEXT)")
+    with maria.connection.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO `{name}` VALUES (%s, %s)", [(i, "x" * 100) for i in range(2000)])
+    source = open_sql(maria_server, table=name, cursor="id")
+    source.schema()
+    first = next(source.batches(10))
+    assert len(first.rows) == 10
+    source.close()  # the load stopped: no mark is kept, the connection is released
+    assert source.checkpoint() is None
+    assert len(read_source(open_sql(maria_server, table=name, cursor="id")).rows) == 2000

@@ -276,8 +276,23 @@ class SqlSource(spine.Source):
         assert self._columns is not None, "schema() described them"
         columns = self._columns
         statement, cursor_at, tracker = self._statement(read, connection)
-        key_at = [self._index(name) for name in self._keys]
         result = connection.execution_options(stream_results=True).execute(statement)
+        try:
+            yield from self._fetched(result, columns, cursor_at, tracker, rows_cap)
+        finally:
+            # Left half read, a cursor is closed before its transaction ends; PyMySQL's
+            # unbuffered one reads the rest of the result to do so.
+            result.close()
+
+    def _fetched(
+        self,
+        result: sa.CursorResult[Any],
+        columns: list[Column],
+        cursor_at: int | None,
+        tracker: Tracker | None,
+        rows_cap: int,
+    ) -> Iterator[spine.Batch]:
+        key_at = [self._index(name) for name in self._keys]
         # The result's own fetchmany: SQLAlchemy may hold a first row it fetched ahead.
         fetch = result.fetchmany
         origin = self.describe()
@@ -313,7 +328,6 @@ class SqlSource(spine.Source):
             average = max(1, size // len(rows)) if rows else _VALUE_BYTES * len(columns)
             room = max(1, (self.options.batch_bytes - size) // average)
             wanted = max(1, min(rows_cap - len(rows), room, rows_cap))
-        result.close()
         if rows or rejects:
             yield spine.Batch(rows, positions, origin, rejects)
         if tracker is not None:
