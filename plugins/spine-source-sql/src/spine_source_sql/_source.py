@@ -1,0 +1,471 @@
+"""The sql source: a table or a query, read in one read-only snapshot, streamed in batches
+capped by rows and bytes."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import warnings
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import spine
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from ._errors import source_error
+from ._incremental import CURSOR_TYPES, Mark, Tracker, lag_of
+from ._location import Location, engine, parse_location
+from ._options import SqlOptions, parse_options
+from ._query import check_query
+from ._session import Read, read_transaction
+from ._types import Column, columns_of, from_mysql, from_postgres, from_sqlalchemy, from_values
+
+# Rows fetched at first, before the size of a row is known: a chunk of wide rows must
+# not pass batch_bytes by much.
+_FIRST_FETCH = 16
+# Rows a query's types are inferred from, where the driver does not describe them.
+_INFER_ROWS = 100
+# What a value costs besides its characters or digits (an estimate of Python's overhead).
+_VALUE_BYTES = 16
+
+
+_Select = sa.Select[*tuple[Any, ...]]
+
+
+def open_sql(location: str, **options: Any) -> SqlSource:
+    """The factory registered as the ``sql`` source: options are checked, nothing is read yet."""
+    return SqlSource(location, parse_options(options))
+
+
+class SqlSource(spine.Source):
+    """Rows of a table or query of a SQL database; see the plugin's README for the options."""
+
+    def __init__(self, location: str, options: SqlOptions) -> None:
+        self.location: Location = parse_location(location)
+        self.options = options
+        self.query = None if options.query is None else check_query(options.query)
+        self._engine: Engine | None = None
+        self._columns: list[Column] | None = None
+        self._table: sa.Table | None = None
+        self._keys: list[str] = []  # source names of the key columns, for rejects and >=
+        self._notes: list[str] = []  # warnings of the schema
+        self._read_notes: list[str] = []  # warnings of the last read
+        self._saved: str | None = None
+        self._checkpoint: str | None = None
+        self._reading: Generator[spine.Batch, None, None] | None = None
+
+    # -- spine.Source --------------------------------------------------------------------
+
+    def schema(self) -> spine.Schema:
+        if self._columns is None:
+            self._columns = self._describe()
+        return spine.Schema(tuple(column.field for column in self._columns))
+
+    def batches(self, batch_size: int = spine.DEFAULT_BATCH_SIZE) -> Iterator[spine.Batch]:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise spine.ConfigError(f"batch size: expected a whole number >= 1, got {batch_size!r}")
+        self.schema()
+        self._read_notes = []
+        self._stop_reading()
+        self._reading = reading = self._batches(self.options.batch_rows or batch_size)
+        yield from reading
+
+    def warnings(self) -> list[str]:
+        notes = list(self._notes)
+        for column in self._columns or []:
+            notes += column.notes()
+        return notes + self._read_notes
+
+    def describe(self) -> str:
+        return f"{self.location.shown} {self._what}"
+
+    def secrets(self) -> list[str]:
+        password = self.location.password
+        return [password] if password else []
+
+    def state_key(self) -> str | None:
+        if self.options.cursor is None:
+            return None
+        what = self.options.table or hashlib.sha256((self.query or "").encode()).hexdigest()[:16]
+        return f"sql:{self.location.shown}:{what}:{self.options.cursor}"
+
+    def resume(self, saved: str | None) -> None:
+        self._saved = saved
+
+    def checkpoint(self) -> str | None:
+        return self._checkpoint
+
+    def close(self) -> None:
+        self._stop_reading()
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def _batches(self, rows_cap: int) -> Generator[spine.Batch, None, None]:
+        with self._connected("reading") as (read, connection):
+            yield from self._read(read, connection, rows_cap)
+
+    def _stop_reading(self) -> None:
+        """End a read left half done (a load that failed stops asking for batches): its
+        transaction is rolled back and its connection closed now, not when collected."""
+        if self._reading is not None:
+            self._reading.close()
+            self._reading = None
+
+    # -- tables: what the location holds ------------------------------------------------
+
+    def tables(self) -> list[tuple[str, spine.Schema, list[str]]]:
+        """Every table and view of the location (schema-qualified where the database has
+        schemas), with its columns as spine reads them and what it would warn about."""
+        found = []
+        with self._connected("listing tables") as (_, connection):
+            inspector = sa.inspect(connection)
+            for schema in _user_schemas(inspector, connection.dialect):
+                names = inspector.get_table_names(schema) + inspector.get_view_names(schema)
+                for name in sorted(names):
+                    with warnings.catch_warnings():  # an unknown type is said below, not as a warning
+                        warnings.simplefilter("ignore", sa.exc.SAWarning)
+                        reflected = inspector.get_columns(name, schema)
+                    columns, renamed = columns_of(
+                        [self._declared(column["name"], connection.dialect) for column in reflected],
+                        [from_sqlalchemy(column["type"], connection.dialect) for column in reflected],
+                    )
+                    shown = name if schema is None else f"{schema}.{name}"
+                    notes = renamed + [note for column in columns for note in column.notes()]
+                    found.append((shown, spine.Schema(tuple(c.field for c in columns)), notes))
+        return found
+
+    # -- describing -------------------------------------------------------------------------
+
+    @property
+    def _what(self) -> str:
+        return f"table {self.options.table}" if self.options.table else "query"
+
+    def _describe(self) -> list[Column]:
+        with self._connected(f"describing the {self._what}") as (_, connection):
+            if self.options.table is not None:
+                columns = self._reflect(connection)
+            else:
+                columns = self._describe_query(connection)
+        self._check_cursor(columns)
+        return columns
+
+    def _reflect(self, connection: Connection) -> list[Column]:
+        assert self.options.table is not None, "a table source"
+        schema, _, name = self.options.table.rpartition(".")
+        try:
+            with warnings.catch_warnings():  # an unknown type is said by the column, not as a warning
+                warnings.simplefilter("ignore", sa.exc.SAWarning)
+                table = sa.Table(name, sa.MetaData(), schema=schema or None, autoload_with=connection)
+        except sa.exc.NoSuchTableError:
+            raise self._missing_table(connection, schema or None, name) from None
+        dialect = connection.dialect
+        chosen = list(table.columns)
+        if self.options.columns:
+            by_name = {self._declared(column.name, dialect).lower(): column for column in table.columns}
+            missing = [name for name in self.options.columns if name.lower() not in by_name]
+            if missing:
+                close = difflib.get_close_matches(missing[0].lower(), list(by_name), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise spine.ConfigError(
+                    f"sql source option 'columns': table {self.options.table} has no column "
+                    f"{missing[0]!r}{hint}",
+                    context={"option": "columns"},
+                )
+            chosen = [by_name[name.lower()] for name in self.options.columns]
+        self._table = table
+        columns, self._notes = columns_of(
+            [self._declared(column.name, dialect) for column in chosen],
+            [from_sqlalchemy(column.type, dialect) for column in chosen],
+        )
+        for column, reflected in zip(columns, chosen, strict=True):
+            column.source_name = reflected.name  # selected through SQLAlchemy's own name
+        self._keys = list(self.options.key) or [column.name for column in table.primary_key.columns]
+        return columns
+
+    @staticmethod
+    def _declared(name: str, dialect: sa.engine.Dialect) -> str:
+        """The name as the database declares it: SQLAlchemy shows Db2's ``ORDER_ID`` as ``order_id``."""
+        return str(dialect.denormalize_name(name)) if dialect.requires_name_normalize else name
+
+    def _missing_table(self, connection: Connection, schema: str | None, name: str) -> spine.SourceError:
+        inspector = sa.inspect(connection)
+        try:
+            known = inspector.get_table_names(schema) + inspector.get_view_names(schema)
+        except sa.exc.DBAPIError:  # the schema itself is missing
+            known = []
+        close = difflib.get_close_matches(name, known, n=1) or difflib.get_close_matches(
+            name.lower(), [table.lower() for table in known], n=1
+        )
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return spine.SourceError(
+            f"sql source: no table {self.options.table!r} in {self.location.shown}{hint}",
+            context={"table": self.options.table},
+        )
+
+    def _describe_query(self, connection: Connection) -> list[Column]:
+        dialect = connection.dialect.name
+        nothing = sa.select(sa.text("*")).select_from(self._query_from()).where(sa.false())
+        sample = [] if dialect in ("postgresql", "mysql", "mariadb") else self._sample(connection)
+        result = connection.execute(nothing)
+        description: list[Any] = list(result.cursor.description)  # the driver's own codes
+        result.close()
+        if dialect == "postgresql":
+            from psycopg.postgres import types
+
+            kinds = [from_postgres(_pg_name(types, item[1]), item[4], item[5]) for item in description]
+        elif dialect in ("mysql", "mariadb"):
+            kinds = [from_mysql(item[1]) for item in description]
+        else:
+            kinds = [from_values(row[index] for row in sample) for index in range(len(description))]
+        columns, self._notes = columns_of([str(item[0]) for item in description], kinds)
+        self._keys = list(self.options.key)
+        return columns
+
+    def _sample(self, connection: Connection) -> list[tuple[Any, ...]]:
+        statement = sa.select(sa.text("*")).select_from(self._query_from()).limit(_INFER_ROWS)
+        return [tuple(row) for row in connection.execute(statement)]
+
+    def _query_from(self) -> sa.Subquery:
+        assert self.query is not None, "a query source"
+        return sa.text(self.query).columns().subquery("spine_query")
+
+    def _check_cursor(self, columns: list[Column]) -> None:
+        cursor = self.options.cursor
+        if cursor is None:
+            return
+        column = next((c for c in columns if c.field.name.lower() == cursor.lower()), None)
+        if column is None:
+            close = difflib.get_close_matches(cursor, [c.field.name for c in columns], n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise spine.ConfigError(
+                f"sql source option 'cursor': the {self._what} read has no column {cursor!r}{hint}",
+                context={"option": "cursor"},
+            )
+        if column.kind.type not in CURSOR_TYPES:
+            raise spine.ConfigError(
+                f"sql source option 'cursor': column {cursor!r} is {column.kind.sql} "
+                f"({column.kind.type}); a cursor is a timestamp or an increasing integer",
+                context={"option": "cursor"},
+            )
+        lag_of(self.options, column.kind.type)  # a lag the type cannot take is refused now
+        if self.options.cursor_op == ">=" and not self._keys:
+            raise spine.ConfigError(
+                f"sql source option 'cursor_op': >= re-reads the rows at the mark and needs key= to "
+                f"tell them apart (the {self._what} has no primary key)",
+                context={"option": "key"},
+            )
+
+    # -- reading -----------------------------------------------------------------------
+
+    @contextmanager
+    def _connected(self, doing: str) -> Iterator[tuple[Read, Connection]]:
+        """A read transaction, with the database's errors said as `SourceError`s."""
+        if self._engine is None:
+            self._engine = engine(self.location)
+        try:
+            with read_transaction(self._engine, self.options.statement_timeout) as read:
+                yield read, read.connection
+        except sa.exc.DBAPIError as exc:
+            raise source_error(exc, f"{doing}", self.location.shown, self.secrets()) from None
+
+    def _read(self, read: Read, connection: Connection, rows_cap: int) -> Iterator[spine.Batch]:
+        assert self._columns is not None, "schema() described them"
+        columns = self._columns
+        statement, cursor_at, tracker = self._statement(read, connection)
+        result = connection.execution_options(stream_results=True).execute(statement)
+        try:
+            yield from self._fetched(result, columns, cursor_at, tracker, rows_cap)
+        finally:
+            # Left half read, a cursor is closed before its transaction ends; PyMySQL's
+            # unbuffered one reads the rest of the result to do so.
+            result.close()
+
+    def _fetched(
+        self,
+        result: sa.CursorResult[Any],
+        columns: list[Column],
+        cursor_at: int | None,
+        tracker: Tracker | None,
+        rows_cap: int,
+    ) -> Iterator[spine.Batch]:
+        key_at = [self._index(name) for name in self._keys]
+        # The result's own fetchmany: SQLAlchemy may hold a first row it fetched ahead.
+        fetch = result.fetchmany
+        origin = self.describe()
+        rows: list[tuple[Any, ...]] = []
+        positions: list[int] = []
+        rejects: list[spine.Reject] = []
+        size = 0
+        position = 0
+        wanted = min(_FIRST_FETCH, rows_cap)
+        while True:
+            chunk = fetch(wanted)
+            if not chunk:
+                break
+            for raw in chunk:
+                position += 1
+                row_bytes = _VALUE_BYTES * len(raw) + sum(_size(value) for value in raw)
+                converted = self._convert(raw, columns, key_at, origin, position)
+                if isinstance(converted, spine.Reject):
+                    rejects.append(converted)
+                    continue
+                if tracker is not None and cursor_at is not None:
+                    key = _key_text(converted, key_at)
+                    if tracker.seen_before(converted[cursor_at], key):
+                        continue
+                    tracker.add(converted[cursor_at], key)
+                rows.append(converted)
+                positions.append(position)
+                size += row_bytes
+                if len(rows) >= rows_cap or size >= self.options.batch_bytes:
+                    yield spine.Batch(rows, positions, origin, rejects)
+                    rows, positions, rejects, size = [], [], [], 0
+            # The next fetch fills what is left of the batch at the rows' size so far.
+            average = max(1, size // len(rows)) if rows else _VALUE_BYTES * len(columns)
+            room = max(1, (self.options.batch_bytes - size) // average)
+            wanted = max(1, min(rows_cap - len(rows), room, rows_cap))
+        if rows or rejects:
+            yield spine.Batch(rows, positions, origin, rejects)
+        if tracker is not None:
+            self._checkpoint = tracker.high.dumps(self.options.cursor_op == ">=")
+
+    def _convert(
+        self, raw: Any, columns: list[Column], key_at: list[int], origin: str, position: int
+    ) -> tuple[Any, ...] | spine.Reject:
+        try:
+            return tuple(column.convert(value) for column, value in zip(columns, raw, strict=True))
+        except (ValueError, ArithmeticError) as exc:
+            index = next(i for i, (c, v) in enumerate(zip(columns, raw, strict=True)) if _fails(c, v))
+            keys = ", ".join(f"{columns[i].field.name}={raw[i]!r}" for i in key_at)
+            reason = (
+                f"{self._what}{f' key ({keys})' if keys else ''} column {columns[index].field.name!r} "
+                f"({columns[index].kind.sql}): {exc}"
+            )
+            text = "|".join("" if value is None else str(value) for value in raw)
+            return spine.Reject(origin, position, text, reason)
+
+    def _index(self, name: str) -> int:
+        assert self._columns is not None, "described"
+        for index, column in enumerate(self._columns):
+            if name.lower() in (column.source_name.lower(), column.field.name.lower()):
+                return index
+        raise spine.ConfigError(
+            f"sql source option 'key': the {self._what} read has no column {name!r}",
+            context={"option": "key"},
+        )
+
+    def _statement(self, read: Read, connection: Connection) -> tuple[_Select, int | None, Tracker | None]:
+        """The SELECT of this run, with its cursor bounds; the cursor's position in a row;
+        the tracker of the new mark."""
+        assert self._columns is not None, "described"
+        if self._table is not None:
+            source: sa.FromClause = self._table
+            # Typeless: the values come as the driver gives them, and a value that does not
+            # fit is a reject of ours, not an error of a SQLAlchemy result processor.
+            statement: _Select = sa.select(
+                *(
+                    sa.type_coerce(self._table.c[column.source_name], sa.types.NULLTYPE).label(
+                        column.field.name
+                    )
+                    for column in self._columns
+                )
+            )
+        else:
+            source = self._query_from()
+            statement = sa.select(sa.text("*")).select_from(source)
+        # Resumable full loads (chunk_rows, once the kernel checkpoints a run in progress)
+        # go here: ORDER BY the primary key, WHERE it is past the last chunk's, LIMIT chunk_rows.
+        if self.options.cursor is None:
+            return statement, None, None
+        at = self._index(self.options.cursor)
+        column = self._columns[at]
+        kind = column.kind.type
+        typed = sa.DateTime() if kind == "timestamp" else sa.BigInteger()
+        cursor = (
+            source.c[column.source_name]
+            if self._table is not None
+            else sa.column(column.source_name, typed)  # the query's own column, FROM it alone
+        )
+        saved = Mark.loads(self._saved, kind)
+        conditions = []
+        if saved.value is not None:
+            mark = sa.bindparam("mark", saved.value, type_=typed)
+            conditions.append(cursor >= mark if self.options.cursor_op == ">=" else cursor > mark)
+        upper = self._upper(read, connection, source, cursor, kind)
+        if upper is not None:
+            conditions.append(cursor <= sa.bindparam("upper", upper, type_=typed))
+        condition = sa.and_(cursor.is_not(None), *conditions)
+        if self.options.cursor_nulls == "include":
+            condition = sa.or_(condition, cursor.is_(None))
+        else:
+            nulls = connection.execute(sa.select(sa.func.count()).select_from(source).where(cursor.is_(None)))
+            count = nulls.scalar_one()
+            if count:
+                self._read_notes.append(
+                    f"{count} rows have no value in the cursor column {column.field.name!r}: left out "
+                    "(cursor_nulls=include reads them every run)"
+                )
+        tracker = Tracker(saved, self.options.cursor_op == ">=")
+        return statement.where(condition), at, tracker
+
+    def _upper(
+        self, read: Read, connection: Connection, source: sa.FromClause, cursor: Any, kind: str
+    ) -> Any:
+        """The highest cursor value this run reads: the database's time less the lag (a
+        timestamp cursor), or the highest value less the lag (an integer), read in the
+        same snapshot as the rows; None without a lag."""
+        lag = lag_of(self.options, kind)
+        if lag is None:
+            return None
+        if isinstance(lag, timedelta):
+            return read.now - lag
+        highest = connection.execute(sa.select(sa.func.max(cursor)).select_from(source)).scalar_one()
+        return None if highest is None else int(highest) - lag
+
+
+def _fails(column: Column, value: Any) -> bool:
+    try:
+        column.convert(value)
+    except (ValueError, ArithmeticError):
+        return True
+    return False
+
+
+def _key_text(row: tuple[Any, ...], key_at: list[int]) -> tuple[str, ...]:
+    return tuple("" if row[i] is None else str(row[i]) for i in key_at)
+
+
+def _size(value: Any) -> int:
+    """About what a value holds: its characters or bytes, or 8 for a number or a date."""
+    if isinstance(value, str | bytes | bytearray | memoryview):
+        return len(value)
+    return 8
+
+
+def _pg_name(types: Any, oid: int) -> str:
+    """PostgreSQL's name of a type (``int8``); an array's is its element's with ``[]``."""
+    info = types.get(oid)
+    if info is None:
+        return str(oid)
+    return str(info.name) if info.oid == oid else f"{info.name}[]"
+
+
+_SYSTEM_SCHEMAS = frozenset(
+    {"information_schema", "pg_catalog", "pg_toast", "sys", "mysql", "performance_schema"}
+)
+
+
+def _user_schemas(inspector: sa.Inspector, dialect: sa.engine.Dialect) -> list[str | None]:
+    """The schemas whose tables a listing shows: the database's own on SQLite and MariaDB
+    (where a schema is another database), every user schema elsewhere."""
+    if dialect.name in ("sqlite", "mysql", "mariadb"):
+        return [None]
+    return [
+        schema
+        for schema in inspector.get_schema_names()
+        if schema.lower() not in _SYSTEM_SCHEMAS and not schema.lower().startswith(("pg_", "sys", "nullid"))
+    ]
