@@ -98,8 +98,6 @@ def test_incremental_loads_with_at_least_and_a_key(maria, maria_server, kernel):
     maria.execute(f"CREATE TABLE `{name}` (id INT PRIMARY KEY, v BIGINT)")
     maria.execute(f"INSERT INTO `{name}` VALUES (1, 10), (2, 20)")
     options = {"table": name, "cursor": "v", "cursor_op": ">="}
-    # Bare mysql:// until the kernel matches dialect+driver schemes (the lead's change).
-    maria_server = maria_server.replace("mysql+pymysql://", "mysql://")
     assert kernel.load(maria_server, "copy", options=options).counts.rows_written == 2
     maria.execute(f"INSERT INTO `{name}` VALUES (3, 20), (4, 30)")
     assert kernel.load(maria_server, "copy", options=options).counts.rows_written == 2
@@ -109,7 +107,7 @@ def test_incremental_loads_with_at_least_and_a_key(maria, maria_server, kernel):
 
 def test_tables_lists_the_databases_tables(maria, maria_server):
     name = _typed(maria)
-    listed = {table: schema for table, schema, _ in open_sql(maria_server, table="x").tables()}
+    listed = {table: schema for table, schema, _ in open_sql(maria_server).tables()}
     assert listed[name].field("amount").type == "decimal"
 
 

@@ -14,10 +14,15 @@ def test_an_unknown_option_is_refused_with_the_one_meant():
         open_sql(URL, tabel="t")
 
 
-@pytest.mark.parametrize("options", [{}, {"table": "t", "query": "SELECT 1"}])
-def test_exactly_one_of_table_or_query_and_writing_is_the_stores_job(options):
-    with pytest.raises(spine.ConfigError, match=r"exactly one of table= or query=.*use --store"):
-        open_sql(URL, **options)
+def test_table_and_query_together_are_refused():
+    with pytest.raises(spine.ConfigError, match=r"give one of table= or query=, not both"):
+        open_sql(URL, table="t", query="SELECT 1")
+
+
+def test_neither_table_nor_query_opens_for_listing_but_reads_nothing_and_says_writing_is_the_stores_job():
+    source = open_sql(URL)  # what spine inspect opens, to list the tables
+    with pytest.raises(spine.ConfigError, match=r"give table= or query=.*spine inspect.*use --store"):
+        source.schema()
 
 
 @pytest.mark.parametrize(

@@ -39,8 +39,6 @@ def test_the_entry_module_imports_neither_sqlalchemy_nor_a_driver():
     ],
 )
 def test_the_kernel_opens_database_urls_with_it_and_reads_nothing_yet(kernel, location):
-    if "+" in location and kernel.plugins.claiming("source", location.split("://")[0]) is None:
-        pytest.skip("the kernel does not match dialect+driver schemes yet (the lead's kernel change)")
     source = kernel.open_source(location, table="t")
     assert isinstance(source, SqlSource)
 
@@ -105,3 +103,31 @@ def test_spine_load_copies_a_sqlite_table_and_refuses_a_misspelled_option(spine_
     wrong = spine_cli("load", f"sqlite:///{path}", "-o", "tabel=people", "--table", "copy", "--store", store)
     assert wrong.returncode == 2
     assert "unknown sql source option 'tabel'; did you mean 'table'?" in wrong.stderr
+
+
+def test_spine_inspect_lists_a_databases_tables_or_one_table_and_load_says_what_to_read(spine_cli, tmp_path):
+    import json
+    import sqlite3
+
+    path = tmp_path / "source.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE people (id INTEGER PRIMARY KEY, name TEXT, seen TIMESTAMP)")
+        connection.execute("CREATE TABLE places (code TEXT PRIMARY KEY, shape BLOB)")
+    connection.close()
+    listed = spine_cli("inspect", f"sqlite:///{path}", "--json")
+    assert listed.returncode == 0, listed.stderr
+    tables = {table["name"]: table for table in json.loads(listed.stdout)}
+    assert set(tables) == {"people", "places"}
+    assert tables["people"]["columns"] == [
+        {"name": "id", "type": "integer"},
+        {"name": "name", "type": "string"},
+        {"name": "seen", "type": "timestamp"},
+    ]
+    assert any("'seen'" in warning and "no time zone" in warning for warning in tables["people"]["warnings"])
+    assert any("'shape'" in warning for warning in tables["places"]["warnings"])
+    one = spine_cli("inspect", f"sqlite:///{path}", "-o", "table=places")
+    assert one.stdout.splitlines()[0] == f"sqlite:///{path} table places"
+    store = f"sqlite:///{tmp_path}/store.db"
+    unnamed = spine_cli("load", f"sqlite:///{path}", "--table", "copy", "--store", store)
+    assert unnamed.returncode == 1
+    assert "give table= or query=, what to read (spine inspect" in unnamed.stderr

@@ -158,7 +158,7 @@ def test_an_unreachable_server_is_a_retryable_source_error():
 def test_tables_lists_schema_qualified_tables_and_views(pg, pg_server, pg_schema):
     _insert_typed(pg)
     pg.execute("CREATE VIEW recent AS SELECT id, at FROM typed")
-    listed = {name: (schema, notes) for name, schema, notes in open_sql(pg_server, table="x").tables()}
+    listed = {name: (schema, notes) for name, schema, notes in open_sql(pg_server).tables()}
     assert f"{pg_schema}.typed" in listed and f"{pg_schema}.recent" in listed
     schema, notes = listed[f"{pg_schema}.typed"]
     assert schema.field("amount").type == "decimal"

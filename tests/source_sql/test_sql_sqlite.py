@@ -117,7 +117,7 @@ def test_statement_timeout_interrupts_a_long_statement(sqlite_db):
 
 def test_tables_lists_every_table_and_view_with_spine_types_and_warnings(sqlite_db):
     url = sqlite_db(TABLE, "CREATE VIEW big AS SELECT id, amount FROM orders WHERE amount > 100")
-    listed = {name: (schema, notes) for name, schema, notes in open_sql(url, table="x").tables()}
+    listed = {name: (schema, notes) for name, schema, notes in open_sql(url).tables()}
     assert set(listed) == {"orders", "big"}
     schema, notes = listed["orders"]
     assert schema.field("amount").type == "decimal"

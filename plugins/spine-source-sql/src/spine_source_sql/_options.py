@@ -62,12 +62,9 @@ class SqlOptions(BaseModel):
 
     @model_validator(mode="after")
     def _complete(self) -> SqlOptions:
-        if (self.table is None) == (self.query is None):
-            given = "both" if self.table else "neither"
-            raise ValueError(
-                f"give exactly one of table= or query= (got {given}); "
-                "the sql source only reads: to write into this database use --store"
-            )
+        # Neither is fine until something is read: `tables()` (spine inspect) needs none.
+        if self.table is not None and self.query is not None:
+            raise ValueError("give one of table= or query=, not both")
         if self.columns and self.query is not None:
             raise ValueError("columns= goes with table=; a query names its own columns")
         if self.cursor is None:

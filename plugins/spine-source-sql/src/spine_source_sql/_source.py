@@ -60,6 +60,13 @@ class SqlSource(spine.Source):
     # -- spine.Source --------------------------------------------------------------------
 
     def schema(self) -> spine.Schema:
+        if self.options.table is None and self.query is None:
+            raise spine.ConfigError(
+                "sql source options: give table= or query=, what to read (spine inspect "
+                f"{self.location.shown} lists the tables); the sql source only reads: to write into "
+                "this database use --store",
+                context={"option": "table"},
+            )
         if self._columns is None:
             self._columns = self._describe()
         return spine.Schema(tuple(column.field for column in self._columns))
@@ -117,9 +124,12 @@ class SqlSource(spine.Source):
 
     # -- tables: what the location holds ------------------------------------------------
 
-    def tables(self) -> list[tuple[str, spine.Schema, list[str]]]:
+    def tables(self) -> list[spine.SourceTable] | None:
         """Every table and view of the location (schema-qualified where the database has
-        schemas), with its columns as spine reads them and what it would warn about."""
+        schemas), with its columns as spine reads them and what it would warn about; None
+        when the options name what to read (its columns are then `schema`'s)."""
+        if self.options.table is not None or self.query is not None:
+            return None
         found = []
         with self._connected("listing tables") as (_, connection):
             inspector = sa.inspect(connection)
@@ -135,7 +145,9 @@ class SqlSource(spine.Source):
                     )
                     shown = name if schema is None else f"{schema}.{name}"
                     notes = renamed + [note for column in columns for note in column.notes()]
-                    found.append((shown, spine.Schema(tuple(c.field for c in columns)), notes))
+                    found.append(
+                        spine.SourceTable(shown, spine.Schema(tuple(c.field for c in columns)), tuple(notes))
+                    )
         return found
 
     # -- describing -------------------------------------------------------------------------
