@@ -30,6 +30,7 @@ class SqlOptions(BaseModel):
     batch_rows: int | None = Field(None, ge=1)
     batch_bytes: int = Field(DEFAULT_BATCH_BYTES, ge=1)
     statement_timeout: float | None = Field(None, gt=0)
+    chunk_rows: int | None = Field(None, ge=1)
 
     cursor: str | None = Field(None, min_length=1)
     cursor_op: Literal[">", ">="] = ">"
@@ -67,13 +68,22 @@ class SqlOptions(BaseModel):
             raise ValueError("give one of table= or query=, not both")
         if self.columns and self.query is not None:
             raise ValueError("columns= goes with table=; a query names its own columns")
+        if self.chunk_rows is not None and (self.query is not None or self.cursor is not None):
+            raise ValueError(
+                "chunk_rows reads a table= in keyset chunks, for full loads; an incremental load "
+                "(cursor=) resumes from its mark already"
+            )
         if self.cursor is None:
-            stray = [name for name in ("cursor_lag", "key") if getattr(self, name)]
+            stray = [name for name in ("cursor_lag",) if getattr(self, name)]
+            stray += ["key"] * bool(self.key and self.chunk_rows is None)
             stray += ["cursor_op"] * (self.cursor_op != ">") + ["cursor_nulls"] * (
                 self.cursor_nulls != "exclude"
             )
             if stray:
-                raise ValueError(f"{', '.join(stray)} need cursor=, the column that says what is new")
+                raise ValueError(
+                    f"{', '.join(stray)} need cursor=, the column that says what is new"
+                    + (" (or key= chunk_rows=, the key a full read is chunked on)" if "key" in stray else "")
+                )
         return self
 
 

@@ -15,6 +15,7 @@ import spine
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from ._chunks import CHUNK_KEY_TYPES, COMPLETE, checkpoint_after, past, start_after
 from ._errors import source_error
 from ._incremental import CURSOR_TYPES, Mark, Tracker, lag_of
 from ._location import Location, engine, parse_location
@@ -56,6 +57,8 @@ class SqlSource(spine.Source):
         self._saved: str | None = None
         self._checkpoint: str | None = None
         self._reading: Generator[spine.Batch, None, None] | None = None
+        self._position = 0  # rows fetched by this read (positions go on across chunks)
+        self._last_raw: Any = ()  # the last row fetched, as the driver gave it
 
     # -- spine.Source --------------------------------------------------------------------
 
@@ -77,6 +80,7 @@ class SqlSource(spine.Source):
         self.schema()
         self._read_notes = []
         self._stop_reading()
+        self._position = 0
         self._reading = reading = self._batches(self.options.batch_rows or batch_size)
         yield from reading
 
@@ -94,10 +98,12 @@ class SqlSource(spine.Source):
         return [password] if password else []
 
     def state_key(self) -> str | None:
-        if self.options.cursor is None:
-            return None
         what = self.options.table or hashlib.sha256((self.query or "").encode()).hexdigest()[:16]
-        return f"sql:{self.location.shown}:{what}:{self.options.cursor}"
+        if self.options.cursor is not None:
+            return f"sql:{self.location.shown}:{what}:{self.options.cursor}"
+        if self.options.chunk_rows is not None:
+            return f"sql:{self.location.shown}:{what}:chunks"
+        return None
 
     def resume(self, saved: str | None) -> None:
         self._saved = saved
@@ -112,8 +118,43 @@ class SqlSource(spine.Source):
             self._engine = None
 
     def _batches(self, rows_cap: int) -> Generator[spine.Batch, None, None]:
+        if self.options.chunk_rows is not None:
+            yield from self._chunked(self.options.chunk_rows, rows_cap)
+            return
         with self._connected("reading") as (read, connection):
             yield from self._read(read, connection, rows_cap)
+
+    def _chunked(self, chunk_rows: int, rows_cap: int) -> Generator[spine.Batch, None, None]:
+        """The table in keyset chunks on its key, each read in a transaction of its own; the
+        last batch of a chunk carries where the next one starts (`spine.Batch.checkpoint`),
+        so the kernel commits up to it and a failed load resumes there."""
+        assert self._columns is not None, "schema() described them"
+        key_at = [self._index(name) for name in self._keys]
+        keys = [self._selected()[index] for index in key_at]
+        after = start_after(self._saved, self.describe())
+        while True:
+            statement = self._select_table().order_by(*keys).limit(chunk_rows)
+            if after is not None:
+                statement = statement.where(past(keys, after))
+            last: spine.Batch | None = None
+            start = self._position
+            with self._connected("reading") as (_, connection):
+                result = connection.execution_options(stream_results=True).execute(statement)
+                try:
+                    for batch in self._fetched(result, self._columns, None, None, rows_cap):
+                        if last is not None:
+                            yield last
+                        last = batch
+                finally:
+                    result.close()
+            if self._position - start < chunk_rows:  # the table's end: the load's last part
+                self._checkpoint = COMPLETE
+                if last is not None:
+                    yield last
+                return
+            after = [self._last_raw[index] for index in key_at]
+            assert last is not None, "a full chunk yields a batch"
+            yield last._replace(checkpoint=checkpoint_after(after))
 
     def _stop_reading(self) -> None:
         """End a read left half done (a load that failed stops asking for batches): its
@@ -163,6 +204,7 @@ class SqlSource(spine.Source):
             else:
                 columns = self._describe_query(connection)
         self._check_cursor(columns)
+        self._check_chunks(columns)
         return columns
 
     def _reflect(self, connection: Connection) -> list[Column]:
@@ -271,6 +313,24 @@ class SqlSource(spine.Source):
                 context={"option": "key"},
             )
 
+    def _check_chunks(self, columns: list[Column]) -> None:
+        if self.options.chunk_rows is None:
+            return
+        if not self._keys:
+            raise spine.ConfigError(
+                f"sql source option 'chunk_rows': table {self.options.table} has no primary key to "
+                "chunk on; name one with key=",
+                context={"option": "key"},
+            )
+        for name in self._keys:
+            kind = columns[self._index_in(columns, name)].kind
+            if kind.type not in CHUNK_KEY_TYPES:
+                raise spine.ConfigError(
+                    f"sql source option 'chunk_rows': key column {name!r} is {kind.sql} ({kind.type}); "
+                    "chunks are taken on integer or text keys",
+                    context={"option": "key"},
+                )
+
     # -- reading -----------------------------------------------------------------------
 
     @contextmanager
@@ -312,14 +372,16 @@ class SqlSource(spine.Source):
         positions: list[int] = []
         rejects: list[spine.Reject] = []
         size = 0
-        position = 0
+        position = self._position
         wanted = min(_FIRST_FETCH, rows_cap)
         while True:
             chunk = fetch(wanted)
             if not chunk:
                 break
+            self._last_raw = chunk[-1]
             for raw in chunk:
                 position += 1
+                self._position = position
                 row_bytes = _VALUE_BYTES * len(raw) + sum(_size(value) for value in raw)
                 converted = self._convert(raw, columns, key_at, origin, position)
                 if isinstance(converted, spine.Reject):
@@ -362,7 +424,10 @@ class SqlSource(spine.Source):
 
     def _index(self, name: str) -> int:
         assert self._columns is not None, "described"
-        for index, column in enumerate(self._columns):
+        return self._index_in(self._columns, name)
+
+    def _index_in(self, columns: list[Column], name: str) -> int:
+        for index, column in enumerate(columns):
             if name.lower() in (column.source_name.lower(), column.field.name.lower()):
                 return index
         raise spine.ConfigError(
@@ -376,21 +441,10 @@ class SqlSource(spine.Source):
         assert self._columns is not None, "described"
         if self._table is not None:
             source: sa.FromClause = self._table
-            # Typeless: the values come as the driver gives them, and a value that does not
-            # fit is a reject of ours, not an error of a SQLAlchemy result processor.
-            statement: _Select = sa.select(
-                *(
-                    sa.type_coerce(self._table.c[column.source_name], sa.types.NULLTYPE).label(
-                        column.field.name
-                    )
-                    for column in self._columns
-                )
-            )
+            statement = self._select_table()
         else:
             source = self._query_from()
             statement = sa.select(sa.text("*")).select_from(source)
-        # Resumable full loads (chunk_rows, once the kernel checkpoints a run in progress)
-        # go here: ORDER BY the primary key, WHERE it is past the last chunk's, LIMIT chunk_rows.
         if self.options.cursor is None:
             return statement, None, None
         at = self._index(self.options.cursor)
@@ -423,6 +477,22 @@ class SqlSource(spine.Source):
                 )
         tracker = Tracker(saved, self.options.cursor_op == ">=")
         return statement.where(condition), at, tracker
+
+    def _selected(self) -> list[sa.Column[Any]]:
+        """The table's columns this source reads, in the schema's order."""
+        assert self._table is not None and self._columns is not None, "a described table"
+        return [self._table.c[column.source_name] for column in self._columns]
+
+    def _select_table(self) -> _Select:
+        # Typeless: the values come as the driver gives them, and a value that does not
+        # fit is a reject of ours, not an error of a SQLAlchemy result processor.
+        assert self._columns is not None, "described"
+        return sa.select(
+            *(
+                sa.type_coerce(selected, sa.types.NULLTYPE).label(column.field.name)
+                for selected, column in zip(self._selected(), self._columns, strict=True)
+            )
+        )
 
     def _upper(
         self, read: Read, connection: Connection, source: sa.FromClause, cursor: Any, kind: str
