@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import warnings
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -372,36 +372,48 @@ class SqlSource(spine.Source):
         positions: list[int] = []
         rejects: list[spine.Reject] = []
         size = 0
-        position = self._position
+        row_size = _VALUE_BYTES * len(columns)  # a guess, until rows are seen
         wanted = min(_FIRST_FETCH, rows_cap)
-        while True:
-            chunk = fetch(wanted)
-            if not chunk:
-                break
+        while chunk := fetch(wanted):
             self._last_raw = chunk[-1]
-            for raw in chunk:
-                position += 1
-                self._position = position
-                row_bytes = _VALUE_BYTES * len(raw) + sum(_size(value) for value in raw)
-                converted = self._convert(raw, columns, key_at, origin, position)
-                if isinstance(converted, spine.Reject):
-                    rejects.append(converted)
-                    continue
-                if tracker is not None and cursor_at is not None:
-                    key = _key_text(converted, key_at)
-                    if tracker.seen_before(converted[cursor_at], key):
+            first = self._position + 1
+            self._position += len(chunk)
+            whole = None if tracker is not None else _whole(chunk, columns)
+            if whole is not None and size + whole[1] > self.options.batch_bytes:
+                whole = None  # rows wider than guessed: cut the batch row by row, below
+            if whole is not None:  # the usual case, at C speed: no value needs a look of its own
+                converted, chunk_bytes = whole
+                rows += converted
+                positions += range(first, self._position + 1)
+                size += chunk_bytes
+            else:
+                chunk_bytes = 0
+                for position, raw in enumerate(chunk, first):
+                    row_bytes = _VALUE_BYTES * len(raw) + sum(_size(value) for value in raw)
+                    chunk_bytes += row_bytes
+                    row = self._convert(raw, columns, key_at, origin, position)
+                    if isinstance(row, spine.Reject):
+                        rejects.append(row)
                         continue
-                    tracker.add(converted[cursor_at], key)
-                rows.append(converted)
-                positions.append(position)
-                size += row_bytes
-                if len(rows) >= rows_cap or size >= self.options.batch_bytes:
-                    yield spine.Batch(rows, positions, origin, rejects)
-                    rows, positions, rejects, size = [], [], [], 0
-            # The next fetch fills what is left of the batch at the rows' size so far.
-            average = max(1, size // len(rows)) if rows else _VALUE_BYTES * len(columns)
-            room = max(1, (self.options.batch_bytes - size) // average)
-            wanted = max(1, min(rows_cap - len(rows), room, rows_cap))
+                    if tracker is not None and cursor_at is not None:
+                        key = _key_text(row, key_at)
+                        if tracker.seen_before(row[cursor_at], key):
+                            continue
+                        tracker.add(row[cursor_at], key)
+                    rows.append(row)
+                    positions.append(position)
+                    size += row_bytes
+                    if len(rows) >= rows_cap or size >= self.options.batch_bytes:
+                        yield spine.Batch(rows, positions, origin, rejects)
+                        rows, positions, rejects, size = [], [], [], 0
+            if rows and (len(rows) >= rows_cap or size >= self.options.batch_bytes):
+                yield spine.Batch(rows, positions, origin, rejects)
+                rows, positions, rejects, size = [], [], [], 0
+            # The next fetch asks for what fills the rest of the batch, at the last rows' size:
+            # never more rows than the batch takes, so a whole chunk never passes the cap.
+            row_size = max(1, chunk_bytes // len(chunk))
+            room = max(1, (self.options.batch_bytes - size) // row_size)
+            wanted = max(1, min(rows_cap - len(rows), room))
         if rows or rejects:
             yield spine.Batch(rows, positions, origin, rejects)
         if tracker is not None:
@@ -507,6 +519,23 @@ class SqlSource(spine.Source):
             return read.now - lag
         highest = connection.execute(sa.select(sa.func.max(cursor)).select_from(source)).scalar_one()
         return None if highest is None else int(highest) - lag
+
+
+def _whole(chunk: Sequence[Any], columns: list[Column]) -> tuple[list[tuple[Any, ...]], int] | None:
+    """A fetched chunk's rows converted column by column (`Column.whole`), and their size;
+    None when a value needs a look of its own."""
+    converted = []
+    size = _VALUE_BYTES * len(columns) * len(chunk)
+    for column, values in zip(columns, zip(*chunk, strict=True), strict=True):
+        done = column.whole(values)
+        if done is None:
+            return None
+        converted.append(done)
+        if column.kind.type == "string":
+            size += sum(map(len, filter(None, done)))
+        else:
+            size += 8 * len(chunk)
+    return list(zip(*converted, strict=True)), size
 
 
 def _fails(column: Column, value: Any) -> bool:

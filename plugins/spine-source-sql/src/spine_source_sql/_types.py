@@ -14,12 +14,24 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import partial
+from operator import is_not
 from typing import Any, NamedTuple
 
 import spine
 import sqlalchemy as sa
 
 _INT64 = (-(2**63), 2**63 - 1)
+# The types a driver gives that a column keeps as they are (`Column.whole`).
+_AS_IS: dict[str, set[type]] = {
+    "string": {str},
+    "integer": {int},
+    "decimal": {Decimal},
+    "float": {float},
+    "boolean": {bool},
+    "date": {date},
+    "timestamp": {datetime},
+}
 
 
 class Kind(NamedTuple):
@@ -171,6 +183,26 @@ class Column:
         if self.kind.type == "timestamp" and not self.kind.aware:
             said.append(f"column {name!r} ({sql}): its values carry no time zone; kept as read")
         return said
+
+    def whole(self, values: Sequence[Any]) -> Sequence[Any] | None:
+        """A fetched chunk's `values` of this column as spine wants them, found at C speed when
+        the driver gave them so already (its own type, in range): the usual case. None when
+        one of them needs a look of its own (`convert`, value by value, rejects included)."""
+        kind = self.kind.type
+        types = set(map(type, values))
+        types.discard(type(None))
+        if not types <= _AS_IS[kind]:
+            return None
+        if not types:
+            return values
+        if kind == "integer":
+            present = list(filter(partial(is_not, None), values))
+            return values if _INT64[0] <= min(present) and max(present) <= _INT64[1] else None
+        if kind == "decimal":
+            return values if all(map(Decimal.is_finite, filter(partial(is_not, None), values))) else None
+        if kind == "timestamp" and self.kind.aware:
+            return [None if value is None else spine.naive_utc(value) for value in values]
+        return values
 
     # -- conversions: a value that does not fit raises ValueError, which becomes a reject
 
