@@ -3,7 +3,6 @@ capped by rows and bytes."""
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import warnings
 from collections.abc import Generator, Iterator, Sequence
@@ -15,20 +14,19 @@ import spine
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ._chunks import CHUNK_KEY_TYPES, COMPLETE, checkpoint_after, past, start_after
+from ._chunks import COMPLETE, checkpoint_after, past, start_after
+from ._describe import check_options, declared, describe_query, describe_table, index_of, query_from
 from ._errors import source_error
-from ._incremental import CURSOR_TYPES, Mark, Tracker, lag_of
+from ._incremental import Mark, Tracker, lag_of
 from ._location import Location, engine, parse_location
 from ._options import SqlOptions, parse_options
 from ._query import check_query
 from ._session import Read, read_transaction
-from ._types import Column, columns_of, from_mysql, from_postgres, from_sqlalchemy, from_values
+from ._types import Column, columns_of, from_sqlalchemy
 
 # Rows fetched at first, before the size of a row is known: a chunk of wide rows must
 # not pass batch_bytes by much.
 _FIRST_FETCH = 16
-# Rows a query's types are inferred from, where the driver does not describe them.
-_INFER_ROWS = 100
 # What a value costs besides its characters or digits (an estimate of Python's overhead).
 _VALUE_BYTES = 16
 
@@ -129,7 +127,7 @@ class SqlSource(spine.Source):
         last batch of a chunk carries where the next one starts (`spine.Batch.checkpoint`),
         so the kernel commits up to it and a failed load resumes there."""
         assert self._columns is not None, "schema() described them"
-        key_at = [self._index(name) for name in self._keys]
+        key_at = [index_of(self._columns, name, self._what) for name in self._keys]
         keys = [self._selected()[index] for index in key_at]
         after = start_after(self._saved, self.describe())
         while True:
@@ -181,7 +179,7 @@ class SqlSource(spine.Source):
                         warnings.simplefilter("ignore", sa.exc.SAWarning)
                         reflected = inspector.get_columns(name, schema)
                     columns, renamed = columns_of(
-                        [self._declared(column["name"], connection.dialect) for column in reflected],
+                        [declared(column["name"], connection.dialect) for column in reflected],
                         [from_sqlalchemy(column["type"], connection.dialect) for column in reflected],
                     )
                     shown = name if schema is None else f"{schema}.{name}"
@@ -200,136 +198,13 @@ class SqlSource(spine.Source):
     def _describe(self) -> list[Column]:
         with self._connected(f"describing the {self._what}") as (_, connection):
             if self.options.table is not None:
-                columns = self._reflect(connection)
+                described = describe_table(connection, self.options, self.location.shown)
             else:
-                columns = self._describe_query(connection)
-        self._check_cursor(columns)
-        self._check_chunks(columns)
-        return columns
-
-    def _reflect(self, connection: Connection) -> list[Column]:
-        assert self.options.table is not None, "a table source"
-        schema, _, name = self.options.table.rpartition(".")
-        try:
-            with warnings.catch_warnings():  # an unknown type is said by the column, not as a warning
-                warnings.simplefilter("ignore", sa.exc.SAWarning)
-                table = sa.Table(name, sa.MetaData(), schema=schema or None, autoload_with=connection)
-        except sa.exc.NoSuchTableError:
-            raise self._missing_table(connection, schema or None, name) from None
-        dialect = connection.dialect
-        chosen = list(table.columns)
-        if self.options.columns:
-            by_name = {self._declared(column.name, dialect).lower(): column for column in table.columns}
-            missing = [name for name in self.options.columns if name.lower() not in by_name]
-            if missing:
-                close = difflib.get_close_matches(missing[0].lower(), list(by_name), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise spine.ConfigError(
-                    f"sql source option 'columns': table {self.options.table} has no column "
-                    f"{missing[0]!r}{hint}",
-                    context={"option": "columns"},
-                )
-            chosen = [by_name[name.lower()] for name in self.options.columns]
-        self._table = table
-        columns, self._notes = columns_of(
-            [self._declared(column.name, dialect) for column in chosen],
-            [from_sqlalchemy(column.type, dialect) for column in chosen],
-        )
-        for column, reflected in zip(columns, chosen, strict=True):
-            column.source_name = reflected.name  # selected through SQLAlchemy's own name
-        self._keys = list(self.options.key) or [column.name for column in table.primary_key.columns]
-        return columns
-
-    @staticmethod
-    def _declared(name: str, dialect: sa.engine.Dialect) -> str:
-        """The name as the database declares it: SQLAlchemy shows Db2's ``ORDER_ID`` as ``order_id``."""
-        return str(dialect.denormalize_name(name)) if dialect.requires_name_normalize else name
-
-    def _missing_table(self, connection: Connection, schema: str | None, name: str) -> spine.SourceError:
-        inspector = sa.inspect(connection)
-        try:
-            known = inspector.get_table_names(schema) + inspector.get_view_names(schema)
-        except sa.exc.DBAPIError:  # the schema itself is missing
-            known = []
-        close = difflib.get_close_matches(name, known, n=1) or difflib.get_close_matches(
-            name.lower(), [table.lower() for table in known], n=1
-        )
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return spine.SourceError(
-            f"sql source: no table {self.options.table!r} in {self.location.shown}{hint}",
-            context={"table": self.options.table},
-        )
-
-    def _describe_query(self, connection: Connection) -> list[Column]:
-        dialect = connection.dialect.name
-        nothing = sa.select(sa.text("*")).select_from(self._query_from()).where(sa.false())
-        sample = [] if dialect in ("postgresql", "mysql", "mariadb") else self._sample(connection)
-        result = connection.execute(nothing)
-        description: list[Any] = list(result.cursor.description)  # the driver's own codes
-        result.close()
-        if dialect == "postgresql":
-            from psycopg.postgres import types
-
-            kinds = [from_postgres(_pg_name(types, item[1]), item[4], item[5]) for item in description]
-        elif dialect in ("mysql", "mariadb"):
-            kinds = [from_mysql(item[1]) for item in description]
-        else:
-            kinds = [from_values(row[index] for row in sample) for index in range(len(description))]
-        columns, self._notes = columns_of([str(item[0]) for item in description], kinds)
-        self._keys = list(self.options.key)
-        return columns
-
-    def _sample(self, connection: Connection) -> list[tuple[Any, ...]]:
-        statement = sa.select(sa.text("*")).select_from(self._query_from()).limit(_INFER_ROWS)
-        return [tuple(row) for row in connection.execute(statement)]
-
-    def _query_from(self) -> sa.Subquery:
-        assert self.query is not None, "a query source"
-        return sa.text(self.query).columns().subquery("spine_query")
-
-    def _check_cursor(self, columns: list[Column]) -> None:
-        cursor = self.options.cursor
-        if cursor is None:
-            return
-        column = next((c for c in columns if c.field.name.lower() == cursor.lower()), None)
-        if column is None:
-            close = difflib.get_close_matches(cursor, [c.field.name for c in columns], n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise spine.ConfigError(
-                f"sql source option 'cursor': the {self._what} read has no column {cursor!r}{hint}",
-                context={"option": "cursor"},
-            )
-        if column.kind.type not in CURSOR_TYPES:
-            raise spine.ConfigError(
-                f"sql source option 'cursor': column {cursor!r} is {column.kind.sql} "
-                f"({column.kind.type}); a cursor is a timestamp or an increasing integer",
-                context={"option": "cursor"},
-            )
-        lag_of(self.options, column.kind.type)  # a lag the type cannot take is refused now
-        if self.options.cursor_op == ">=" and not self._keys:
-            raise spine.ConfigError(
-                f"sql source option 'cursor_op': >= re-reads the rows at the mark and needs key= to "
-                f"tell them apart (the {self._what} has no primary key)",
-                context={"option": "key"},
-            )
-
-    def _check_chunks(self, columns: list[Column]) -> None:
-        if self.options.chunk_rows is None:
-            return
-        if not self._keys:
-            raise spine.ConfigError(
-                f"sql source option 'chunk_rows': table {self.options.table} has no primary key to "
-                "chunk on; name one with key=",
-                context={"option": "key"},
-            )
-        for name in self._keys:
-            kind = columns[self._index_in(columns, name)].kind
-            if kind.type not in CHUNK_KEY_TYPES:
-                raise spine.ConfigError(
-                    f"sql source option 'chunk_rows': key column {name!r} is {kind.sql} ({kind.type}); "
-                    "chunks are taken on integer or text keys",
-                    context={"option": "key"},
-                )
+                assert self.query is not None, "a query source"
+                described = describe_query(connection, self.query, self.options.key)
+        self._table, self._keys, self._notes = described.table, described.keys, described.notes
+        check_options(described.columns, self._keys, self.options, self._what)
+        return described.columns
 
     # -- reading -----------------------------------------------------------------------
 
@@ -364,7 +239,7 @@ class SqlSource(spine.Source):
         tracker: Tracker | None,
         rows_cap: int,
     ) -> Iterator[spine.Batch]:
-        key_at = [self._index(name) for name in self._keys]
+        key_at = [index_of(columns, name, self._what) for name in self._keys]
         # The result's own fetchmany: SQLAlchemy may hold a first row it fetched ahead.
         fetch = result.fetchmany
         origin = self.describe()
@@ -434,19 +309,6 @@ class SqlSource(spine.Source):
             text = "|".join("" if value is None else str(value) for value in raw)
             return spine.Reject(origin, position, text, reason)
 
-    def _index(self, name: str) -> int:
-        assert self._columns is not None, "described"
-        return self._index_in(self._columns, name)
-
-    def _index_in(self, columns: list[Column], name: str) -> int:
-        for index, column in enumerate(columns):
-            if name.lower() in (column.source_name.lower(), column.field.name.lower()):
-                return index
-        raise spine.ConfigError(
-            f"sql source option 'key': the {self._what} read has no column {name!r}",
-            context={"option": "key"},
-        )
-
     def _statement(self, read: Read, connection: Connection) -> tuple[_Select, int | None, Tracker | None]:
         """The SELECT of this run, with its cursor bounds; the cursor's position in a row;
         the tracker of the new mark."""
@@ -455,11 +317,12 @@ class SqlSource(spine.Source):
             source: sa.FromClause = self._table
             statement = self._select_table()
         else:
-            source = self._query_from()
+            assert self.query is not None, "a query source"
+            source = query_from(self.query)
             statement = sa.select(sa.text("*")).select_from(source)
         if self.options.cursor is None:
             return statement, None, None
-        at = self._index(self.options.cursor)
+        at = index_of(self._columns, self.options.cursor, self._what)
         column = self._columns[at]
         kind = column.kind.type
         typed = sa.DateTime() if kind == "timestamp" else sa.BigInteger()
@@ -555,14 +418,6 @@ def _size(value: Any) -> int:
     if isinstance(value, str | bytes | bytearray | memoryview):
         return len(value)
     return 8
-
-
-def _pg_name(types: Any, oid: int) -> str:
-    """PostgreSQL's name of a type (``int8``); an array's is its element's with ``[]``."""
-    info = types.get(oid)
-    if info is None:
-        return str(oid)
-    return str(info.name) if info.oid == oid else f"{info.name}[]"
 
 
 _SYSTEM_SCHEMAS = frozenset(
