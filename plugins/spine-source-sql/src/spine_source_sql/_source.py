@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -14,6 +14,7 @@ import spine
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from ._batching import Batcher
 from ._chunks import COMPLETE, checkpoint_after, past, start_after
 from ._describe import check_options, declared, describe_query, describe_table, index_of, query_from
 from ._errors import source_error
@@ -23,13 +24,6 @@ from ._options import SqlOptions, parse_options
 from ._query import check_query
 from ._session import Read, read_transaction
 from ._types import Column, columns_of, from_sqlalchemy
-
-# Rows fetched at first, before the size of a row is known: a chunk of wide rows must
-# not pass batch_bytes by much.
-_FIRST_FETCH = 16
-# What a value costs besides its characters or digits (an estimate of Python's overhead).
-_VALUE_BYTES = 16
-
 
 _Select = sa.Select[*tuple[Any, ...]]
 
@@ -55,8 +49,6 @@ class SqlSource(spine.Source):
         self._saved: str | None = None
         self._checkpoint: str | None = None
         self._reading: Generator[spine.Batch, None, None] | None = None
-        self._position = 0  # rows fetched by this read (positions go on across chunks)
-        self._last_raw: Any = ()  # the last row fetched, as the driver gave it
 
     # -- spine.Source --------------------------------------------------------------------
 
@@ -78,7 +70,6 @@ class SqlSource(spine.Source):
         self.schema()
         self._read_notes = []
         self._stop_reading()
-        self._position = 0
         self._reading = reading = self._batches(self.options.batch_rows or batch_size)
         yield from reading
 
@@ -116,13 +107,17 @@ class SqlSource(spine.Source):
             self._engine = None
 
     def _batches(self, rows_cap: int) -> Generator[spine.Batch, None, None]:
+        assert self._columns is not None, "schema() described them"
+        batcher = Batcher(
+            self._columns, self._keys, self._what, self.describe(), rows_cap, self.options.batch_bytes
+        )
         if self.options.chunk_rows is not None:
-            yield from self._chunked(self.options.chunk_rows, rows_cap)
+            yield from self._chunked(self.options.chunk_rows, batcher)
             return
         with self._connected("reading") as (read, connection):
-            yield from self._read(read, connection, rows_cap)
+            yield from self._read(read, connection, batcher)
 
-    def _chunked(self, chunk_rows: int, rows_cap: int) -> Generator[spine.Batch, None, None]:
+    def _chunked(self, chunk_rows: int, batcher: Batcher) -> Generator[spine.Batch, None, None]:
         """The table in keyset chunks on its key, each read in a transaction of its own; the
         last batch of a chunk carries where the next one starts (`spine.Batch.checkpoint`),
         so the kernel commits up to it and a failed load resumes there."""
@@ -135,22 +130,22 @@ class SqlSource(spine.Source):
             if after is not None:
                 statement = statement.where(past(keys, after))
             last: spine.Batch | None = None
-            start = self._position
+            start = batcher.position
             with self._connected("reading") as (_, connection):
                 result = connection.execution_options(stream_results=True).execute(statement)
                 try:
-                    for batch in self._fetched(result, self._columns, None, None, rows_cap):
+                    for batch in batcher.batches(result):
                         if last is not None:
                             yield last
                         last = batch
                 finally:
                     result.close()
-            if self._position - start < chunk_rows:  # the table's end: the load's last part
+            if batcher.position - start < chunk_rows:  # the table's end: the load's last part
                 self._checkpoint = COMPLETE
                 if last is not None:
                     yield last
                 return
-            after = [self._last_raw[index] for index in key_at]
+            after = [batcher.last_raw[index] for index in key_at]
             assert last is not None, "a full chunk yields a batch"
             yield last._replace(checkpoint=checkpoint_after(after))
 
@@ -219,95 +214,17 @@ class SqlSource(spine.Source):
         except sa.exc.DBAPIError as exc:
             raise source_error(exc, f"{doing}", self.location.shown, self.secrets()) from None
 
-    def _read(self, read: Read, connection: Connection, rows_cap: int) -> Iterator[spine.Batch]:
-        assert self._columns is not None, "schema() described them"
-        columns = self._columns
+    def _read(self, read: Read, connection: Connection, batcher: Batcher) -> Iterator[spine.Batch]:
         statement, cursor_at, tracker = self._statement(read, connection)
         result = connection.execution_options(stream_results=True).execute(statement)
         try:
-            yield from self._fetched(result, columns, cursor_at, tracker, rows_cap)
+            yield from batcher.batches(result, cursor_at, tracker)
+            if tracker is not None:
+                self._checkpoint = tracker.high.dumps(tracker.keep_keys)
         finally:
             # Left half read, a cursor is closed before its transaction ends; PyMySQL's
             # unbuffered one reads the rest of the result to do so.
             result.close()
-
-    def _fetched(
-        self,
-        result: sa.CursorResult[Any],
-        columns: list[Column],
-        cursor_at: int | None,
-        tracker: Tracker | None,
-        rows_cap: int,
-    ) -> Iterator[spine.Batch]:
-        key_at = [index_of(columns, name, self._what) for name in self._keys]
-        # The result's own fetchmany: SQLAlchemy may hold a first row it fetched ahead.
-        fetch = result.fetchmany
-        origin = self.describe()
-        rows: list[tuple[Any, ...]] = []
-        positions: list[int] = []
-        rejects: list[spine.Reject] = []
-        size = 0
-        row_size = _VALUE_BYTES * len(columns)  # a guess, until rows are seen
-        wanted = min(_FIRST_FETCH, rows_cap)
-        while chunk := fetch(wanted):
-            self._last_raw = chunk[-1]
-            first = self._position + 1
-            self._position += len(chunk)
-            whole = None if tracker is not None else _whole(chunk, columns)
-            if whole is not None and size + whole[1] > self.options.batch_bytes:
-                whole = None  # rows wider than guessed: cut the batch row by row, below
-            if whole is not None:  # the usual case, at C speed: no value needs a look of its own
-                converted, chunk_bytes = whole
-                rows += converted
-                positions += range(first, self._position + 1)
-                size += chunk_bytes
-            else:
-                chunk_bytes = 0
-                for position, raw in enumerate(chunk, first):
-                    row_bytes = _VALUE_BYTES * len(raw) + sum(_size(value) for value in raw)
-                    chunk_bytes += row_bytes
-                    row = self._convert(raw, columns, key_at, origin, position)
-                    if isinstance(row, spine.Reject):
-                        rejects.append(row)
-                        continue
-                    if tracker is not None and cursor_at is not None:
-                        key = _key_text(row, key_at)
-                        if tracker.seen_before(row[cursor_at], key):
-                            continue
-                        tracker.add(row[cursor_at], key)
-                    rows.append(row)
-                    positions.append(position)
-                    size += row_bytes
-                    if len(rows) >= rows_cap or size >= self.options.batch_bytes:
-                        yield spine.Batch(rows, positions, origin, rejects)
-                        rows, positions, rejects, size = [], [], [], 0
-            if rows and (len(rows) >= rows_cap or size >= self.options.batch_bytes):
-                yield spine.Batch(rows, positions, origin, rejects)
-                rows, positions, rejects, size = [], [], [], 0
-            # The next fetch asks for what fills the rest of the batch, at the last rows' size:
-            # never more rows than the batch takes, so a whole chunk never passes the cap.
-            row_size = max(1, chunk_bytes // len(chunk))
-            room = max(1, (self.options.batch_bytes - size) // row_size)
-            wanted = max(1, min(rows_cap - len(rows), room))
-        if rows or rejects:
-            yield spine.Batch(rows, positions, origin, rejects)
-        if tracker is not None:
-            self._checkpoint = tracker.high.dumps(self.options.cursor_op == ">=")
-
-    def _convert(
-        self, raw: Any, columns: list[Column], key_at: list[int], origin: str, position: int
-    ) -> tuple[Any, ...] | spine.Reject:
-        try:
-            return tuple(column.convert(value) for column, value in zip(columns, raw, strict=True))
-        except (ValueError, ArithmeticError) as exc:
-            index = next(i for i, (c, v) in enumerate(zip(columns, raw, strict=True)) if _fails(c, v))
-            keys = ", ".join(f"{columns[i].field.name}={raw[i]!r}" for i in key_at)
-            reason = (
-                f"{self._what}{f' key ({keys})' if keys else ''} column {columns[index].field.name!r} "
-                f"({columns[index].kind.sql}): {exc}"
-            )
-            text = "|".join("" if value is None else str(value) for value in raw)
-            return spine.Reject(origin, position, text, reason)
 
     def _statement(self, read: Read, connection: Connection) -> tuple[_Select, int | None, Tracker | None]:
         """The SELECT of this run, with its cursor bounds; the cursor's position in a row;
@@ -382,42 +299,6 @@ class SqlSource(spine.Source):
             return read.now - lag
         highest = connection.execute(sa.select(sa.func.max(cursor)).select_from(source)).scalar_one()
         return None if highest is None else int(highest) - lag
-
-
-def _whole(chunk: Sequence[Any], columns: list[Column]) -> tuple[list[tuple[Any, ...]], int] | None:
-    """A fetched chunk's rows converted column by column (`Column.whole`), and their size;
-    None when a value needs a look of its own."""
-    converted = []
-    size = _VALUE_BYTES * len(columns) * len(chunk)
-    for column, values in zip(columns, zip(*chunk, strict=True), strict=True):
-        done = column.whole(values)
-        if done is None:
-            return None
-        converted.append(done)
-        if column.kind.type == "string":
-            size += sum(map(len, filter(None, done)))
-        else:
-            size += 8 * len(chunk)
-    return list(zip(*converted, strict=True)), size
-
-
-def _fails(column: Column, value: Any) -> bool:
-    try:
-        column.convert(value)
-    except (ValueError, ArithmeticError):
-        return True
-    return False
-
-
-def _key_text(row: tuple[Any, ...], key_at: list[int]) -> tuple[str, ...]:
-    return tuple("" if row[i] is None else str(row[i]) for i in key_at)
-
-
-def _size(value: Any) -> int:
-    """About what a value holds: its characters or bytes, or 8 for a number or a date."""
-    if isinstance(value, str | bytes | bytearray | memoryview):
-        return len(value)
-    return 8
 
 
 _SYSTEM_SCHEMAS = frozenset(
