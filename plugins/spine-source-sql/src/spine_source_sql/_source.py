@@ -4,7 +4,6 @@ capped by rows and bytes."""
 from __future__ import annotations
 
 import hashlib
-import warnings
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -15,15 +14,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from ._batching import Batcher
+from ._catalog import list_tables
 from ._chunks import COMPLETE, checkpoint_after, past, start_after
-from ._describe import check_options, declared, describe_query, describe_table, index_of, query_from
+from ._describe import check_options, describe_query, describe_table, index_of, query_from
 from ._errors import source_error
 from ._incremental import Mark, Tracker, lag_of
 from ._location import Location, engine, parse_location
 from ._options import SqlOptions, parse_options
 from ._query import check_query
 from ._session import Read, read_transaction
-from ._types import Column, columns_of, from_sqlalchemy
+from ._types import Column
 
 _Select = sa.Select[*tuple[Any, ...]]
 
@@ -164,25 +164,8 @@ class SqlSource(spine.Source):
         when the options name what to read (its columns are then `schema`'s)."""
         if self.options.table is not None or self.query is not None:
             return None
-        found = []
         with self._connected("listing tables") as (_, connection):
-            inspector = sa.inspect(connection)
-            for schema in _user_schemas(inspector, connection.dialect):
-                names = inspector.get_table_names(schema) + inspector.get_view_names(schema)
-                for name in sorted(names):
-                    with warnings.catch_warnings():  # an unknown type is said below, not as a warning
-                        warnings.simplefilter("ignore", sa.exc.SAWarning)
-                        reflected = inspector.get_columns(name, schema)
-                    columns, renamed = columns_of(
-                        [declared(column["name"], connection.dialect) for column in reflected],
-                        [from_sqlalchemy(column["type"], connection.dialect) for column in reflected],
-                    )
-                    shown = name if schema is None else f"{schema}.{name}"
-                    notes = renamed + [note for column in columns for note in column.notes()]
-                    found.append(
-                        spine.SourceTable(shown, spine.Schema(tuple(c.field for c in columns)), tuple(notes))
-                    )
-        return found
+            return list_tables(connection)
 
     # -- describing -------------------------------------------------------------------------
 
@@ -299,20 +282,3 @@ class SqlSource(spine.Source):
             return read.now - lag
         highest = connection.execute(sa.select(sa.func.max(cursor)).select_from(source)).scalar_one()
         return None if highest is None else int(highest) - lag
-
-
-_SYSTEM_SCHEMAS = frozenset(
-    {"information_schema", "pg_catalog", "pg_toast", "sys", "mysql", "performance_schema"}
-)
-
-
-def _user_schemas(inspector: sa.Inspector, dialect: sa.engine.Dialect) -> list[str | None]:
-    """The schemas whose tables a listing shows: the database's own on SQLite and MariaDB
-    (where a schema is another database), every user schema elsewhere."""
-    if dialect.name in ("sqlite", "mysql", "mariadb"):
-        return [None]
-    return [
-        schema
-        for schema in inspector.get_schema_names()
-        if schema.lower() not in _SYSTEM_SCHEMAS and not schema.lower().startswith(("pg_", "sys", "nullid"))
-    ]
