@@ -1,5 +1,12 @@
 """The sql source: a table or a query, read in one read-only snapshot, streamed in batches
-capped by rows and bytes."""
+capped by rows and bytes.
+
+`SqlSource` is the plugin's top: it keeps the spine.Source contract, the connection and
+the SELECT of a run, and leaves the rest to its modules: `_describe` (the columns read, the
+options checked against them), `_batching` (fetched rows into batches), `_catalog` (the
+tables of a location), `_incremental` (a cursor's marks), `_chunks` (keyset chunks' state),
+`_session` (the read-only transaction).
+"""
 
 from __future__ import annotations
 
@@ -106,49 +113,6 @@ class SqlSource(spine.Source):
             self._engine.dispose()
             self._engine = None
 
-    def _batches(self, rows_cap: int) -> Generator[spine.Batch, None, None]:
-        assert self._columns is not None, "schema() described them"
-        batcher = Batcher(
-            self._columns, self._keys, self._what, self.describe(), rows_cap, self.options.batch_bytes
-        )
-        if self.options.chunk_rows is not None:
-            yield from self._chunked(self.options.chunk_rows, batcher)
-            return
-        with self._connected("reading") as (read, connection):
-            yield from self._read(read, connection, batcher)
-
-    def _chunked(self, chunk_rows: int, batcher: Batcher) -> Generator[spine.Batch, None, None]:
-        """The table in keyset chunks on its key, each read in a transaction of its own; the
-        last batch of a chunk carries where the next one starts (`spine.Batch.checkpoint`),
-        so the kernel commits up to it and a failed load resumes there."""
-        assert self._columns is not None, "schema() described them"
-        key_at = [index_of(self._columns, name, self._what) for name in self._keys]
-        keys = [self._selected()[index] for index in key_at]
-        after = start_after(self._saved, self.describe())
-        while True:
-            statement = self._select_table().order_by(*keys).limit(chunk_rows)
-            if after is not None:
-                statement = statement.where(past(keys, after))
-            last: spine.Batch | None = None
-            start = batcher.position
-            with self._connected("reading") as (_, connection):
-                result = connection.execution_options(stream_results=True).execute(statement)
-                try:
-                    for batch in batcher.batches(result):
-                        if last is not None:
-                            yield last
-                        last = batch
-                finally:
-                    result.close()
-            if batcher.position - start < chunk_rows:  # the table's end: the load's last part
-                self._checkpoint = COMPLETE
-                if last is not None:
-                    yield last
-                return
-            after = [batcher.last_raw[index] for index in key_at]
-            assert last is not None, "a full chunk yields a batch"
-            yield last._replace(checkpoint=checkpoint_after(after))
-
     def _stop_reading(self) -> None:
         """End a read left half done (a load that failed stops asking for batches): its
         transaction is rolled back and its connection closed now, not when collected."""
@@ -196,6 +160,50 @@ class SqlSource(spine.Source):
                 yield read, read.connection
         except sa.exc.DBAPIError as exc:
             raise source_error(exc, f"{doing}", self.location.shown, self.secrets()) from None
+
+    def _batches(self, rows_cap: int) -> Generator[spine.Batch, None, None]:
+        """One read: in keyset chunks with ``chunk_rows``, else in one snapshot."""
+        assert self._columns is not None, "schema() described them"
+        batcher = Batcher(
+            self._columns, self._keys, self._what, self.describe(), rows_cap, self.options.batch_bytes
+        )
+        if self.options.chunk_rows is not None:
+            yield from self._chunked(self.options.chunk_rows, batcher)
+            return
+        with self._connected("reading") as (read, connection):
+            yield from self._read(read, connection, batcher)
+
+    def _chunked(self, chunk_rows: int, batcher: Batcher) -> Generator[spine.Batch, None, None]:
+        """The table in keyset chunks on its key, each read in a transaction of its own; the
+        last batch of a chunk carries where the next one starts (`spine.Batch.checkpoint`),
+        so the kernel commits up to it and a failed load resumes there."""
+        assert self._columns is not None, "schema() described them"
+        key_at = [index_of(self._columns, name, self._what) for name in self._keys]
+        keys = [self._selected()[index] for index in key_at]
+        after = start_after(self._saved, self.describe())
+        while True:
+            statement = self._select_table().order_by(*keys).limit(chunk_rows)
+            if after is not None:
+                statement = statement.where(past(keys, after))
+            last: spine.Batch | None = None
+            start = batcher.position
+            with self._connected("reading") as (_, connection):
+                result = connection.execution_options(stream_results=True).execute(statement)
+                try:
+                    for batch in batcher.batches(result):
+                        if last is not None:
+                            yield last
+                        last = batch
+                finally:
+                    result.close()
+            if batcher.position - start < chunk_rows:  # the table's end: the load's last part
+                self._checkpoint = COMPLETE
+                if last is not None:
+                    yield last
+                return
+            after = [batcher.last_raw[index] for index in key_at]
+            assert last is not None, "a full chunk yields a batch"
+            yield last._replace(checkpoint=checkpoint_after(after))
 
     def _read(self, read: Read, connection: Connection, batcher: Batcher) -> Iterator[spine.Batch]:
         statement, cursor_at, tracker = self._statement(read, connection)
