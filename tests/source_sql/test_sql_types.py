@@ -59,11 +59,11 @@ def test_db2_types_without_a_spine_type_are_text_with_a_warning(sql_type):
 
 
 def test_db2_upper_case_names_are_kept_as_declared():
-    from spine_source_sql._source import SqlSource
+    from spine_source_sql._describe import declared
 
-    assert SqlSource._declared("order_id", DB2) == "ORDER_ID"
-    assert SqlSource._declared("MixedCase", DB2) == "MixedCase"
-    assert SqlSource._declared("order_id", postgresql.dialect()) == "order_id"
+    assert declared("order_id", DB2) == "ORDER_ID"
+    assert declared("MixedCase", DB2) == "MixedCase"
+    assert declared("order_id", postgresql.dialect()) == "order_id"
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,17 @@
 """The sql source: a table or a query, read in one read-only snapshot, streamed in batches
-capped by rows and bytes."""
+capped by rows and bytes.
+
+`SqlSource` is the plugin's top: it keeps the spine.Source contract, the connection and
+the SELECT of a run, and leaves the rest to its modules: `_describe` (the columns read, the
+options checked against them), `_batching` (fetched rows into batches), `_catalog` (the
+tables of a location), `_incremental` (a cursor's marks), `_chunks` (keyset chunks' state),
+`_session` (the read-only transaction).
+"""
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import warnings
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -15,23 +20,17 @@ import spine
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from ._chunks import CHUNK_KEY_TYPES, COMPLETE, checkpoint_after, past, start_after
+from ._batching import Batcher
+from ._catalog import list_tables
+from ._chunks import COMPLETE, checkpoint_after, past, start_after
+from ._describe import check_options, describe_query, describe_table, index_of, query_from
 from ._errors import source_error
-from ._incremental import CURSOR_TYPES, Mark, Tracker, lag_of
+from ._incremental import Mark, Tracker, lag_of
 from ._location import Location, engine, parse_location
 from ._options import SqlOptions, parse_options
 from ._query import check_query
 from ._session import Read, read_transaction
-from ._types import Column, columns_of, from_mysql, from_postgres, from_sqlalchemy, from_values
-
-# Rows fetched at first, before the size of a row is known: a chunk of wide rows must
-# not pass batch_bytes by much.
-_FIRST_FETCH = 16
-# Rows a query's types are inferred from, where the driver does not describe them.
-_INFER_ROWS = 100
-# What a value costs besides its characters or digits (an estimate of Python's overhead).
-_VALUE_BYTES = 16
-
+from ._types import Column
 
 _Select = sa.Select[*tuple[Any, ...]]
 
@@ -57,8 +56,6 @@ class SqlSource(spine.Source):
         self._saved: str | None = None
         self._checkpoint: str | None = None
         self._reading: Generator[spine.Batch, None, None] | None = None
-        self._position = 0  # rows fetched by this read (positions go on across chunks)
-        self._last_raw: Any = ()  # the last row fetched, as the driver gave it
 
     # -- spine.Source --------------------------------------------------------------------
 
@@ -80,7 +77,6 @@ class SqlSource(spine.Source):
         self.schema()
         self._read_notes = []
         self._stop_reading()
-        self._position = 0
         self._reading = reading = self._batches(self.options.batch_rows or batch_size)
         yield from reading
 
@@ -117,45 +113,6 @@ class SqlSource(spine.Source):
             self._engine.dispose()
             self._engine = None
 
-    def _batches(self, rows_cap: int) -> Generator[spine.Batch, None, None]:
-        if self.options.chunk_rows is not None:
-            yield from self._chunked(self.options.chunk_rows, rows_cap)
-            return
-        with self._connected("reading") as (read, connection):
-            yield from self._read(read, connection, rows_cap)
-
-    def _chunked(self, chunk_rows: int, rows_cap: int) -> Generator[spine.Batch, None, None]:
-        """The table in keyset chunks on its key, each read in a transaction of its own; the
-        last batch of a chunk carries where the next one starts (`spine.Batch.checkpoint`),
-        so the kernel commits up to it and a failed load resumes there."""
-        assert self._columns is not None, "schema() described them"
-        key_at = [self._index(name) for name in self._keys]
-        keys = [self._selected()[index] for index in key_at]
-        after = start_after(self._saved, self.describe())
-        while True:
-            statement = self._select_table().order_by(*keys).limit(chunk_rows)
-            if after is not None:
-                statement = statement.where(past(keys, after))
-            last: spine.Batch | None = None
-            start = self._position
-            with self._connected("reading") as (_, connection):
-                result = connection.execution_options(stream_results=True).execute(statement)
-                try:
-                    for batch in self._fetched(result, self._columns, None, None, rows_cap):
-                        if last is not None:
-                            yield last
-                        last = batch
-                finally:
-                    result.close()
-            if self._position - start < chunk_rows:  # the table's end: the load's last part
-                self._checkpoint = COMPLETE
-                if last is not None:
-                    yield last
-                return
-            after = [self._last_raw[index] for index in key_at]
-            assert last is not None, "a full chunk yields a batch"
-            yield last._replace(checkpoint=checkpoint_after(after))
-
     def _stop_reading(self) -> None:
         """End a read left half done (a load that failed stops asking for batches): its
         transaction is rolled back and its connection closed now, not when collected."""
@@ -171,25 +128,8 @@ class SqlSource(spine.Source):
         when the options name what to read (its columns are then `schema`'s)."""
         if self.options.table is not None or self.query is not None:
             return None
-        found = []
         with self._connected("listing tables") as (_, connection):
-            inspector = sa.inspect(connection)
-            for schema in _user_schemas(inspector, connection.dialect):
-                names = inspector.get_table_names(schema) + inspector.get_view_names(schema)
-                for name in sorted(names):
-                    with warnings.catch_warnings():  # an unknown type is said below, not as a warning
-                        warnings.simplefilter("ignore", sa.exc.SAWarning)
-                        reflected = inspector.get_columns(name, schema)
-                    columns, renamed = columns_of(
-                        [self._declared(column["name"], connection.dialect) for column in reflected],
-                        [from_sqlalchemy(column["type"], connection.dialect) for column in reflected],
-                    )
-                    shown = name if schema is None else f"{schema}.{name}"
-                    notes = renamed + [note for column in columns for note in column.notes()]
-                    found.append(
-                        spine.SourceTable(shown, spine.Schema(tuple(c.field for c in columns)), tuple(notes))
-                    )
-        return found
+            return list_tables(connection)
 
     # -- describing -------------------------------------------------------------------------
 
@@ -200,136 +140,13 @@ class SqlSource(spine.Source):
     def _describe(self) -> list[Column]:
         with self._connected(f"describing the {self._what}") as (_, connection):
             if self.options.table is not None:
-                columns = self._reflect(connection)
+                described = describe_table(connection, self.options, self.location.shown)
             else:
-                columns = self._describe_query(connection)
-        self._check_cursor(columns)
-        self._check_chunks(columns)
-        return columns
-
-    def _reflect(self, connection: Connection) -> list[Column]:
-        assert self.options.table is not None, "a table source"
-        schema, _, name = self.options.table.rpartition(".")
-        try:
-            with warnings.catch_warnings():  # an unknown type is said by the column, not as a warning
-                warnings.simplefilter("ignore", sa.exc.SAWarning)
-                table = sa.Table(name, sa.MetaData(), schema=schema or None, autoload_with=connection)
-        except sa.exc.NoSuchTableError:
-            raise self._missing_table(connection, schema or None, name) from None
-        dialect = connection.dialect
-        chosen = list(table.columns)
-        if self.options.columns:
-            by_name = {self._declared(column.name, dialect).lower(): column for column in table.columns}
-            missing = [name for name in self.options.columns if name.lower() not in by_name]
-            if missing:
-                close = difflib.get_close_matches(missing[0].lower(), list(by_name), n=1)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise spine.ConfigError(
-                    f"sql source option 'columns': table {self.options.table} has no column "
-                    f"{missing[0]!r}{hint}",
-                    context={"option": "columns"},
-                )
-            chosen = [by_name[name.lower()] for name in self.options.columns]
-        self._table = table
-        columns, self._notes = columns_of(
-            [self._declared(column.name, dialect) for column in chosen],
-            [from_sqlalchemy(column.type, dialect) for column in chosen],
-        )
-        for column, reflected in zip(columns, chosen, strict=True):
-            column.source_name = reflected.name  # selected through SQLAlchemy's own name
-        self._keys = list(self.options.key) or [column.name for column in table.primary_key.columns]
-        return columns
-
-    @staticmethod
-    def _declared(name: str, dialect: sa.engine.Dialect) -> str:
-        """The name as the database declares it: SQLAlchemy shows Db2's ``ORDER_ID`` as ``order_id``."""
-        return str(dialect.denormalize_name(name)) if dialect.requires_name_normalize else name
-
-    def _missing_table(self, connection: Connection, schema: str | None, name: str) -> spine.SourceError:
-        inspector = sa.inspect(connection)
-        try:
-            known = inspector.get_table_names(schema) + inspector.get_view_names(schema)
-        except sa.exc.DBAPIError:  # the schema itself is missing
-            known = []
-        close = difflib.get_close_matches(name, known, n=1) or difflib.get_close_matches(
-            name.lower(), [table.lower() for table in known], n=1
-        )
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        return spine.SourceError(
-            f"sql source: no table {self.options.table!r} in {self.location.shown}{hint}",
-            context={"table": self.options.table},
-        )
-
-    def _describe_query(self, connection: Connection) -> list[Column]:
-        dialect = connection.dialect.name
-        nothing = sa.select(sa.text("*")).select_from(self._query_from()).where(sa.false())
-        sample = [] if dialect in ("postgresql", "mysql", "mariadb") else self._sample(connection)
-        result = connection.execute(nothing)
-        description: list[Any] = list(result.cursor.description)  # the driver's own codes
-        result.close()
-        if dialect == "postgresql":
-            from psycopg.postgres import types
-
-            kinds = [from_postgres(_pg_name(types, item[1]), item[4], item[5]) for item in description]
-        elif dialect in ("mysql", "mariadb"):
-            kinds = [from_mysql(item[1]) for item in description]
-        else:
-            kinds = [from_values(row[index] for row in sample) for index in range(len(description))]
-        columns, self._notes = columns_of([str(item[0]) for item in description], kinds)
-        self._keys = list(self.options.key)
-        return columns
-
-    def _sample(self, connection: Connection) -> list[tuple[Any, ...]]:
-        statement = sa.select(sa.text("*")).select_from(self._query_from()).limit(_INFER_ROWS)
-        return [tuple(row) for row in connection.execute(statement)]
-
-    def _query_from(self) -> sa.Subquery:
-        assert self.query is not None, "a query source"
-        return sa.text(self.query).columns().subquery("spine_query")
-
-    def _check_cursor(self, columns: list[Column]) -> None:
-        cursor = self.options.cursor
-        if cursor is None:
-            return
-        column = next((c for c in columns if c.field.name.lower() == cursor.lower()), None)
-        if column is None:
-            close = difflib.get_close_matches(cursor, [c.field.name for c in columns], n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise spine.ConfigError(
-                f"sql source option 'cursor': the {self._what} read has no column {cursor!r}{hint}",
-                context={"option": "cursor"},
-            )
-        if column.kind.type not in CURSOR_TYPES:
-            raise spine.ConfigError(
-                f"sql source option 'cursor': column {cursor!r} is {column.kind.sql} "
-                f"({column.kind.type}); a cursor is a timestamp or an increasing integer",
-                context={"option": "cursor"},
-            )
-        lag_of(self.options, column.kind.type)  # a lag the type cannot take is refused now
-        if self.options.cursor_op == ">=" and not self._keys:
-            raise spine.ConfigError(
-                f"sql source option 'cursor_op': >= re-reads the rows at the mark and needs key= to "
-                f"tell them apart (the {self._what} has no primary key)",
-                context={"option": "key"},
-            )
-
-    def _check_chunks(self, columns: list[Column]) -> None:
-        if self.options.chunk_rows is None:
-            return
-        if not self._keys:
-            raise spine.ConfigError(
-                f"sql source option 'chunk_rows': table {self.options.table} has no primary key to "
-                "chunk on; name one with key=",
-                context={"option": "key"},
-            )
-        for name in self._keys:
-            kind = columns[self._index_in(columns, name)].kind
-            if kind.type not in CHUNK_KEY_TYPES:
-                raise spine.ConfigError(
-                    f"sql source option 'chunk_rows': key column {name!r} is {kind.sql} ({kind.type}); "
-                    "chunks are taken on integer or text keys",
-                    context={"option": "key"},
-                )
+                assert self.query is not None, "a query source"
+                described = describe_query(connection, self.query, self.options.key)
+        self._table, self._keys, self._notes = described.table, described.keys, described.notes
+        check_options(described.columns, self._keys, self.options, self._what)
+        return described.columns
 
     # -- reading -----------------------------------------------------------------------
 
@@ -344,108 +161,61 @@ class SqlSource(spine.Source):
         except sa.exc.DBAPIError as exc:
             raise source_error(exc, f"{doing}", self.location.shown, self.secrets()) from None
 
-    def _read(self, read: Read, connection: Connection, rows_cap: int) -> Iterator[spine.Batch]:
+    def _batches(self, rows_cap: int) -> Generator[spine.Batch, None, None]:
+        """One read: in keyset chunks with ``chunk_rows``, else in one snapshot."""
         assert self._columns is not None, "schema() described them"
-        columns = self._columns
+        batcher = Batcher(
+            self._columns, self._keys, self._what, self.describe(), rows_cap, self.options.batch_bytes
+        )
+        if self.options.chunk_rows is not None:
+            yield from self._chunked(self.options.chunk_rows, batcher)
+            return
+        with self._connected("reading") as (read, connection):
+            yield from self._read(read, connection, batcher)
+
+    def _chunked(self, chunk_rows: int, batcher: Batcher) -> Generator[spine.Batch, None, None]:
+        """The table in keyset chunks on its key, each read in a transaction of its own; the
+        last batch of a chunk carries where the next one starts (`spine.Batch.checkpoint`),
+        so the kernel commits up to it and a failed load resumes there."""
+        assert self._columns is not None, "schema() described them"
+        key_at = [index_of(self._columns, name, self._what) for name in self._keys]
+        keys = [self._selected()[index] for index in key_at]
+        after = start_after(self._saved, self.describe())
+        while True:
+            statement = self._select_table().order_by(*keys).limit(chunk_rows)
+            if after is not None:
+                statement = statement.where(past(keys, after))
+            last: spine.Batch | None = None
+            start = batcher.position
+            with self._connected("reading") as (_, connection):
+                result = connection.execution_options(stream_results=True).execute(statement)
+                try:
+                    for batch in batcher.batches(result):
+                        if last is not None:
+                            yield last
+                        last = batch
+                finally:
+                    result.close()
+            if batcher.position - start < chunk_rows:  # the table's end: the load's last part
+                self._checkpoint = COMPLETE
+                if last is not None:
+                    yield last
+                return
+            after = [batcher.last_raw[index] for index in key_at]
+            assert last is not None, "a full chunk yields a batch"
+            yield last._replace(checkpoint=checkpoint_after(after))
+
+    def _read(self, read: Read, connection: Connection, batcher: Batcher) -> Iterator[spine.Batch]:
         statement, cursor_at, tracker = self._statement(read, connection)
         result = connection.execution_options(stream_results=True).execute(statement)
         try:
-            yield from self._fetched(result, columns, cursor_at, tracker, rows_cap)
+            yield from batcher.batches(result, cursor_at, tracker)
+            if tracker is not None:
+                self._checkpoint = tracker.high.dumps(tracker.keep_keys)
         finally:
             # Left half read, a cursor is closed before its transaction ends; PyMySQL's
             # unbuffered one reads the rest of the result to do so.
             result.close()
-
-    def _fetched(
-        self,
-        result: sa.CursorResult[Any],
-        columns: list[Column],
-        cursor_at: int | None,
-        tracker: Tracker | None,
-        rows_cap: int,
-    ) -> Iterator[spine.Batch]:
-        key_at = [self._index(name) for name in self._keys]
-        # The result's own fetchmany: SQLAlchemy may hold a first row it fetched ahead.
-        fetch = result.fetchmany
-        origin = self.describe()
-        rows: list[tuple[Any, ...]] = []
-        positions: list[int] = []
-        rejects: list[spine.Reject] = []
-        size = 0
-        row_size = _VALUE_BYTES * len(columns)  # a guess, until rows are seen
-        wanted = min(_FIRST_FETCH, rows_cap)
-        while chunk := fetch(wanted):
-            self._last_raw = chunk[-1]
-            first = self._position + 1
-            self._position += len(chunk)
-            whole = None if tracker is not None else _whole(chunk, columns)
-            if whole is not None and size + whole[1] > self.options.batch_bytes:
-                whole = None  # rows wider than guessed: cut the batch row by row, below
-            if whole is not None:  # the usual case, at C speed: no value needs a look of its own
-                converted, chunk_bytes = whole
-                rows += converted
-                positions += range(first, self._position + 1)
-                size += chunk_bytes
-            else:
-                chunk_bytes = 0
-                for position, raw in enumerate(chunk, first):
-                    row_bytes = _VALUE_BYTES * len(raw) + sum(_size(value) for value in raw)
-                    chunk_bytes += row_bytes
-                    row = self._convert(raw, columns, key_at, origin, position)
-                    if isinstance(row, spine.Reject):
-                        rejects.append(row)
-                        continue
-                    if tracker is not None and cursor_at is not None:
-                        key = _key_text(row, key_at)
-                        if tracker.seen_before(row[cursor_at], key):
-                            continue
-                        tracker.add(row[cursor_at], key)
-                    rows.append(row)
-                    positions.append(position)
-                    size += row_bytes
-                    if len(rows) >= rows_cap or size >= self.options.batch_bytes:
-                        yield spine.Batch(rows, positions, origin, rejects)
-                        rows, positions, rejects, size = [], [], [], 0
-            if rows and (len(rows) >= rows_cap or size >= self.options.batch_bytes):
-                yield spine.Batch(rows, positions, origin, rejects)
-                rows, positions, rejects, size = [], [], [], 0
-            # The next fetch asks for what fills the rest of the batch, at the last rows' size:
-            # never more rows than the batch takes, so a whole chunk never passes the cap.
-            row_size = max(1, chunk_bytes // len(chunk))
-            room = max(1, (self.options.batch_bytes - size) // row_size)
-            wanted = max(1, min(rows_cap - len(rows), room))
-        if rows or rejects:
-            yield spine.Batch(rows, positions, origin, rejects)
-        if tracker is not None:
-            self._checkpoint = tracker.high.dumps(self.options.cursor_op == ">=")
-
-    def _convert(
-        self, raw: Any, columns: list[Column], key_at: list[int], origin: str, position: int
-    ) -> tuple[Any, ...] | spine.Reject:
-        try:
-            return tuple(column.convert(value) for column, value in zip(columns, raw, strict=True))
-        except (ValueError, ArithmeticError) as exc:
-            index = next(i for i, (c, v) in enumerate(zip(columns, raw, strict=True)) if _fails(c, v))
-            keys = ", ".join(f"{columns[i].field.name}={raw[i]!r}" for i in key_at)
-            reason = (
-                f"{self._what}{f' key ({keys})' if keys else ''} column {columns[index].field.name!r} "
-                f"({columns[index].kind.sql}): {exc}"
-            )
-            text = "|".join("" if value is None else str(value) for value in raw)
-            return spine.Reject(origin, position, text, reason)
-
-    def _index(self, name: str) -> int:
-        assert self._columns is not None, "described"
-        return self._index_in(self._columns, name)
-
-    def _index_in(self, columns: list[Column], name: str) -> int:
-        for index, column in enumerate(columns):
-            if name.lower() in (column.source_name.lower(), column.field.name.lower()):
-                return index
-        raise spine.ConfigError(
-            f"sql source option 'key': the {self._what} read has no column {name!r}",
-            context={"option": "key"},
-        )
 
     def _statement(self, read: Read, connection: Connection) -> tuple[_Select, int | None, Tracker | None]:
         """The SELECT of this run, with its cursor bounds; the cursor's position in a row;
@@ -455,11 +225,12 @@ class SqlSource(spine.Source):
             source: sa.FromClause = self._table
             statement = self._select_table()
         else:
-            source = self._query_from()
+            assert self.query is not None, "a query source"
+            source = query_from(self.query)
             statement = sa.select(sa.text("*")).select_from(source)
         if self.options.cursor is None:
             return statement, None, None
-        at = self._index(self.options.cursor)
+        at = index_of(self._columns, self.options.cursor, self._what)
         column = self._columns[at]
         kind = column.kind.type
         typed = sa.DateTime() if kind == "timestamp" else sa.BigInteger()
@@ -519,64 +290,3 @@ class SqlSource(spine.Source):
             return read.now - lag
         highest = connection.execute(sa.select(sa.func.max(cursor)).select_from(source)).scalar_one()
         return None if highest is None else int(highest) - lag
-
-
-def _whole(chunk: Sequence[Any], columns: list[Column]) -> tuple[list[tuple[Any, ...]], int] | None:
-    """A fetched chunk's rows converted column by column (`Column.whole`), and their size;
-    None when a value needs a look of its own."""
-    converted = []
-    size = _VALUE_BYTES * len(columns) * len(chunk)
-    for column, values in zip(columns, zip(*chunk, strict=True), strict=True):
-        done = column.whole(values)
-        if done is None:
-            return None
-        converted.append(done)
-        if column.kind.type == "string":
-            size += sum(map(len, filter(None, done)))
-        else:
-            size += 8 * len(chunk)
-    return list(zip(*converted, strict=True)), size
-
-
-def _fails(column: Column, value: Any) -> bool:
-    try:
-        column.convert(value)
-    except (ValueError, ArithmeticError):
-        return True
-    return False
-
-
-def _key_text(row: tuple[Any, ...], key_at: list[int]) -> tuple[str, ...]:
-    return tuple("" if row[i] is None else str(row[i]) for i in key_at)
-
-
-def _size(value: Any) -> int:
-    """About what a value holds: its characters or bytes, or 8 for a number or a date."""
-    if isinstance(value, str | bytes | bytearray | memoryview):
-        return len(value)
-    return 8
-
-
-def _pg_name(types: Any, oid: int) -> str:
-    """PostgreSQL's name of a type (``int8``); an array's is its element's with ``[]``."""
-    info = types.get(oid)
-    if info is None:
-        return str(oid)
-    return str(info.name) if info.oid == oid else f"{info.name}[]"
-
-
-_SYSTEM_SCHEMAS = frozenset(
-    {"information_schema", "pg_catalog", "pg_toast", "sys", "mysql", "performance_schema"}
-)
-
-
-def _user_schemas(inspector: sa.Inspector, dialect: sa.engine.Dialect) -> list[str | None]:
-    """The schemas whose tables a listing shows: the database's own on SQLite and MariaDB
-    (where a schema is another database), every user schema elsewhere."""
-    if dialect.name in ("sqlite", "mysql", "mariadb"):
-        return [None]
-    return [
-        schema
-        for schema in inspector.get_schema_names()
-        if schema.lower() not in _SYSTEM_SCHEMAS and not schema.lower().startswith(("pg_", "sys", "nullid"))
-    ]
