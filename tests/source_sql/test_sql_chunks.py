@@ -98,7 +98,7 @@ def test_a_replace_refuses_a_chunked_copy_before_writing(sqlite_db, kernel):
         (
             ("CREATE TABLE t (a TEXT, b TEXT)",),
             {"table": "t", "chunk_rows": "2"},
-            "no primary key to chunk on",
+            "no primary key among the columns read",
         ),
         (("CREATE TABLE t (d DATE PRIMARY KEY)",), {"table": "t", "chunk_rows": "2"}, "integer or text keys"),
     ],

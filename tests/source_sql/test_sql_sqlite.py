@@ -55,6 +55,18 @@ def test_columns_choose_and_order_what_is_read(sqlite_db):
         open_sql(url, table="orders", columns="nmae").schema()
 
 
+def test_columns_that_leave_out_the_primary_key_are_read_without_a_key(sqlite_db, kernel):
+    url = sqlite_db(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT)", "INSERT INTO t VALUES (1, 'a'), (2, 'b')"
+    )
+    assert read_source(open_sql(url, table="t", columns="name")).rows == [("a",), ("b",)]
+    chunked = kernel.load(url, "copy", options={"table": "t", "columns": "name", "chunk_rows": "1"})
+    assert (
+        chunked.status == "failed"
+        and "no primary key among the columns read to chunk on; name one with key=" in chunked.error.message
+    )
+
+
 def test_a_value_that_does_not_fit_is_a_reject_naming_the_table_key_and_column(sqlite_db):
     url = sqlite_db(TABLE, "INSERT INTO orders (id, name, amount) VALUES (7, 'a', 'lots')")
     read = read_source(open_sql(url, table="orders"))

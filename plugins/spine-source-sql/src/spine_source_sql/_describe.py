@@ -62,7 +62,10 @@ def describe_table(connection: Connection, options: SqlOptions, shown: str) -> D
     )
     for column, reflected in zip(columns, chosen, strict=True):
         column.source_name = reflected.name  # selected through SQLAlchemy's own name
-    keys = list(options.key) or [column.name for column in table.primary_key.columns]
+    # The primary key tells rows apart when every one of its columns is read; key= otherwise.
+    primary = [column.name for column in table.primary_key.columns]
+    read = {column.name for column in chosen}
+    keys = list(options.key) or (primary if read.issuperset(primary) else [])
     return Described(columns, table, keys, notes)
 
 
@@ -175,8 +178,8 @@ def _check_chunks(columns: list[Column], keys: list[str], options: SqlOptions, w
         return
     if not keys:
         raise spine.ConfigError(
-            f"sql source option 'chunk_rows': table {options.table} has no primary key to "
-            "chunk on; name one with key=",
+            f"sql source option 'chunk_rows': table {options.table} has no primary key among the "
+            "columns read to chunk on; name one with key=",
             context={"option": "key"},
         )
     for name in keys:
