@@ -8,7 +8,6 @@ a warning or a failed run), never change it silently.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,7 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 import spine
 import spine_source_sql
@@ -26,6 +24,7 @@ from spine_store_db2._store import Db2Store
 
 from ..store_db2.fake_ibm_db import FakeIbmDb
 from ..store_db2.urls import db2_url
+from .conftest import pg_store_url
 
 # The columns every source has; `amount` (38 digits) and `ref` (a UUID) have tests of their own.
 COLUMNS = ("id", "big", "price", "ratio", "ok", "day", "at", "local_at", "name", "doc", "raw")
@@ -162,26 +161,13 @@ def source(request: pytest.FixtureRequest) -> Source:
 # -- the stores --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def target_schema(pg_server: str) -> Iterator[str]:
-    """A PostgreSQL schema for the PostgreSQL and Db2 stores to write into (and keep their
-    run records in), apart from the source's."""
-    name = f"spine_sql_store_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_server, autocommit=True) as admin:
-        admin.execute(f'CREATE SCHEMA "{name}"')
-    yield name
-    with psycopg.connect(pg_server, autocommit=True) as admin:
-        admin.execute(f'DROP SCHEMA "{name}" CASCADE')
-
-
 @pytest.fixture(params=["sqlite", "postgresql", "db2"], ids=lambda name: f"into_{name}")
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path}/store.db"
     schema = request.getfixturevalue("target_schema")
     if request.param == "postgresql":
-        server: str = request.getfixturevalue("pg_server")
-        return f"{server}{'&' if '?' in server else '?'}options=-csearch_path%3D{schema}"
+        return pg_store_url(request.getfixturevalue("pg_server"), schema)
     return db2_url(schema)
 
 
