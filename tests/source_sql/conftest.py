@@ -58,6 +58,24 @@ def pg_schema(pg_server: str) -> Iterator[str]:
 
 
 @pytest.fixture
+def target_schema(pg_server: str) -> Iterator[str]:
+    """Another schema of the test's own, for a PostgreSQL (or fake Db2) store to write into
+    and keep its run records in, apart from the tables read."""
+    name = f"spine_sql_store_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        admin.execute(f'CREATE SCHEMA "{name}"')
+    yield name
+    with psycopg.connect(pg_server, autocommit=True) as admin:
+        admin.execute("SET lock_timeout = '30s'")
+        admin.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+def pg_store_url(server: str, schema: str) -> str:
+    """The PostgreSQL store's URL for `server`, writing into `schema`."""
+    return f"{server}{'&' if '?' in server else '?'}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
 def pg(pg_server: str, pg_schema: str) -> Iterator[psycopg.Connection[Any]]:
     """A connection (autocommit) whose search_path is the test's schema."""
     with psycopg.connect(pg_server, autocommit=True) as connection:
