@@ -60,6 +60,26 @@ def test_decimals_are_numbers_in_sql_and_dates_sort_as_text(tmp_path):
     store.close()
 
 
+def test_a_decimal_sqlite_would_round_fails_the_load_naming_the_column_and_writes_nothing(tmp_path):
+    store = SQLiteStore(f"sqlite:///{tmp_path}/t.db")
+    schema = Schema((Field("id", "integer"), Field("amount", "decimal")))
+    kept = [
+        (1, Decimal("123456789012345")),  # 15 digits: exact
+        (2, Decimal("-0.000000000000000001")),  # long text, one digit
+        (3, Decimal("100.000000000000000000")),  # trailing zeros: 1 digit
+        (4, None),
+    ]
+    store.write(Target("t"), schema, [kept])
+    with store.transaction() as session:
+        assert session.query('SELECT COUNT(*) FROM "t" WHERE "amount" IS NOT NULL') == [(3,)]
+    rounded = [(5, Decimal("1.5")), (6, Decimal("1234567890123456.7")), (7, None)]
+    with pytest.raises(LoadError, match=r"column 'amount': 1234567890123456\.7 has 17 significant digits"):
+        store.write(Target("t"), schema, [rounded])
+    with store.transaction() as session:
+        assert session.query('SELECT COUNT(*) FROM "t"') == [(4,)]  # the failed load wrote nothing
+    store.close()
+
+
 def test_dates_are_written_as_their_own_text_however_many_distinct_ones_there_are(tmp_path):
     from datetime import date, datetime, timedelta
 

@@ -8,7 +8,8 @@ caches up to 16 MiB of pages.
 
 SQLite has no decimal, date or timestamp type. Decimals are stored with NUMERIC
 affinity (exact for integers and for up to 15 significant digits, and summable in
-SQL); dates and timestamps as ISO 8601 text (``2026-11-23``, ``2026-11-23
+SQL; a load of a decimal with more digits fails, naming the column, rather than
+have SQLite round it); dates and timestamps as ISO 8601 text (``2026-11-23``, ``2026-11-23
 09:30:00.000000``; a timestamp with a time zone as its UTC instant), which sorts and
 compares correctly; booleans as 0/1.
 """
@@ -94,12 +95,42 @@ def _batch_adapter(schema: Schema) -> Callable[[Sequence[tuple[Any, ...]]], Iter
         columns = list(zip(*batch, strict=True))
         for index, text in needing:
             try:
-                columns[index] = tuple(map(text, columns[index]))
+                adapted = tuple(map(text, columns[index]))
             except (TypeError, AttributeError):
-                columns[index] = tuple(map(_to_sqlite, columns[index]))
+                adapted = tuple(map(_to_sqlite, columns[index]))
+            if text is Decimal.__str__:
+                _refuse_rounding(schema.fields[index].name, adapted, columns[index])
+            columns[index] = adapted
         return zip(*columns, strict=True)
 
     return adapt
+
+
+# SQLite keeps the first 15 significant digits of a NUMERIC value (it becomes a REAL): a
+# decimal with more would be rounded without a word.
+_NUMERIC_DIGITS = 15
+
+
+def _refuse_rounding(column: str, texts: Sequence[Any], values: Sequence[Any]) -> None:
+    """Refuse the load when a decimal of `column` has more significant digits than SQLite
+    keeps. Texts as short as 15 characters cannot have more: only longer ones are counted."""
+    try:
+        if max(map(len, filter(None, texts)), default=0) <= _NUMERIC_DIGITS:
+            return
+    except TypeError:  # values of other types among them (an int): each one is looked at
+        pass
+    for value in values:
+        # Counted on the digits themselves: normalize() would round to the context's 28.
+        digits = (
+            len("".join(map(str, value.as_tuple().digits)).rstrip("0")) if isinstance(value, Decimal) else 0
+        )
+        if digits > _NUMERIC_DIGITS:
+            raise LoadError(
+                f"column {column!r}: {value} has {digits} significant digits, more than the "
+                f"{_NUMERIC_DIGITS} a SQLite NUMERIC column keeps: nothing was written. Load it "
+                "into a store that keeps them (PostgreSQL), or read the column as text",
+                context={"column": column, "digits": digits},
+            )
 
 
 def path_from_url(url: str) -> str:
