@@ -5,14 +5,12 @@ reading it would warn about.
 
 from __future__ import annotations
 
-import warnings
-
 import spine
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ._describe import declared
-from ._types import columns_of, from_sqlalchemy
+from ._describe import affinity_guesses, declared
+from ._types import columns_of, from_sqlalchemy, reflecting
 
 _SYSTEM_SCHEMAS = frozenset(
     {"information_schema", "pg_catalog", "pg_toast", "sys", "mysql", "performance_schema"}
@@ -27,12 +25,15 @@ def list_tables(connection: Connection) -> list[spine.SourceTable]:
     for schema in _user_schemas(inspector, connection.dialect):
         names = inspector.get_table_names(schema) + inspector.get_view_names(schema)
         for name in sorted(names):
-            with warnings.catch_warnings():  # an unknown type is said below, not as a warning
-                warnings.simplefilter("ignore", sa.exc.SAWarning)
+            with reflecting() as unrecognized:
                 reflected = inspector.get_columns(name, schema)
+            unrecognized.update(affinity_guesses(connection, name, schema))
             columns, renamed = columns_of(
                 [declared(column["name"], connection.dialect) for column in reflected],
-                [from_sqlalchemy(column["type"], connection.dialect) for column in reflected],
+                [
+                    from_sqlalchemy(column["type"], connection.dialect, unrecognized.get(column["name"]))
+                    for column in reflected
+                ],
             )
             shown = name if schema is None else f"{schema}.{name}"
             notes = renamed + [note for column in columns for note in column.notes()]

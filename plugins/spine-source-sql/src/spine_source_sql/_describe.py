@@ -7,7 +7,6 @@ against those columns, so that a wrong one is refused before the read starts.
 from __future__ import annotations
 
 import difflib
-import warnings
 from typing import Any, NamedTuple
 
 import spine
@@ -17,7 +16,7 @@ from sqlalchemy.engine import Connection
 from ._chunks import CHUNK_KEY_TYPES
 from ._incremental import CURSOR_TYPES, lag_of
 from ._options import SqlOptions
-from ._types import Column, columns_of, from_mysql, from_postgres, from_sqlalchemy, from_values
+from ._types import Column, columns_of, from_mysql, from_postgres, from_sqlalchemy, from_values, reflecting
 
 # Rows a query's types are inferred from, where the driver does not describe them.
 _INFER_ROWS = 100
@@ -38,9 +37,9 @@ def describe_table(connection: Connection, options: SqlOptions, shown: str) -> D
     assert options.table is not None, "a table source"
     schema, _, name = options.table.rpartition(".")
     try:
-        with warnings.catch_warnings():  # an unknown type is said by the column, not as a warning
-            warnings.simplefilter("ignore", sa.exc.SAWarning)
+        with reflecting() as unrecognized:
             table = sa.Table(name, sa.MetaData(), schema=schema or None, autoload_with=connection)
+        unrecognized.update(affinity_guesses(connection, name, schema or None))
     except sa.exc.NoSuchTableError:
         raise _missing_table(connection, schema or None, name, options.table, shown) from None
     dialect = connection.dialect
@@ -58,7 +57,7 @@ def describe_table(connection: Connection, options: SqlOptions, shown: str) -> D
         chosen = [by_name[name.lower()] for name in options.columns]
     columns, notes = columns_of(
         [declared(column.name, dialect) for column in chosen],
-        [from_sqlalchemy(column.type, dialect) for column in chosen],
+        [from_sqlalchemy(column.type, dialect, unrecognized.get(column.name)) for column in chosen],
     )
     for column, reflected in zip(columns, chosen, strict=True):
         column.source_name = reflected.name  # selected through SQLAlchemy's own name
@@ -67,6 +66,27 @@ def describe_table(connection: Connection, options: SqlOptions, shown: str) -> D
     read = {column.name for column in chosen}
     keys = list(options.key) or (primary if read.issuperset(primary) else [])
     return Described(columns, table, keys, notes)
+
+
+def affinity_guesses(connection: Connection, name: str, schema: str | None) -> dict[str, str]:
+    """The columns of a SQLite table whose declared type SQLAlchemy does not know and reads
+    as NUMERIC by SQLite's affinity rule (a UUID, a GEOMETRY), with that declared type: read
+    as numbers, every value would be a reject."""
+    dialect = connection.dialect
+    if dialect.name != "sqlite":
+        return {}
+    quote = dialect.identifier_preparer.quote
+    within = f"{quote(schema)}." if schema else ""
+    declared_types = connection.exec_driver_sql(f"PRAGMA {within}table_info({quote(name)})").fetchall()
+    return {column: sql for _, column, sql, *_ in declared_types if sql and _affinity_only(sql, dialect)}
+
+
+def _affinity_only(sql: str, dialect: sa.engine.Dialect) -> bool:
+    """Whether SQLite's `sql` type is one SQLAlchemy reads as NUMERIC only by affinity."""
+    known = getattr(dialect, "ischema_names", {})
+    name = sql.split("(")[0].strip().upper()
+    affinity = ("INT", "CHAR", "CLOB", "TEXT", "BLOB", "REAL", "FLOA", "DOUB")
+    return name not in known and not any(word in name for word in affinity)
 
 
 def describe_query(connection: Connection, query: str, key: tuple[str, ...]) -> Described:

@@ -10,7 +10,10 @@ times) is read as text, and the source says so once per column.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+import re
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -45,8 +48,31 @@ class Kind(NamedTuple):
     known: bool = True  # False: no logical type fits, read as text with a warning
 
 
-def from_sqlalchemy(sql_type: sa.types.TypeEngine[Any], dialect: sa.engine.Dialect) -> Kind:
-    """The kind of a reflected column."""
+# SQLAlchemy's warning for a declared type it does not know (it then reflects NullType).
+_UNRECOGNIZED = re.compile(r"Did not recognize type '(?P<type>[^']*)' of column '(?P<column>[^']*)'")
+
+
+@contextmanager
+def reflecting() -> Iterator[dict[str, str]]:
+    """A block that reflects columns, SQLAlchemy's warnings about their types kept out of the
+    log (the source says them itself, naming the column); gives, once it ends, each column
+    whose declared type SQLAlchemy did not recognize, with that type."""
+    unrecognized: dict[str, str] = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", sa.exc.SAWarning)
+        yield unrecognized
+    for warning in caught:
+        found = _UNRECOGNIZED.search(str(warning.message))
+        if found is not None:
+            unrecognized[found["column"]] = found["type"]
+
+
+def from_sqlalchemy(
+    sql_type: sa.types.TypeEngine[Any], dialect: sa.engine.Dialect, unrecognized: str | None = None
+) -> Kind:
+    """The kind of a reflected column; `unrecognized`: the declared type SQLAlchemy did not know."""
+    if unrecognized is not None:
+        return Kind("string", unrecognized, known=False)
     try:
         sql = sql_type.compile(dialect=dialect)
     except Exception:  # a type this dialect cannot write back (NullType): its class says enough
