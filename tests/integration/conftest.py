@@ -1,4 +1,5 @@
-"""Fixtures across distributions: the spine command with every plugin installed, and PostgreSQL."""
+"""Fixtures across distributions: the spine command with every plugin installed, PostgreSQL, and
+the databases the sql source reads (tests/sql_databases.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
+
+from ..sql_databases import maria, maria_server, pg, pg_schema, pg_server, sqlite_db, target_schema
+
+__all__ = ["maria", "maria_server", "pg", "pg_schema", "pg_server", "sqlite_db", "target_schema"]  # fixtures
 
 SPINE = str(Path(sys.executable).with_name("spine"))
 POSTGRES_URL = os.environ.get("SPINE_TEST_POSTGRES_URL") or "postgresql://postgres@127.0.0.1:5432/test"

@@ -25,7 +25,7 @@ import spine_store_postgres
 from spine_source_sql._source import open_sql
 
 from ..fixtures import SPINE
-from .conftest import pg_store_url
+from ..sql_databases import pg_store_url
 
 DEADLINE = 60  # seconds: generous, for a loaded machine; the test only waits for conditions
 FIRST, TOTAL = 100, 2000  # rows of the first run, and in all
@@ -51,7 +51,7 @@ def test_a_run_killed_mid_read_leaves_table_and_mark_and_the_next_run_reads_ever
     pg_server: str,
     pg_schema: str,
     target_schema: str,
-    clean_env: dict[str, str],
+    env: dict[str, str],
 ) -> None:
     store = pg_store_url(pg_server, target_schema)
     load = [SPINE, "load", pg_server, "-o", f"table={pg_schema}.feed", "-o", "cursor=id"]
@@ -61,7 +61,7 @@ def test_a_run_killed_mid_read_leaves_table_and_mark_and_the_next_run_reads_ever
     pg.execute("CREATE VIEW feed AS SELECT id, payload FROM events")
 
     def run_to_the_end() -> dict[str, Any]:
-        done = subprocess.run(load, capture_output=True, text=True, env=clean_env, timeout=DEADLINE)
+        done = subprocess.run(load, capture_output=True, text=True, env=env, timeout=DEADLINE)
         assert done.returncode == 0, done.stderr
         return dict(json.loads(done.stdout))
 
@@ -95,7 +95,7 @@ def test_a_run_killed_mid_read_leaves_table_and_mark_and_the_next_run_reads_ever
         with psycopg.connect(pg_server) as holder:  # a transaction: the lock is kept until it ends
             holder.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, lock))
             with subprocess.Popen(
-                load, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env
+                load, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
             ) as process:
                 try:
                     wait_for("a run recorded as running", lambda: _running(pg, target_schema), process)

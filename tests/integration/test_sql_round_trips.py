@@ -22,9 +22,9 @@ import spine_store_postgres
 from spine_source_sql._source import open_sql
 from spine_store_db2._store import Db2Store
 
+from ..sql_databases import pg_store_url
 from ..store_db2.fake_ibm_db import FakeIbmDb
 from ..store_db2.urls import db2_url
-from .conftest import pg_store_url
 
 # The columns every source has; `amount` (38 digits) and `ref` (a UUID) have tests of their own.
 COLUMNS = ("id", "big", "price", "ratio", "ok", "day", "at", "local_at", "name", "doc", "raw")
