@@ -328,6 +328,24 @@ def test_too_many_rejects_after_a_committed_part_say_what_stays(kernel, loads):
     assert [n for _, n in table(kernel)] == [0, 1]
 
 
+def test_a_value_the_store_cannot_hold_is_a_reject_naming_the_column(kernel, loads):
+    from decimal import Decimal
+
+    amounts = Schema((Field("k", "string"), Field("n", "integer"), Field("amount", "decimal")))
+    rows = [("a", 1, Decimal("12.5")), ("b", 2, Decimal("1234567890123456.7")), ("c", 3, None)]
+    loads.source = ListSource([Batch(rows, [1, 2, 3], "amounts.csv")], schema=amounts)
+    result = kernel.run("job", max_rejects="1")
+    assert (result.status, result.counts.rows_written, result.counts.rows_rejected) == ("partial", 2, 1)
+    (reject,) = kernel.runlog().rejects(result.run_id)
+    assert (reject.origin, reject.position) == ("amounts.csv", 2)
+    assert reject.reason == (
+        "column 'amount': 1234567890123456.7 has 17 significant digits, more than the 15 a SQLite "
+        "NUMERIC column keeps (it would round them)"
+    )
+    with kernel.runlog().store.transaction() as session:
+        assert session.query('SELECT "k", "amount" FROM "t" ORDER BY "k"') == [("a", 12.5), ("c", None)]
+
+
 TOKEN = "tok-9f8e7d6c5b4a"
 
 

@@ -8,10 +8,10 @@ caches up to 16 MiB of pages.
 
 SQLite has no decimal, date or timestamp type. Decimals are stored with NUMERIC
 affinity (exact for integers and for up to 15 significant digits, and summable in
-SQL; a load of a decimal with more digits fails, naming the column, rather than
-have SQLite round it); dates and timestamps as ISO 8601 text (``2026-11-23``, ``2026-11-23
-09:30:00.000000``; a timestamp with a time zone as its UTC instant), which sorts and
-compares correctly; booleans as 0/1.
+SQL; a decimal with more digits is a reject of its row, naming the column, rather than
+rounded by SQLite, and a write given one anyway fails); dates and timestamps as ISO
+8601 text (``2026-11-23``, ``2026-11-23 09:30:00.000000``; a timestamp with a time zone
+as its UTC instant), which sorts and compares correctly; booleans as 0/1.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from .._errors import ConfigError, LoadError
+from ._loading import Check
 from ._schema import Field, Schema, naive_utc
 from ._stores import Dialect, Store, Target, WriteMode
 from ._tables import check_existing_table
@@ -111,6 +112,27 @@ def _batch_adapter(schema: Schema) -> Callable[[Sequence[tuple[Any, ...]]], Iter
 _NUMERIC_DIGITS = 15
 
 
+def _significant_digits(value: Decimal) -> int:
+    # Counted on the digits themselves: normalize() would round to the context's 28.
+    return len("".join(map(str, value.as_tuple().digits)).rstrip("0"))
+
+
+def _fits_numeric(value: Any) -> str | None:
+    """Why SQLite would round `value` (a row check), or None."""
+    if not isinstance(value, Decimal) or _significant_digits(value) <= _NUMERIC_DIGITS:
+        return None
+    return (
+        f"{value} has {_significant_digits(value)} significant digits, more than the "
+        f"{_NUMERIC_DIGITS} a SQLite NUMERIC column keeps (it would round them)"
+    )
+
+
+def _all_fit_numeric(values: list[Any]) -> bool:
+    """Whether no value of a batch's column can have more digits than SQLite keeps: a text
+    of 15 characters cannot (a C-speed look; longer ones go to `_fits_numeric`)."""
+    return max(map(len, map(str, filter(None, values))), default=0) <= _NUMERIC_DIGITS
+
+
 def _refuse_rounding(column: str, texts: Sequence[Any], values: Sequence[Any]) -> None:
     """Refuse the load when a decimal of `column` has more significant digits than SQLite
     keeps. Texts as short as 15 characters cannot have more: only longer ones are counted."""
@@ -120,11 +142,8 @@ def _refuse_rounding(column: str, texts: Sequence[Any], values: Sequence[Any]) -
     except TypeError:  # values of other types among them (an int): each one is looked at
         pass
     for value in values:
-        # Counted on the digits themselves: normalize() would round to the context's 28.
-        digits = (
-            len("".join(map(str, value.as_tuple().digits)).rstrip("0")) if isinstance(value, Decimal) else 0
-        )
-        if digits > _NUMERIC_DIGITS:
+        if _fits_numeric(value) is not None:
+            digits = _significant_digits(value)
             raise LoadError(
                 f"column {column!r}: {value} has {digits} significant digits, more than the "
                 f"{_NUMERIC_DIGITS} a SQLite NUMERIC column keeps: nothing was written. Load it "
@@ -285,6 +304,14 @@ class SQLiteStore(Store):
             if unique and not partial and origin != "pk":  # the primary key's own index is listed too
                 keys.append(tuple(row[2] for row in connection.execute(f"PRAGMA index_info({quote(name)})")))
         return keys
+
+    def limits(self, schema: Schema) -> list[Check]:
+        """A decimal with more significant digits than SQLite keeps is a reject of its row."""
+        return [
+            Check(f"column {field.name!r}", (field.name,), _fits_numeric, whole=_all_fit_numeric)
+            for field in schema.fields
+            if field.type == "decimal"
+        ]
 
     def write(self, target: Target, schema: Schema, batches: Iterable[Sequence[tuple[Any, ...]]]) -> int:
         target.check(schema)

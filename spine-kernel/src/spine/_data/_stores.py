@@ -19,10 +19,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar
 
 from .._errors import ConfigError
 from ._schema import Field, Schema, check_identifier, normalize_identifier
+
+if TYPE_CHECKING:
+    from ._loading import Check
 
 Choice = TypeVar("Choice", bound=StrEnum)
 
@@ -240,6 +243,13 @@ class Store(ABC):
         rolled back and the table is exactly as it was, columns and indexes
         included; the exception propagates.
         """
+
+    def limits(self, schema: Schema) -> Sequence[Check]:
+        """Checks for the values of `schema`'s columns that this store cannot hold as given
+        (SQLite keeps 15 significant digits of a decimal): a load applies them with its own,
+        so that such a row is a reject naming the column, not a value changed without a
+        word or a failed load. None by default."""
+        return ()
 
     @abstractmethod
     def transaction(self, lock: str | None = None) -> AbstractContextManager[Session]:

@@ -146,6 +146,8 @@ class RunContext:
         target = target.resolve(schema, self.kernel.settings.schema_contract)
         unindexed = before is not None and needs_unique_key(self.store, target)
         key_check = missing_keys(target.keys, schema).bind(schema) if target.keys else None
+        # What the store cannot hold as given is a reject of its row, like a failed check.
+        checks = (*checks, *self.store.limits(schema))
         rows = RowStream(
             self._checkpointed(source, batch_size, target, state_key),
             transforms,
@@ -156,6 +158,7 @@ class RunContext:
             key_check,
             [schema.index(key) for key in target.keys],
             refuse_empty=empty_replace_guard(self.store, target, exists=before is not None),
+            passes=[check.bind_whole(schema) for check in checks],
         )
         stream, written = iter(rows), 0
         try:
