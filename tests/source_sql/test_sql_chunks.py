@@ -145,3 +145,26 @@ def test_chunks_on_postgresql_and_mariadb_follow_the_databases_own_key_order(
     maria.execute(f"CREATE TABLE `{name}` (a VARCHAR(10), b BIGINT, PRIMARY KEY (a, b))")
     maria.execute(f"INSERT INTO `{name}` VALUES ('x', 2), ('x', 1), ('y', 1), ('w', 9), ('x', 3)")
     assert _chunked_rows(maria_server, name) == [("w", 9), ("x", 1), ("x", 2), ("x", 3), ("y", 1)]
+
+
+def test_a_db2_chunk_compares_its_key_without_row_values():
+    # Golden SQL (no Db2 server here): Db2 has no (a, b) > (x, y), so the comparison is spelled out.
+    import sqlalchemy as sa
+    from ibm_db_sa.ibm_db import DB2Dialect_ibm_db
+    from spine_source_sql._chunks import past
+
+    orders = sa.Table(
+        "ORDERS",
+        sa.MetaData(),
+        sa.Column("REGION", sa.String(8)),
+        sa.Column("ID", sa.BigInteger),
+        schema="SALES",
+    )
+    keys = [orders.c.REGION, orders.c.ID]
+    statement = sa.select(orders).where(past(keys, ["EU", 7])).order_by(*keys).limit(1000)
+    compiled = statement.compile(dialect=DB2Dialect_ibm_db(), compile_kwargs={"literal_binds": True})
+    assert " ".join(str(compiled).split()) == (
+        'SELECT "SALES"."ORDERS"."REGION", "SALES"."ORDERS"."ID" FROM "SALES"."ORDERS" '
+        'WHERE "SALES"."ORDERS"."REGION" > \'EU\' OR "SALES"."ORDERS"."REGION" = \'EU\' '
+        'AND "SALES"."ORDERS"."ID" > 7 ORDER BY "SALES"."ORDERS"."REGION", "SALES"."ORDERS"."ID" LIMIT 1000'
+    )
