@@ -6,8 +6,10 @@ clock read no later than that snapshot, and the statement timeout, per database.
   UTC, ``max_statement_time`` (MariaDB) or ``max_execution_time`` (MySQL).
 - SQLite: the file opened ``mode=ro`` with ``query_only``; one ``BEGIN`` read
   transaction; a progress handler interrupts a statement past the timeout.
-- Others (Db2): one transaction in the dialect's default isolation; the query check
-  and the database user's rights are what keep it read-only.
+- Db2: one transaction in the connection's isolation, its clock read in UTC; the query
+  check and the database user's rights are what keep it read-only (Db2 has no read-only
+  transaction), and no statement timeout is set.
+- Others: one transaction in the dialect's default isolation.
 """
 
 from __future__ import annotations
@@ -41,6 +43,12 @@ def read_transaction(engine: Engine, timeout: float | None) -> Iterator[Read]:
             now = _mysql(connection, timeout)
         elif name == "sqlite":
             now = _sqlite(connection, timeout)
+        elif name == "ibm_db_sa":
+            connection.begin()
+            # CURRENT TIMESTAMP is the server's local time: less its zone, UTC.
+            now = connection.exec_driver_sql(
+                "SELECT CURRENT TIMESTAMP - CURRENT TIMEZONE FROM SYSIBM.SYSDUMMY1"
+            ).scalar_one()
         else:
             connection.begin()
             now = connection.execute(sa.select(sa.func.current_timestamp())).scalar_one()
