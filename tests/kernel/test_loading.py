@@ -339,8 +339,8 @@ def test_a_value_the_store_cannot_hold_is_a_reject_naming_the_column(kernel, loa
     (reject,) = kernel.runlog().rejects(result.run_id)
     assert (reject.origin, reject.position) == ("amounts.csv", 2)
     assert reject.reason == (
-        "column 'amount': 1234567890123456.7 has 17 significant digits, more than the 15 a SQLite "
-        "NUMERIC column keeps (it would round them)"
+        "column 'amount': 1234567890123456.7 cannot be kept exactly in a SQLite NUMERIC column: "
+        "it would read back as 1234567890123456.8"
     )
     with kernel.runlog().store.transaction() as session:
         assert session.query('SELECT "k", "amount" FROM "t" ORDER BY "k"') == [("a", 12.5), ("c", None)]

@@ -68,15 +68,21 @@ def test_a_decimal_sqlite_would_round_fails_the_load_naming_the_column_and_write
         (2, Decimal("-0.000000000000000001")),  # long text, one digit
         (3, Decimal("100.000000000000000000")),  # trailing zeros: 1 digit
         (4, None),
+        (8, Decimal("2751403897.325948")),  # SQLite would parse this text as ...3259478: a float
+        (9, Decimal("123456789012345678")),  # an integer: kept as one
     ]
     store.write(Target("t"), schema, [kept])
     with store.transaction() as session:
-        assert session.query('SELECT COUNT(*) FROM "t" WHERE "amount" IS NOT NULL') == [(3,)]
+        assert session.query('SELECT COUNT(*) FROM "t" WHERE "amount" IS NOT NULL') == [(5,)]
+        assert session.query('SELECT "amount" FROM "t" WHERE "id" >= 8 ORDER BY "id"') == [
+            (2751403897.325948,),
+            (123456789012345678,),
+        ]
     rounded = [(5, Decimal("1.5")), (6, Decimal("1234567890123456.7")), (7, None)]
-    with pytest.raises(LoadError, match=r"column 'amount': 1234567890123456\.7 has 17 significant digits"):
+    with pytest.raises(LoadError, match=r"column 'amount': 1234567890123456\.7 cannot be kept exactly"):
         store.write(Target("t"), schema, [rounded])
     with store.transaction() as session:
-        assert session.query('SELECT COUNT(*) FROM "t"') == [(4,)]  # the failed load wrote nothing
+        assert session.query('SELECT COUNT(*) FROM "t"') == [(6,)]  # the failed load wrote nothing
     store.close()
 
 

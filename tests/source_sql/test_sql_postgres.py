@@ -80,9 +80,7 @@ def test_a_table_copies_into_the_sqlite_store_through_spine_load(
     # The 38-digit amount is more than SQLite's NUMERIC keeps: refused, never rounded.
     refused = spine_cli(*load)
     assert refused.returncode == 1
-    assert (
-        "column 'amount': 1234567890123456789012345678.0123456789 has 38 significant digits" in refused.stderr
-    )
+    assert "column 'amount': 1234567890123456789012345678.0123456789 cannot be kept exactly" in refused.stderr
     columns = "id,name,code,ratio,small,ok,day,at,local_at,doc,ref,bits,span,tags"
     done = spine_cli(*load, "-o", f"columns={columns}", "--json")
     assert done.returncode == 0, done.stderr

@@ -7,11 +7,12 @@ load; writers take turns, waiting up to 60 seconds for each other. Each connecti
 caches up to 16 MiB of pages.
 
 SQLite has no decimal, date or timestamp type. Decimals are stored with NUMERIC
-affinity (exact for integers and for up to 15 significant digits, and summable in
-SQL; a decimal with more digits is a reject of its row, naming the column, rather than
-rounded by SQLite, and a write given one anyway fails); dates and timestamps as ISO
-8601 text (``2026-11-23``, ``2026-11-23 09:30:00.000000``; a timestamp with a time zone
-as its UTC instant), which sorts and compares correctly; booleans as 0/1.
+affinity, exactly: as their text up to 15 characters, longer ones as an integer or as a
+float that reads back as the same number (summable in SQL); a decimal none of these
+keeps is a reject of its row, naming the column, rather than rounded by SQLite, and a
+write given one anyway fails. Dates and timestamps are ISO 8601 text (``2026-11-23``,
+``2026-11-23 09:30:00.000000``; a timestamp with a time zone as its UTC instant), which
+sorts and compares correctly; booleans 0/1.
 """
 
 from __future__ import annotations
@@ -100,56 +101,73 @@ def _batch_adapter(schema: Schema) -> Callable[[Sequence[tuple[Any, ...]]], Iter
             except (TypeError, AttributeError):
                 adapted = tuple(map(_to_sqlite, columns[index]))
             if text is Decimal.__str__:
-                _refuse_rounding(schema.fields[index].name, adapted, columns[index])
+                adapted = _exact_numerics(schema.fields[index].name, adapted, columns[index])
             columns[index] = adapted
         return zip(*columns, strict=True)
 
     return adapt
 
 
-# SQLite keeps the first 15 significant digits of a NUMERIC value (it becomes a REAL): a
-# decimal with more would be rounded without a word.
-_NUMERIC_DIGITS = 15
+# SQLite turns a numeric text into a REAL and keeps its first 15 significant digits
+# exactly: a longer decimal text could come back rounded (in about one case in eleven at 16
+# digits, measured), without a word.
+_NUMERIC_TEXT = 15
+_INT64 = (-(2**63), 2**63 - 1)
 
 
-def _significant_digits(value: Decimal) -> int:
-    # Counted on the digits themselves: normalize() would round to the context's 28.
-    return len("".join(map(str, value.as_tuple().digits)).rstrip("0"))
+def _numeric(value: Decimal) -> str | int | float | None:
+    """What to hand SQLite so that it keeps `value` exactly: its text (15 characters or
+    fewer), an integer, or a float that reads back as the same number; None when none does."""
+    text = str(value)
+    if len(text) <= _NUMERIC_TEXT:
+        return text
+    if not value.is_finite():
+        return None
+    if value == value.to_integral_value() and _INT64[0] <= value <= _INT64[1]:
+        return int(value)
+    as_float = float(value)
+    return as_float if Decimal(repr(as_float)) == value else None
 
 
 def _fits_numeric(value: Any) -> str | None:
-    """Why SQLite would round `value` (a row check), or None."""
-    if not isinstance(value, Decimal) or _significant_digits(value) <= _NUMERIC_DIGITS:
+    """Why a SQLite NUMERIC column cannot keep `value` (a row check), or None."""
+    if not isinstance(value, Decimal) or _numeric(value) is not None:
         return None
     return (
-        f"{value} has {_significant_digits(value)} significant digits, more than the "
-        f"{_NUMERIC_DIGITS} a SQLite NUMERIC column keeps (it would round them)"
+        f"{value} cannot be kept exactly in a SQLite NUMERIC column: it would read back as {float(value)!r}"
     )
 
 
 def _all_fit_numeric(values: list[Any]) -> bool:
-    """Whether no value of a batch's column can have more digits than SQLite keeps: a text
-    of 15 characters cannot (a C-speed look; longer ones go to `_fits_numeric`)."""
-    return max(map(len, map(str, filter(None, values))), default=0) <= _NUMERIC_DIGITS
+    """Whether every value of a batch's column is kept by its text: none is longer than 15
+    characters (a C-speed look; longer ones go to `_fits_numeric`)."""
+    return max(map(len, map(str, filter(None, values))), default=0) <= _NUMERIC_TEXT
 
 
-def _refuse_rounding(column: str, texts: Sequence[Any], values: Sequence[Any]) -> None:
-    """Refuse the load when a decimal of `column` has more significant digits than SQLite
-    keeps. Texts as short as 15 characters cannot have more: only longer ones are counted."""
+def _exact_numerics(column: str, texts: tuple[Any, ...], values: Sequence[Any]) -> tuple[Any, ...]:
+    """`column`'s decimals as SQLite keeps them exactly (`_numeric`): their texts when none is
+    longer than 15 characters (the usual case, seen at C speed), else value by value. A
+    value none keeps fails the load: the row checks (`SQLiteStore.limits`) reject such
+    rows before they reach a write."""
     try:
-        if max(map(len, filter(None, texts)), default=0) <= _NUMERIC_DIGITS:
-            return
+        if max(map(len, filter(None, texts)), default=0) <= _NUMERIC_TEXT:
+            return texts
     except TypeError:  # values of other types among them (an int): each one is looked at
         pass
-    for value in values:
-        if _fits_numeric(value) is not None:
-            digits = _significant_digits(value)
+    exact = []
+    for value, text in zip(values, texts, strict=True):
+        if not isinstance(value, Decimal):
+            exact.append(text)
+            continue
+        kept = _numeric(value)
+        if kept is None:
             raise LoadError(
-                f"column {column!r}: {value} has {digits} significant digits, more than the "
-                f"{_NUMERIC_DIGITS} a SQLite NUMERIC column keeps: nothing was written. Load it "
-                "into a store that keeps them (PostgreSQL), or read the column as text",
-                context={"column": column, "digits": digits},
+                f"column {column!r}: {_fits_numeric(value)}: nothing was written. Load it into a "
+                "store that keeps it (PostgreSQL), or read the column as text",
+                context={"column": column},
             )
+        exact.append(kept)
+    return tuple(exact)
 
 
 def path_from_url(url: str) -> str:
@@ -306,7 +324,7 @@ class SQLiteStore(Store):
         return keys
 
     def limits(self, schema: Schema) -> list[Check]:
-        """A decimal with more significant digits than SQLite keeps is a reject of its row."""
+        """A decimal that SQLite cannot keep exactly is a reject of its row."""
         return [
             Check(f"column {field.name!r}", (field.name,), _fits_numeric, whole=_all_fit_numeric)
             for field in schema.fields

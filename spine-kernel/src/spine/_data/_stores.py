@@ -246,7 +246,7 @@ class Store(ABC):
 
     def limits(self, schema: Schema) -> Sequence[Check]:
         """Checks for the values of `schema`'s columns that this store cannot hold as given
-        (SQLite keeps 15 significant digits of a decimal): a load applies them with its own,
+        (SQLite cannot keep some decimals exactly): a load applies them with its own,
         so that such a row is a reject naming the column, not a value changed without a
         word or a failed load. None by default."""
         return ()
