@@ -9,8 +9,8 @@ import spine
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ._describe import affinity_guesses, declared
-from ._types import columns_of, from_sqlalchemy, reflecting
+from ._describe import declared, reflecting
+from ._types import columns_of, from_sqlalchemy
 
 _SYSTEM_SCHEMAS = frozenset(
     {"information_schema", "pg_catalog", "pg_toast", "sys", "mysql", "performance_schema"}
@@ -25,9 +25,8 @@ def list_tables(connection: Connection) -> list[spine.SourceTable]:
     for schema in _user_schemas(inspector, connection.dialect):
         names = inspector.get_table_names(schema) + inspector.get_view_names(schema)
         for name in sorted(names):
-            with reflecting() as unrecognized:
+            with reflecting(connection, name, schema) as unrecognized:
                 reflected = inspector.get_columns(name, schema)
-            unrecognized.update(affinity_guesses(connection, name, schema))
             columns, renamed = columns_of(
                 [declared(column["name"], connection.dialect) for column in reflected],
                 [

@@ -7,6 +7,10 @@ against those columns, so that a wrong one is refused before the read starts.
 from __future__ import annotations
 
 import difflib
+import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import spine
@@ -16,7 +20,7 @@ from sqlalchemy.engine import Connection
 from ._chunks import CHUNK_KEY_TYPES
 from ._incremental import CURSOR_TYPES, lag_of
 from ._options import SqlOptions
-from ._types import Column, columns_of, from_mysql, from_postgres, from_sqlalchemy, from_values, reflecting
+from ._types import Column, columns_of, from_mysql, from_postgres, from_sqlalchemy, from_values
 
 # Rows a query's types are inferred from, where the driver does not describe them.
 _INFER_ROWS = 100
@@ -37,9 +41,8 @@ def describe_table(connection: Connection, options: SqlOptions, shown: str) -> D
     assert options.table is not None, "a table source"
     schema, _, name = options.table.rpartition(".")
     try:
-        with reflecting() as unrecognized:
+        with reflecting(connection, name, schema or None) as unrecognized:
             table = sa.Table(name, sa.MetaData(), schema=schema or None, autoload_with=connection)
-        unrecognized.update(affinity_guesses(connection, name, schema or None))
     except sa.exc.NoSuchTableError:
         raise _missing_table(connection, schema or None, name, options.table, shown) from None
     dialect = connection.dialect
@@ -66,6 +69,27 @@ def describe_table(connection: Connection, options: SqlOptions, shown: str) -> D
     read = {column.name for column in chosen}
     keys = list(options.key) or (primary if read.issuperset(primary) else [])
     return Described(columns, table, keys, notes)
+
+
+# SQLAlchemy's warning for a declared type it does not know (it then reflects NullType).
+_UNRECOGNIZED = re.compile(r"Did not recognize type '(?P<type>[^']*)' of column '(?P<column>[^']*)'")
+
+
+@contextmanager
+def reflecting(connection: Connection, name: str, schema: str | None) -> Iterator[dict[str, str]]:
+    """A block that reflects table `name`'s columns, SQLAlchemy's warnings about their types
+    kept out of the log (the source says them itself, naming the column); gives, once it
+    ends, each column whose declared type SQLAlchemy did not know, with that type: those it
+    warned about, and on SQLite those it silently read as NUMERIC (`affinity_guesses`)."""
+    unrecognized: dict[str, str] = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", sa.exc.SAWarning)
+        yield unrecognized
+    for warning in caught:
+        found = _UNRECOGNIZED.search(str(warning.message))
+        if found is not None:
+            unrecognized[found["column"]] = found["type"]
+    unrecognized.update(affinity_guesses(connection, name, schema))
 
 
 def affinity_guesses(connection: Connection, name: str, schema: str | None) -> dict[str, str]:

@@ -10,10 +10,7 @@ times) is read as text, and the source says so once per column.
 from __future__ import annotations
 
 import json
-import re
-import warnings
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -46,25 +43,6 @@ class Kind(NamedTuple):
     scale: int | None = None
     aware: bool = False  # timestamps with a time zone (converted to UTC)
     known: bool = True  # False: no logical type fits, read as text with a warning
-
-
-# SQLAlchemy's warning for a declared type it does not know (it then reflects NullType).
-_UNRECOGNIZED = re.compile(r"Did not recognize type '(?P<type>[^']*)' of column '(?P<column>[^']*)'")
-
-
-@contextmanager
-def reflecting() -> Iterator[dict[str, str]]:
-    """A block that reflects columns, SQLAlchemy's warnings about their types kept out of the
-    log (the source says them itself, naming the column); gives, once it ends, each column
-    whose declared type SQLAlchemy did not recognize, with that type."""
-    unrecognized: dict[str, str] = {}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", sa.exc.SAWarning)
-        yield unrecognized
-    for warning in caught:
-        found = _UNRECOGNIZED.search(str(warning.message))
-        if found is not None:
-            unrecognized[found["column"]] = found["type"]
 
 
 def from_sqlalchemy(
